@@ -1,0 +1,15 @@
+//! The NSX domain: pure types and rules, no I/O.
+//!
+//! Everything here can be tested without a database or a network: occupation codes and
+//! the SOC structure, the O*NET file layout and its field rules, data releases,
+//! accounts and their validation rules.
+
+#![warn(missing_docs)]
+
+pub mod accounts;
+pub mod codes;
+pub mod evidence;
+pub mod occupations;
+pub mod onet;
+pub mod release;
+pub mod search;

@@ -1,0 +1,159 @@
+//! Accounts: users, roles, organizations, sessions, password resets and API tokens.
+//!
+//! - `store`: the queries.
+//! - `session_store`: tower-sessions on our own tables, so every web node shares sessions.
+//! - `mail`: outgoing e-mail (password resets).
+//! - `routes`: sign up / in / out, reset, account and admin pages.
+//! - `api`: the JSON API.
+
+pub mod api;
+pub mod mail;
+pub mod password;
+pub mod routes;
+pub mod session_store;
+pub mod store;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use nsx_core::accounts::{OrgKind, Role};
+use serde::Serialize;
+use time::OffsetDateTime;
+use tower_sessions::Session;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::web::AppState;
+
+/// The session key holding the signed-in user's id.
+pub const SESSION_USER_KEY: &str = "user_id";
+
+/// A user account with its roles.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    /// Stable id.
+    pub id: Uuid,
+    /// Lower-cased e-mail address (the sign-in name).
+    pub email: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// The organization the user belongs to, if any.
+    pub organization_id: Option<Uuid>,
+    /// Disabled users cannot sign in.
+    pub disabled: bool,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// When the account was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl User {
+    /// Whether the user holds a role.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// An organization (standards body, employer, educator, association, assessment center, company).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Organization {
+    /// Stable id.
+    pub id: Uuid,
+    /// Unique name.
+    pub name: String,
+    /// What kind of body it is.
+    pub kind: OrgKind,
+    /// Industry sector, free text.
+    pub sector: Option<String>,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Who is making a request: a signed-in user (by session cookie or API token), or nobody.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    /// The user, when signed in.
+    pub user: Option<User>,
+    /// How the user authenticated.
+    pub via_token: bool,
+}
+
+impl Viewer {
+    /// The user, or `Unauthorized`.
+    pub fn require_user(&self) -> Result<&User, Error> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| Error::Unauthorized("sign in to continue".into()))
+    }
+
+    /// The user if they hold `role` (admins hold every permission), else an error.
+    pub fn require_role(&self, role: Role) -> Result<&User, Error> {
+        let u = self.require_user()?;
+        if u.has_role(role) || u.has_role(Role::Admin) {
+            Ok(u)
+        } else {
+            Err(Error::Forbidden(format!(
+                "this needs the {} role",
+                role.label()
+            )))
+        }
+    }
+
+    /// Whether someone is signed in.
+    pub fn signed_in(&self) -> bool {
+        self.user.is_some()
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = crate::web::error::PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // API token first: integrations send `Authorization: Bearer nsx_…`.
+        if let Some(auth) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+            let raw = auth.to_str().map_err(|_| {
+                Error::Unauthorized("the Authorization header is not valid text".into())
+            })?;
+            let token = raw
+                .strip_prefix("Bearer ")
+                .ok_or_else(|| Error::Unauthorized("use Authorization: Bearer <token>".into()))?;
+            let user = store::user_for_token(&state.db, token.trim())
+                .await?
+                .ok_or_else(|| {
+                    Error::Unauthorized("the API token is unknown, revoked or expired".into())
+                })?;
+            return Ok(Viewer {
+                user: Some(user),
+                via_token: true,
+            });
+        }
+        // No session cookie: anonymous, without touching the database.
+        let Some(session) = parts.extensions.get::<Session>().cloned() else {
+            return Ok(Viewer::default());
+        };
+        let id: Option<Uuid> = session
+            .get(SESSION_USER_KEY)
+            .await
+            .map_err(|e| Error::Internal(format!("session: {e}")))?;
+        let Some(id) = id else {
+            return Ok(Viewer::default());
+        };
+        let user = store::find_user(&state.db, id).await?;
+        match user {
+            Some(u) if !u.disabled => Ok(Viewer {
+                user: Some(u),
+                via_token: false,
+            }),
+            _ => {
+                // The account is gone or disabled: end the session.
+                let _ = session.flush().await;
+                Ok(Viewer::default())
+            }
+        }
+    }
+}

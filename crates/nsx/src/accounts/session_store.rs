@@ -1,0 +1,132 @@
+//! Sessions stored in the database, so every web node sees every session.
+//!
+//! The published sqlx store lags sqlx 0.9, so this is a small store of our own. Session
+//! data is serialised as JSON bytes; expired rows are ignored on load and swept periodically.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::on_db;
+
+/// The session cookie's name.
+pub const COOKIE_NAME: &str = "nsx_session";
+
+/// A [`SessionStore`] over the `sessions` table.
+#[derive(Debug, Clone)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    /// A store over a database.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn sweep(&self) -> crate::error::Result<u64> {
+        let now = OffsetDateTime::now_utc();
+        let n = on_db!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(p)
+            .await.map(|r| r.rows_affected()))?;
+        Ok(n)
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let data = serde_json::to_vec(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        // Retry on the (astronomically unlikely) id collision.
+        for _ in 0..4 {
+            let r = on_db!(&self.db, p => sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                .bind(record.id.to_string())
+                .bind(&data)
+                .bind(record.expiry_date)
+                .execute(p)
+                .await.map(|r| r.rows_affected()))
+            .map_err(backend)?;
+            if r == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+        Err(session_store::Error::Backend(
+            "could not allocate a session id".into(),
+        ))
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_vec(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        on_db!(&self.db, p => sqlx::query(
+            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(record.id.to_string())
+        .bind(&data)
+        .bind(record.expiry_date)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = OffsetDateTime::now_utc();
+        let row: Option<(Vec<u8>, OffsetDateTime)> = on_db!(&self.db, p => sqlx::query_as(
+            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+        )
+        .bind(id.to_string())
+        .bind(now)
+        .fetch_optional(p)
+        .await)
+        .map_err(backend)?;
+        match row {
+            Some((data, expiry_date)) => {
+                let data = serde_json::from_slice(&data)
+                    .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+                Ok(Some(Record {
+                    id: *id,
+                    data,
+                    expiry_date,
+                }))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        on_db!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .execute(p)
+            .await.map(|r| r.rows_affected()))
+        .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// The session middleware: `HttpOnly`, `SameSite=Lax`, `Secure` when configured, expiring
+/// after `session_hours` of inactivity.
+pub fn layer(store: DbSessionStore, config: &Config) -> SessionManagerLayer<DbSessionStore> {
+    SessionManagerLayer::new(store)
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(
+            config.session_hours,
+        )))
+}

@@ -1,0 +1,199 @@
+//! Putting the exchange together: connect, migrate, bootstrap an empty database, build the
+//! shared state, serve with graceful shutdown, and keep each node's caches in step with the
+//! database when other nodes change it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::accounts::mail::Mailer;
+use crate::accounts::session_store::DbSessionStore;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::import::progress::Progress;
+use crate::search::Search;
+use crate::web::{AppState, PageCache};
+
+/// Installs the TLS crypto provider used for downloads and SMTP (idempotent).
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open_db(config: &Config) -> Result<Db> {
+    let db = Db::connect(&config.database_url, config.max_connections).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Builds the shared state for a database (search index built, caches empty).
+pub async fn state(db: Db, config: Config) -> Result<AppState> {
+    install_tls_provider();
+    let mailer = Mailer::from_config(&config.smtp)?.map(Arc::new);
+    let search = Arc::new(Search::default());
+    search.rebuild(&db).await?;
+    let pages = Arc::new(PageCache::default());
+    pages.reset(db.data_version("catalog").await?);
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        search,
+        mailer,
+        pages,
+    })
+}
+
+/// Whether the database holds no O*NET release yet.
+pub async fn is_empty(db: &Db) -> Result<bool> {
+    let n: i64 = crate::on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM source_releases WHERE source = 'onet'")
+        .fetch_one(p)
+        .await)?;
+    Ok(n == 0)
+}
+
+/// Resolves an O*NET source (folder, zip or URL) to a local path, downloading if needed.
+pub async fn resolve_onet_source(
+    source: &str,
+    data_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<PathBuf> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        crate::import::source::download(source, &data_dir.join("downloads"), progress).await
+    } else {
+        Ok(PathBuf::from(source))
+    }
+}
+
+/// Imports the configured sources into an empty database (first start): O*NET from
+/// `onet` (folder, zip or URL) or, when that is unset or not there, the official download;
+/// then whichever optional sources are configured.
+pub async fn bootstrap(db: &Db, config: &Config, progress: &dyn Progress) -> Result<()> {
+    if !is_empty(db).await? {
+        return Ok(());
+    }
+    let source = match &config.onet {
+        Some(s)
+            if s.starts_with("http://") || s.starts_with("https://") || Path::new(s).exists() =>
+        {
+            s.clone()
+        }
+        Some(s) => {
+            tracing::warn!(onet = %s, "NSX_ONET names nothing that exists; downloading the official release instead");
+            config.onet_download_url.clone()
+        }
+        None => config.onet_download_url.clone(),
+    };
+    progress.message(&format!(
+        "the database is empty: importing O*NET from {source}"
+    ));
+    let path = resolve_onet_source(&source, &config.data_dir, progress).await?;
+    let files = crate::import::source::ReleaseFiles::open(&path)?;
+    let report = crate::import::onet::import(db, &files, &Default::default(), progress).await?;
+    progress.message(&format!(
+        "imported O*NET {}: {} rows, {} occupations, {} with enough data for a framework ({:.1} s)",
+        report.release,
+        report.rows(),
+        report.occupations,
+        report.framework_ready,
+        report.seconds
+    ));
+    let optional = |p: &Option<PathBuf>| p.clone().filter(|p| p.exists());
+    let mut crosswalks = Vec::new();
+    crosswalks.extend(optional(&config.crosswalks));
+    crosswalks.extend(optional(&config.cip));
+    if !crosswalks.is_empty() {
+        crate::import::crosswalk::import(db, &crosswalks, false, progress).await?;
+    }
+    if let Some(dir) = optional(&config.evidence) {
+        crate::import::evidence::import(db, &dir, progress).await?;
+    }
+    if let Some(file) = optional(&config.apprenticeships) {
+        crate::import::apprenticeships::import(db, &file, progress).await?;
+    }
+    Ok(())
+}
+
+/// Keeps this node's caches in step with the database: when the catalog's data version
+/// moves (because this or another node imported or published), the page cache is dropped
+/// and the search index rebuilt. Also sweeps expired sessions.
+pub fn spawn_refresher(state: AppState) {
+    let every = Duration::from_secs(state.config.refresh_secs.max(1));
+    tokio::spawn(async move {
+        let mut ticks: u64 = 0;
+        loop {
+            tokio::time::sleep(every).await;
+            ticks += 1;
+            match state.db.data_version("catalog").await {
+                Ok(v) if v != state.pages.version() => {
+                    tracing::info!(
+                        version = v,
+                        "catalog changed; refreshing caches and the search index"
+                    );
+                    if let Err(e) = state.search.rebuild(&state.db).await {
+                        tracing::error!(error = %e, "search index rebuild failed");
+                    }
+                    state.pages.reset(v);
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read the data version"),
+            }
+            if ticks.is_multiple_of(1800)
+                && let Err(e) = DbSessionStore::new(state.db.clone()).sweep().await
+            {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+}
+
+/// Runs the web server until Ctrl-C or SIGTERM, then drains in-flight requests.
+pub async fn serve(state: AppState) -> Result<()> {
+    let addr = state.config.listen;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Config(format!("cannot listen on {addr}: {e}")))?;
+    serve_on(listener, state).await
+}
+
+/// Serves on an already-bound listener (tests bind port 0).
+pub async fn serve_on(listener: TcpListener, state: AppState) -> Result<()> {
+    let local = listener.local_addr()?;
+    spawn_refresher(state.clone());
+    let db = state.db.clone();
+    let app = crate::web::router(state);
+    tracing::info!("NSX is serving on http://{local}");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

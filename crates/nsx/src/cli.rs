@@ -1,0 +1,496 @@
+//! The `nsx` command line: serve, import, users, database, backup and restore.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use nsx_core::accounts::{Role, check_display_name, check_password, normalize_email};
+use nsx_core::release::ReleaseId;
+
+use crate::accounts::{password, store};
+use crate::app;
+use crate::config::Config;
+use crate::db::Db;
+use crate::import::progress::{Bars, Logged, Progress};
+
+/// NSX, the National Skills Exchange.
+#[derive(Debug, Parser)]
+#[command(name = "nsx", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (default: ./nsx.toml if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: sqlite://PATH (default sqlite://nsx-data/nsx.db) or postgres://…
+    #[arg(long, global = true, value_name = "URL", env = "NSX_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (imports O*NET first if the database is empty).
+    Serve(ServeArgs),
+    /// Import source data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Write a consistent backup of the whole database to FILE (a SQLite file, whatever the backend).
+    Backup {
+        /// Where to write the backup.
+        file: PathBuf,
+    },
+    /// Replace the database's contents with a backup made by `nsx backup`.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Do not import or download anything into an empty database.
+    #[arg(long)]
+    pub no_bootstrap: bool,
+}
+
+/// `import` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// An O*NET text release: a folder, the official zip, or its URL.
+    Onet {
+        /// Folder, .zip file or http(s) URL.
+        source: String,
+        /// Release label when the files have no Read Me.txt (e.g. 30.1).
+        #[arg(long)]
+        release: Option<String>,
+        /// A partial release that adds files to occupations known from a full release.
+        #[arg(long)]
+        supplement: bool,
+    },
+    /// The NCES CIP–SOC crosswalk CSV (and optionally the CIP code list CSV).
+    Cip {
+        /// CSV files or a folder of them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// O*NET-SOC crosswalk CSVs (2010→2019, 2019→SOC 2018).
+    Crosswalk {
+        /// CSV files or a folder of them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// AI-usage evidence: the economic-index folder or one of its release folders.
+    Evidence {
+        /// Folder.
+        dir: PathBuf,
+    },
+    /// Registered apprenticeships: CSV with RAPIDS code, title and O*NET-SOC code columns.
+    Apprenticeships {
+        /// CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add {
+        /// E-mail address (the sign-in name).
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Role to grant (repeatable): admin, editor, reviewer, certification_admin, proctor, candidate.
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Grant or revoke roles.
+    Role {
+        /// E-mail address.
+        email: String,
+        /// Role to grant (repeatable).
+        #[arg(long)]
+        grant: Vec<String>,
+        /// Role to revoke (repeatable).
+        #[arg(long)]
+        revoke: Vec<String>,
+    },
+    /// Set a new password.
+    Passwd {
+        /// E-mail address.
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+}
+
+/// `db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Apply pending schema migrations.
+    Migrate,
+    /// Show the backend, migrations and imported sources.
+    Status,
+}
+
+/// Loads configuration with the command line's overrides applied.
+pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        cfg.database_url = url.clone();
+    }
+    if let Command::Serve(a) = &cli.command {
+        if let Some(l) = a.listen {
+            cfg.listen = l;
+        }
+        if a.no_bootstrap {
+            cfg.bootstrap = false;
+        }
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+fn read_password(from_stdin: bool, email: &str) -> anyhow::Result<String> {
+    let pw = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else if std::io::stdin().is_terminal() {
+        let a = rpassword::prompt_password("Password: ")?;
+        let b = rpassword::prompt_password("Repeat it: ")?;
+        if a != b {
+            bail!("the two passwords differ");
+        }
+        a
+    } else {
+        bail!("no terminal to ask for a password on: pass --password-stdin and pipe it in");
+    };
+    check_password(&pw, email).map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
+    Ok(pw)
+}
+
+fn progress() -> Box<dyn Progress> {
+    if std::io::stderr().is_terminal() {
+        Box::new(Bars::new())
+    } else {
+        Box::new(Logged)
+    }
+}
+
+fn parse_roles(names: &[String]) -> anyhow::Result<Vec<Role>> {
+    names
+        .iter()
+        .map(|n| n.parse::<Role>().map_err(|e| anyhow::anyhow!("{e}")))
+        .collect()
+}
+
+async fn find_by_email(db: &Db, email: &str) -> anyhow::Result<crate::accounts::User> {
+    let email = normalize_email(email).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    match store::find_user_by_email(db, &email).await? {
+        Some((u, _)) => Ok(u),
+        None => bail!("no account has the e-mail address {email}"),
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = load_config(&cli)?;
+    match cli.command {
+        Command::Serve(_) => {
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            if config.bootstrap {
+                app::bootstrap(&db, &config, progress().as_ref())
+                    .await
+                    .context("importing O*NET into the empty database")?;
+            }
+            let state = app::state(db, config).await?;
+            let url = state.config.public_url();
+            eprintln!("NSX is running at {url}  (Ctrl-C to stop)");
+            app::serve(state).await?;
+        }
+        Command::Import(cmd) => {
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            let p = progress();
+            match cmd {
+                ImportCommand::Onet {
+                    source,
+                    release,
+                    supplement,
+                } => {
+                    let release = release
+                        .map(|r| r.parse::<ReleaseId>())
+                        .transpose()
+                        .map_err(|e| anyhow::anyhow!("--release: {e}"))?;
+                    let path =
+                        app::resolve_onet_source(&source, &config.data_dir, p.as_ref()).await?;
+                    let files = crate::import::source::ReleaseFiles::open(&path)?;
+                    let opts = crate::import::onet::OnetOptions {
+                        release,
+                        supplement,
+                    };
+                    let r = crate::import::onet::import(&db, &files, &opts, p.as_ref()).await?;
+                    println!(
+                        "Imported O*NET {}{}: {} rows in {} files ({:.1} s).",
+                        r.release,
+                        r.published
+                            .as_deref()
+                            .map(|p| format!(" ({p})"))
+                            .unwrap_or_default(),
+                        r.rows(),
+                        r.files.len() + r.supplements.iter().map(|s| s.files.len()).sum::<usize>(),
+                        r.seconds
+                    );
+                    for s in &r.supplements {
+                        println!(
+                            "  with supplement {}: {} rows ({})",
+                            s.release,
+                            s.rows(),
+                            s.files
+                                .iter()
+                                .map(|f| f.file.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                    }
+                    if !r.missing.is_empty() {
+                        println!("  Not in this release: {}", r.missing.join(", "));
+                    }
+                    for w in r
+                        .warnings
+                        .iter()
+                        .chain(r.supplements.iter().flat_map(|s| s.warnings.iter()))
+                    {
+                        println!("  Note: {w}");
+                    }
+                    println!(
+                        "Catalog: {} occupations, {} with enough source data for a framework.",
+                        r.occupations, r.framework_ready
+                    );
+                }
+                ImportCommand::Cip { files } => {
+                    for r in crate::import::crosswalk::import(&db, &files, true, p.as_ref()).await?
+                    {
+                        println!(
+                            "Imported {} ({}): {} rows, {} skipped.",
+                            r.file, r.kind, r.rows, r.skipped
+                        );
+                    }
+                }
+                ImportCommand::Crosswalk { files } => {
+                    for r in
+                        crate::import::crosswalk::import(&db, &files, false, p.as_ref()).await?
+                    {
+                        println!(
+                            "Imported {} ({}): {} rows, {} skipped.",
+                            r.file, r.kind, r.rows, r.skipped
+                        );
+                    }
+                }
+                ImportCommand::Evidence { dir } => {
+                    let s = crate::import::evidence::import(&db, &dir, p.as_ref()).await?;
+                    for r in &s.releases {
+                        let files: Vec<String> =
+                            r.files.iter().map(|(f, n)| format!("{f} ({n})")).collect();
+                        println!("Imported evidence {}: {}", r.release, files.join(", "));
+                        if !r.ignored.is_empty() {
+                            println!("  Not used: {}", r.ignored.join(", "));
+                        }
+                    }
+                    println!("{} current O*NET tasks carry evidence.", s.matched_tasks);
+                }
+                ImportCommand::Apprenticeships { file } => {
+                    let r = crate::import::apprenticeships::import(&db, &file, p.as_ref()).await?;
+                    println!("Imported {} registered apprenticeships.", r.rows);
+                    if !r.unknown_codes.is_empty() {
+                        println!(
+                            "  Not in the current catalog: {}",
+                            r.unknown_codes.join(", ")
+                        );
+                    }
+                }
+            }
+        }
+        Command::User(cmd) => {
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            match cmd {
+                UserCommand::Add {
+                    email,
+                    name,
+                    roles,
+                    password_stdin,
+                } => {
+                    let email = normalize_email(&email)
+                        .map_err(|e| anyhow::anyhow!("e-mail: {}", e.message))?;
+                    let name = check_display_name(&name)
+                        .map_err(|e| anyhow::anyhow!("name: {}", e.message))?;
+                    let roles = parse_roles(&roles)?;
+                    let pw = read_password(password_stdin, &email)?;
+                    let hash = password::hash(pw).await?;
+                    let u = store::create_user(
+                        &db,
+                        store::NewUser {
+                            email,
+                            display_name: name,
+                            password_hash: hash,
+                            roles,
+                            organization_id: None,
+                        },
+                    )
+                    .await?;
+                    let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+                    println!(
+                        "Created {} ({}) with roles: {}",
+                        u.email,
+                        u.id,
+                        if roles.is_empty() {
+                            "none".to_string()
+                        } else {
+                            roles.join(", ")
+                        }
+                    );
+                }
+                UserCommand::Role {
+                    email,
+                    grant,
+                    revoke,
+                } => {
+                    if grant.is_empty() && revoke.is_empty() {
+                        bail!("say what to change: --grant ROLE and/or --revoke ROLE");
+                    }
+                    let u = find_by_email(&db, &email).await?;
+                    for r in parse_roles(&grant)? {
+                        store::grant_role(&db, u.id, r).await?;
+                    }
+                    for r in parse_roles(&revoke)? {
+                        store::revoke_role(&db, u.id, r).await?;
+                    }
+                    let u = find_by_email(&db, &email).await?;
+                    let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+                    println!(
+                        "{} now holds: {}",
+                        u.email,
+                        if roles.is_empty() {
+                            "no roles".to_string()
+                        } else {
+                            roles.join(", ")
+                        }
+                    );
+                }
+                UserCommand::Passwd {
+                    email,
+                    password_stdin,
+                } => {
+                    let u = find_by_email(&db, &email).await?;
+                    let pw = read_password(password_stdin, &u.email)?;
+                    let hash = password::hash(pw).await?;
+                    store::set_password_hash(&db, u.id, &hash).await?;
+                    println!("Password changed for {}.", u.email);
+                }
+                UserCommand::List => {
+                    for u in store::list_users(&db, 10_000, 0).await? {
+                        let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+                        println!(
+                            "{}\t{}\t{}{}",
+                            u.email,
+                            u.display_name,
+                            roles.join(","),
+                            if u.disabled { "\tdisabled" } else { "" }
+                        );
+                    }
+                }
+            }
+        }
+        Command::Db(cmd) => {
+            let db = Db::connect(&config.database_url, 2)
+                .await
+                .context("opening the database")?;
+            match cmd {
+                DbCommand::Migrate => {
+                    db.migrate().await?;
+                    println!(
+                        "The schema is up to date ({} migrations).",
+                        db.known_migrations().len()
+                    );
+                }
+                DbCommand::Status => {
+                    db.migrate().await?;
+                    println!(
+                        "Backend: {:?} ({})",
+                        db.backend(),
+                        crate::db::redact_url(&config.database_url)
+                    );
+                    for (v, d) in db.known_migrations() {
+                        println!("  migration {v}: {d}");
+                    }
+                    let rows: Vec<(String, String, String)> = crate::on_db!(&db, p => sqlx::query_as(
+                        "SELECT source, id, title FROM source_releases ORDER BY source, seq, id"
+                    )
+                    .fetch_all(p)
+                    .await)?;
+                    for (s, id, t) in rows {
+                        println!("  source {s} {id}: {t}");
+                    }
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            let n = crate::backup::backup(&db, &file, progress().as_ref()).await?;
+            println!("Wrote {} rows to {}.", n, file.display());
+        }
+        Command::Restore { file, yes } => {
+            if !yes {
+                if !std::io::stdin().is_terminal() {
+                    bail!("restore replaces everything in the database; pass --yes to confirm");
+                }
+                eprint!(
+                    "Restore replaces everything in {}. Type 'restore' to go on: ",
+                    crate::db::redact_url(&config.database_url)
+                );
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                if line.trim() != "restore" {
+                    bail!("not restored");
+                }
+            }
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            let n = crate::backup::restore(&db, &file, progress().as_ref()).await?;
+            println!("Restored {} rows from {}.", n, file.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! NSX, the National Skills Exchange: one program that publishes occupational skill
+//! standards, runs public calls for input on drafts, and certifies people against them.
+//!
+//! The domain rules live in `nsx-core`; this crate puts storage, search, the web and the
+//! command line around them, one module per domain concept.
+
+#![warn(missing_docs)]
+
+pub mod accounts;
+pub mod app;
+pub mod backup;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod occupations;
+pub mod search;
+pub mod web;

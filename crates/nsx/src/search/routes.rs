@@ -1,0 +1,10 @@
+//! The search page.
+
+use axum::Router;
+
+use crate::web::AppState;
+
+/// Search page routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,35 @@
+//! Static assets compiled into the binary, served with long-lived caching.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::AppState;
+
+const CSS: &str = include_str!("../../assets/nsx.css");
+const SUGGEST_JS: &str = include_str!("../../assets/suggest.js");
+const OPENSEARCH: &str = include_str!("../../assets/opensearch.xml");
+
+/// Routes under `/assets/`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/assets/{file}", get(asset))
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let (body, ty) = match file.as_str() {
+        "nsx.css" => (CSS, "text/css; charset=utf-8"),
+        "suggest.js" => (SUGGEST_JS, "text/javascript; charset=utf-8"),
+        "opensearch.xml" => (OPENSEARCH, "application/opensearchdescription+xml"),
+        _ => return (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    };
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    resp
+}

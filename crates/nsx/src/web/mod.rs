@@ -1,0 +1,187 @@
+//! The web layer: shared state, the one router every route is registered in, the
+//! middleware stack, error faces, the page layout, static assets, health checks and
+//! the OpenAPI document.
+
+pub mod assets;
+pub mod error;
+pub mod health;
+pub mod layout;
+pub mod openapi;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::accounts::mail::Mailer;
+use crate::accounts::session_store::DbSessionStore;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::Error;
+use crate::search::Search;
+use crate::web::error::{ApiError, PageError};
+
+/// Everything a request handler may need. Cheap to clone; no state lives only in one
+/// process except caches that are safe to lose.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// The search index (derived from the database; rebuilt when the data changes).
+    pub search: Arc<Search>,
+    /// Outgoing e-mail, when configured.
+    pub mailer: Option<Arc<Mailer>>,
+    /// Rendered-page cache (safe to lose).
+    pub pages: Arc<PageCache>,
+}
+
+/// A small cache of rendered public pages keyed by path, invalidated when the catalog's
+/// data version changes (on any node).
+#[derive(Default)]
+pub struct PageCache {
+    inner: std::sync::RwLock<PageCacheInner>,
+}
+
+#[derive(Default)]
+struct PageCacheInner {
+    version: i64,
+    pages: std::collections::HashMap<String, Arc<CachedPage>>,
+}
+
+/// A rendered page and its validator.
+#[derive(Debug)]
+pub struct CachedPage {
+    /// The HTML (or JSON) body.
+    pub body: axum::body::Bytes,
+    /// Strong entity tag for `If-None-Match`.
+    pub etag: String,
+    /// Content type.
+    pub content_type: &'static str,
+}
+
+const PAGE_CACHE_LIMIT: usize = 4096;
+
+impl PageCache {
+    /// Looks a page up (only if cached under the current data version).
+    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let g = self.inner.read().ok()?;
+        g.pages.get(key).cloned()
+    }
+
+    /// Stores a page rendered from data at `version`; ignored if the data has moved on.
+    pub fn put(&self, key: String, version: i64, page: Arc<CachedPage>) {
+        if let Ok(mut g) = self.inner.write() {
+            if version != g.version {
+                return;
+            }
+            if g.pages.len() >= PAGE_CACHE_LIMIT {
+                g.pages.clear();
+            }
+            g.pages.insert(key, page);
+        }
+    }
+
+    /// The data version the cache holds pages for.
+    pub fn version(&self) -> i64 {
+        self.inner.read().map(|g| g.version).unwrap_or(-1)
+    }
+
+    /// Drops everything and moves to a new data version.
+    pub fn reset(&self, version: i64) {
+        if let Ok(mut g) = self.inner.write() {
+            g.version = version;
+            g.pages.clear();
+        }
+    }
+}
+
+/// Builds the complete application: every route and every layer.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = openapi::api_router().split_for_parts();
+    let openapi = Arc::new(openapi);
+
+    let session_layer =
+        crate::accounts::session_store::layer(DbSessionStore::new(state.db.clone()), &state.config);
+
+    let mut csrf = CsrfLayer::new();
+    for origin in &state.config.trusted_origins {
+        match csrf.clone().add_trusted_origin(origin) {
+            Ok(c) => csrf = c,
+            Err(e) => tracing::warn!(%origin, error = ?e, "ignoring trusted origin"),
+        }
+    }
+    let csrf = csrf.with_rejection_response(|_e| {
+        PageError(Error::Forbidden(
+            "This form was submitted from another site, so it was refused. Reload the page and try again.".into(),
+        ))
+        .into_response()
+    });
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let timeout = Duration::from_secs(state.config.request_timeout_secs);
+
+    Router::new()
+        .merge(crate::occupations::routes::routes())
+        .merge(crate::accounts::routes::routes())
+        .merge(crate::search::routes::routes())
+        .merge(health::routes())
+        .merge(assets::routes())
+        .merge(openapi::docs_routes(openapi))
+        .merge(api)
+        .fallback(not_found)
+        .layer(session_layer)
+        .layer(csrf)
+        .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    let err = Error::NotFound(format!("the page {}", uri.path()));
+    if uri.path().starts_with("/api/") {
+        ApiError(err).into_response()
+    } else {
+        PageError(err).into_response()
+    }
+}
