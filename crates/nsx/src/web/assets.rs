@@ -8,7 +8,15 @@ use axum::routing::get;
 
 use super::AppState;
 
-const CSS: &str = include_str!("../../assets/nsx.css");
+/// One stylesheet for the whole site: the shared base, then each module's own rules
+/// (kept in separate files so each module owns its styles).
+const CSS: &str = concat!(
+    include_str!("../../assets/nsx.css"),
+    include_str!("../../assets/css/accounts.css"),
+    include_str!("../../assets/css/catalog.css"),
+    include_str!("../../assets/css/search.css"),
+    include_str!("../../assets/css/frameworks.css"),
+);
 const SUGGEST_JS: &str = include_str!("../../assets/suggest.js");
 const OPENSEARCH: &str = include_str!("../../assets/opensearch.xml");
 
