@@ -107,13 +107,10 @@ impl Viewer {
     }
 }
 
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = crate::web::error::PageError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+impl Viewer {
+    /// Works out who is asking: an `Authorization: Bearer` API token first, then the
+    /// session cookie. A bad token is an error (not silently anonymous).
+    pub async fn from_parts(parts: &mut Parts, state: &AppState) -> Result<Viewer, Error> {
         // API token first: integrations send `Authorization: Bearer nsx_…`.
         if let Some(auth) = parts.headers.get(axum::http::header::AUTHORIZATION) {
             let raw = auth.to_str().map_err(|_| {
@@ -132,10 +129,10 @@ impl FromRequestParts<AppState> for Viewer {
                 via_token: true,
             });
         }
-        // No session cookie: anonymous, without touching the database.
         let Some(session) = parts.extensions.get::<Session>().cloned() else {
             return Ok(Viewer::default());
         };
+        // Without a session cookie this reads nothing from the database.
         let id: Option<Uuid> = session
             .get(SESSION_USER_KEY)
             .await
@@ -155,5 +152,48 @@ impl FromRequestParts<AppState> for Viewer {
                 Ok(Viewer::default())
             }
         }
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = crate::web::error::PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Viewer::from_parts(parts, state).await?)
+    }
+}
+
+/// An API caller who is signed in (by token or session); otherwise a 401 problem.
+#[derive(Debug, Clone)]
+pub struct ApiUser(pub User);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = crate::web::error::ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let v = Viewer::from_parts(parts, state).await?;
+        Ok(ApiUser(v.require_user()?.clone()))
+    }
+}
+
+/// An API caller holding the admin role; otherwise a 401 or 403 problem.
+#[derive(Debug, Clone)]
+pub struct ApiAdmin(pub User);
+
+impl FromRequestParts<AppState> for ApiAdmin {
+    type Rejection = crate::web::error::ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let v = Viewer::from_parts(parts, state).await?;
+        Ok(ApiAdmin(v.require_role(Role::Admin)?.clone()))
     }
 }

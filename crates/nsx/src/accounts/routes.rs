@@ -1,10 +1,1319 @@
 //! Account pages: sign up, sign in, sign out, password reset, the account page and admin pages.
+//!
+//! Every form re-renders itself on error with the entered values kept and each error next
+//! to its field (`aria-describedby`), answering 422; rate limits answer 429.
 
+use std::net::SocketAddr;
+
+use askama::Template;
 use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use nsx_core::accounts::{
+    FieldError, OrgKind, Role, check_display_name, check_org_name, check_password, normalize_email,
+};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use tower_sessions::Session;
+use uuid::Uuid;
 
+use super::{Organization, SESSION_USER_KEY, User, Viewer, password, store};
+use crate::error::Error;
 use crate::web::AppState;
+use crate::web::error::{PageError, PageForm, PagePath, PageQuery, PageResult};
+use crate::web::layout::Chrome;
+
+/// How long a password-reset link stays valid.
+pub const RESET_VALID_FOR: time::Duration = time::Duration::hours(1);
+/// The window (and lock time) for failed sign-ins to one account.
+pub const LOCKOUT_WINDOW: time::Duration = time::Duration::minutes(15);
+/// Reset e-mails sent to one account per hour at most.
+const RESETS_PER_HOUR: i64 = 5;
 
 /// Account and admin page routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/sign-up", get(sign_up_page).post(sign_up))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .route(
+            "/password-reset",
+            get(reset_request_page).post(reset_request),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(reset_page).post(reset_submit),
+        )
+        .route("/account", get(account_page))
+        .route("/account/profile", post(account_profile))
+        .route("/account/password", post(account_password))
+        .route("/account/tokens", post(account_token_create))
+        .route("/account/tokens/{id}/revoke", post(account_token_revoke))
+        .route("/admin", get(admin_home))
+        .route("/admin/users", get(admin_users))
+        .route("/admin/users/{id}", get(admin_user))
+        .route("/admin/users/{id}/roles", post(admin_user_roles))
+        .route("/admin/users/{id}/status", post(admin_user_status))
+        .route("/admin/users/{id}/organization", post(admin_user_org))
+        .route(
+            "/admin/organizations",
+            get(admin_orgs).post(admin_org_create),
+        )
+        .route(
+            "/admin/organizations/{id}",
+            get(admin_org).post(admin_org_update),
+        )
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers shared by the pages.
+
+/// Field errors of a submitted form, looked up by field name in templates.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+impl FormErrors {
+    /// The first message for a field.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// Whether a field has an error.
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// Whether there is any error.
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+
+    fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    fn from_error(e: Error) -> Result<FormErrors, Error> {
+        match e {
+            Error::Invalid(v) => Ok(FormErrors(v)),
+            other => Err(other),
+        }
+    }
+}
+
+/// Renders a template with a status; account pages are never cached.
+fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut r = (status, Html(html)).into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => PageError(Error::Internal(format!("template: {e}"))).into_response(),
+    }
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Only local paths may be a `next` target (no `//host` or `scheme:`).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/account".to_string(),
+    }
+}
+
+fn sign_in_redirect(parts: &Parts) -> Response {
+    let here = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    see_other(&format!("/sign-in?next={next}"))
+}
+
+/// The client's address, as the socket saw it.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+/// A signed-in viewer; anonymous visitors are sent to the sign-in page.
+pub struct SignedIn(pub User, pub Viewer);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let v = Viewer::from_parts(parts, state)
+            .await
+            .map_err(|e| PageError(e).into_response())?;
+        match v.user.clone() {
+            Some(u) => Ok(SignedIn(u, v)),
+            None => Err(sign_in_redirect(parts)),
+        }
+    }
+}
+
+/// An administrator; anonymous visitors are sent to sign in, everyone else gets 403.
+pub struct AdminViewer(pub User, pub Viewer);
+
+impl FromRequestParts<AppState> for AdminViewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn(u, v) = SignedIn::from_request_parts(parts, state).await?;
+        if u.has_role(Role::Admin) {
+            Ok(AdminViewer(u, v))
+        } else {
+            Err(PageError(Error::Forbidden(
+                "the administration pages need the Administrator role".into(),
+            ))
+            .into_response())
+        }
+    }
+}
+
+async fn start_session(session: &Session, user: Uuid) -> Result<(), Error> {
+    // A new id on every sign-in, so an id planted before sign-in is worthless.
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| Error::Internal(format!("session: {e}")))?;
+    session
+        .insert(SESSION_USER_KEY, user)
+        .await
+        .map_err(|e| Error::Internal(format!("session: {e}")))?;
+    Ok(())
+}
+
+fn kind_options() -> Vec<(&'static str, &'static str)> {
+    OrgKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.label()))
+        .collect()
+}
+
+fn roles_text(u: &User) -> String {
+    if u.roles.is_empty() {
+        "none".into()
+    } else {
+        u.roles
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign up.
+
+#[derive(Debug, Default, Deserialize)]
+struct SignUpForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/sign_up.html")]
+struct SignUpPage {
+    chrome: Chrome,
+    name: String,
+    email: String,
+    role: String,
+    roles: Vec<(&'static str, &'static str)>,
+    errors: FormErrors,
+}
+
+fn self_service_roles() -> Vec<(&'static str, &'static str)> {
+    Role::ALL
+        .iter()
+        .filter(|r| r.self_service())
+        .map(|r| (r.as_str(), r.label()))
+        .collect()
+}
+
+async fn sign_up_page(viewer: Viewer) -> Response {
+    render(
+        StatusCode::OK,
+        &SignUpPage {
+            chrome: Chrome::new(&viewer),
+            name: String::new(),
+            email: String::new(),
+            role: "reviewer".into(),
+            roles: self_service_roles(),
+            errors: FormErrors::default(),
+        },
+    )
+}
+
+async fn sign_up(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    session: Session,
+    PageForm(form): PageForm<SignUpForm>,
+) -> PageResult<Response> {
+    let mut errors = FormErrors::default();
+    let name = check_display_name(&form.name)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let email = normalize_email(&form.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if let Err(e) = check_password(&form.password, email.as_deref().unwrap_or("")) {
+        errors.push(e);
+    } else if form.password != form.password_confirm {
+        errors.push(FieldError::new(
+            "password_confirm",
+            "the two passwords differ",
+        ));
+    }
+    let role = match form.role.parse::<Role>() {
+        Ok(r) if r.self_service() => Some(r),
+        _ if form.role.is_empty() => None,
+        _ => {
+            errors.push(FieldError::new(
+                "role",
+                "choose reviewer or candidate; other roles are granted by an administrator",
+            ));
+            None
+        }
+    };
+    let again = |errors: FormErrors| {
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SignUpPage {
+                chrome: Chrome::new(&viewer),
+                name: form.name.clone(),
+                email: form.email.clone(),
+                role: form.role.clone(),
+                roles: self_service_roles(),
+                errors,
+            },
+        )
+    };
+    let (Some(name), Some(email), false) = (name, email, errors.any()) else {
+        return Ok(again(errors));
+    };
+    let hash = password::hash(form.password.clone()).await?;
+    let created = store::create_user(
+        &state.db,
+        store::NewUser {
+            email,
+            display_name: name,
+            password_hash: hash,
+            roles: role.into_iter().collect(),
+            organization_id: None,
+        },
+    )
+    .await;
+    let user = match created {
+        Ok(u) => u,
+        Err(e) => return Ok(again(FormErrors::from_error(e)?)),
+    };
+    start_session(&session, user.id).await?;
+    Ok(see_other("/account?welcome=1"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign in and out.
+
+#[derive(Debug, Default, Deserialize)]
+struct SignInQuery {
+    next: Option<String>,
+    reset: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/sign_in.html")]
+struct SignInPage {
+    chrome: Chrome,
+    email: String,
+    next: String,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+    errors: FormErrors,
+}
+
+async fn sign_in_page(viewer: Viewer, PageQuery(q): PageQuery<SignInQuery>) -> Response {
+    let notice = q
+        .reset
+        .is_some()
+        .then_some("Your password has been changed. Sign in with the new one.");
+    render(
+        StatusCode::OK,
+        &SignInPage {
+            chrome: Chrome::new(&viewer),
+            email: String::new(),
+            next: safe_next(q.next.as_deref()),
+            notice,
+            problem: None,
+            errors: FormErrors::default(),
+        },
+    )
+}
+
+fn minutes_left(until: OffsetDateTime) -> i64 {
+    let secs = (until - OffsetDateTime::now_utc()).whole_seconds().max(0);
+    (secs + 59) / 60
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    session: Session,
+    ClientIp(ip): ClientIp,
+    PageForm(form): PageForm<SignInForm>,
+) -> PageResult<Response> {
+    let next = safe_next(form.next.as_deref());
+    let again = |status: StatusCode, problem: Option<String>, errors: FormErrors| {
+        render(
+            status,
+            &SignInPage {
+                chrome: Chrome::new(&viewer),
+                email: form.email.clone(),
+                next: next.clone(),
+                notice: None,
+                problem,
+                errors,
+            },
+        )
+    };
+    let mut errors = FormErrors::default();
+    let email = normalize_email(&form.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if form.password.is_empty() {
+        errors.push(FieldError::new("password", "enter your password"));
+    }
+    let Some(email) = email.filter(|_| !errors.any()) else {
+        return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, None, errors));
+    };
+    let now = OffsetDateTime::now_utc();
+    let cfg = &state.config;
+    // Per client address, across every node (the counter is in the database).
+    if let Some(ip) = &ip {
+        let recent =
+            store::attempts_from_ip_since(&state.db, ip, now - time::Duration::minutes(1)).await?;
+        if recent >= i64::from(cfg.sign_in_per_minute) {
+            return Ok(again(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(format!(
+                    "Too many sign-in attempts from your address: at most {} a minute are allowed. Wait a minute, then try again.",
+                    cfg.sign_in_per_minute
+                )),
+                FormErrors::default(),
+            ));
+        }
+    }
+    // Per account: locked for a while after too many failures.
+    let (failures, latest) = store::failures_since(&state.db, &email, now - LOCKOUT_WINDOW).await?;
+    if failures >= i64::from(cfg.max_failed_sign_ins) {
+        let until = latest.unwrap_or(now) + LOCKOUT_WINDOW;
+        return Ok(again(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(format!(
+                "This account is locked after {failures} failed sign-ins. Try again in {} minutes, or reset your password.",
+                minutes_left(until)
+            )),
+            FormErrors::default(),
+        ));
+    }
+    let found = store::find_user_by_email(&state.db, &email).await?;
+    let ok = match &found {
+        Some((_, hash)) => password::verify(form.password.clone(), hash.clone()).await?,
+        None => {
+            password::burn_time(form.password.clone()).await;
+            false
+        }
+    };
+    store::record_sign_in(&state.db, &email, ip.as_deref(), ok).await?;
+    let user = match found {
+        Some((u, _)) if ok => u,
+        _ => {
+            let left = i64::from(cfg.max_failed_sign_ins) - failures - 1;
+            let msg = if left <= 0 {
+                "The e-mail address or password is wrong. The account is now locked for 15 minutes."
+                    .to_string()
+            } else {
+                "The e-mail address or password is wrong.".to_string()
+            };
+            let mut errors = FormErrors::default();
+            errors.push(FieldError::new("password", msg.clone()));
+            return Ok(again(StatusCode::UNAUTHORIZED, Some(msg), errors));
+        }
+    };
+    if user.disabled {
+        return Ok(again(
+            StatusCode::FORBIDDEN,
+            Some("This account is disabled. Ask an administrator to enable it.".into()),
+            FormErrors::default(),
+        ));
+    }
+    start_session(&session, user.id).await?;
+    Ok(see_other(&next))
+}
+
+async fn sign_out(session: Session) -> PageResult<Response> {
+    // Deletes the session row, so the cookie is worthless on every node.
+    session
+        .flush()
+        .await
+        .map_err(|e| Error::Internal(format!("session: {e}")))?;
+    Ok(see_other("/"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Password reset.
+
+#[derive(Debug, Default, Deserialize)]
+struct ResetRequestForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset_request.html")]
+struct ResetRequestPage {
+    chrome: Chrome,
+    email: String,
+    sent: bool,
+    errors: FormErrors,
+}
+
+async fn reset_request_page(viewer: Viewer) -> Response {
+    render(
+        StatusCode::OK,
+        &ResetRequestPage {
+            chrome: Chrome::new(&viewer),
+            email: String::new(),
+            sent: false,
+            errors: FormErrors::default(),
+        },
+    )
+}
+
+async fn reset_request(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageForm(form): PageForm<ResetRequestForm>,
+) -> PageResult<Response> {
+    let email = match normalize_email(&form.email) {
+        Ok(e) => e,
+        Err(e) => {
+            return Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ResetRequestPage {
+                    chrome: Chrome::new(&viewer),
+                    email: form.email.clone(),
+                    sent: false,
+                    errors: FormErrors(vec![e]),
+                },
+            ));
+        }
+    };
+    if let Some((user, _)) = store::find_user_by_email(&state.db, &email).await?
+        && !user.disabled
+    {
+        let since = OffsetDateTime::now_utc() - time::Duration::hours(1);
+        if store::count_password_resets_since(&state.db, user.id, since).await? < RESETS_PER_HOUR {
+            let token = store::create_password_reset(&state.db, user.id, RESET_VALID_FOR).await?;
+            let link = format!("{}/password-reset/{token}", state.config.public_url());
+            let body = format!(
+                "Hello {},\r\n\r\nSomeone (we hope you) asked to reset the password of your\r\nNational Skills Exchange account. Open this link within an hour\r\nto choose a new password:\r\n\r\n{link}\r\n\r\nThe link works once. If you did not ask, ignore this message;\r\nyour password stays as it is.\r\n",
+                user.display_name
+            );
+            match state.mailer.clone() {
+                // Sent in the background, so the answer takes as long whether or not the
+                // account exists.
+                Some(m) => {
+                    let to = user.email.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = m.send(&to, "Reset your NSX password", body).await {
+                            tracing::error!(error = %e, "password reset e-mail failed");
+                        }
+                    });
+                }
+                None => tracing::warn!(
+                    "a password reset was requested but smtp.url is not set, so no e-mail was sent"
+                ),
+            }
+        }
+    }
+    Ok(render(
+        StatusCode::OK,
+        &ResetRequestPage {
+            chrome: Chrome::new(&viewer),
+            email: String::new(),
+            sent: true,
+            errors: FormErrors::default(),
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset.html")]
+struct ResetPage {
+    chrome: Chrome,
+    token: String,
+    valid: bool,
+    errors: FormErrors,
+}
+
+async fn reset_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(token): PagePath<String>,
+) -> PageResult<Response> {
+    let valid = store::peek_password_reset(&state.db, &token)
+        .await?
+        .is_some();
+    Ok(render(
+        if valid {
+            StatusCode::OK
+        } else {
+            StatusCode::GONE
+        },
+        &ResetPage {
+            chrome: Chrome::new(&viewer),
+            token,
+            valid,
+            errors: FormErrors::default(),
+        },
+    ))
+}
+
+async fn reset_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientIp(ip): ClientIp,
+    PagePath(token): PagePath<String>,
+    PageForm(form): PageForm<ResetForm>,
+) -> PageResult<Response> {
+    let Some(user_id) = store::peek_password_reset(&state.db, &token).await? else {
+        return Ok(render(
+            StatusCode::GONE,
+            &ResetPage {
+                chrome: Chrome::new(&viewer),
+                token,
+                valid: false,
+                errors: FormErrors::default(),
+            },
+        ));
+    };
+    let user = store::find_user(&state.db, user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("the account"))?;
+    let mut errors = FormErrors::default();
+    if let Err(e) = check_password(&form.password, &user.email) {
+        errors.push(e);
+    } else if form.password != form.password_confirm {
+        errors.push(FieldError::new(
+            "password_confirm",
+            "the two passwords differ",
+        ));
+    }
+    if errors.any() {
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ResetPage {
+                chrome: Chrome::new(&viewer),
+                token,
+                valid: true,
+                errors,
+            },
+        ));
+    }
+    let hash = password::hash(form.password.clone()).await?;
+    // Using the token is atomic: a second use (here or on another node) finds it spent.
+    if store::consume_password_reset(&state.db, &token).await? != Some(user_id) {
+        return Ok(render(
+            StatusCode::GONE,
+            &ResetPage {
+                chrome: Chrome::new(&viewer),
+                token,
+                valid: false,
+                errors: FormErrors::default(),
+            },
+        ));
+    }
+    store::set_password_hash(&state.db, user_id, &hash).await?;
+    // Proving control of the mailbox lifts a sign-in lock.
+    store::record_sign_in(&state.db, &user.email, ip.as_deref(), true).await?;
+    Ok(see_other("/sign-in?reset=done"))
+}
+
+// ---------------------------------------------------------------------------------------
+// The account page.
+
+#[derive(Debug, Default, Deserialize)]
+struct AccountQuery {
+    welcome: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    user: User,
+    roles: String,
+    organization: Option<Organization>,
+    tokens: Vec<TokenView>,
+    new_token: Option<String>,
+    notice: Option<&'static str>,
+    name: String,
+    token_name: String,
+    errors: FormErrors,
+}
+
+/// An API token as the account page lists it.
+struct TokenView {
+    id: Uuid,
+    name: String,
+    prefix: String,
+    created: String,
+    last_used: Option<String>,
+    revoked: Option<String>,
+}
+
+impl AccountPage {
+    async fn load(state: &AppState, viewer: &Viewer, user: &User) -> Result<AccountPage, Error> {
+        let organization = match user.organization_id {
+            Some(o) => store::find_org(&state.db, o).await?,
+            None => None,
+        };
+        Ok(AccountPage {
+            chrome: Chrome::new(viewer),
+            user: user.clone(),
+            roles: roles_text(user),
+            organization,
+            tokens: store::list_tokens(&state.db, user.id)
+                .await?
+                .into_iter()
+                .map(|t| TokenView {
+                    id: t.id,
+                    name: t.name,
+                    prefix: t.prefix,
+                    created: when(&t.created_at),
+                    last_used: t.last_used_at.as_ref().map(when),
+                    revoked: t.revoked_at.as_ref().map(when),
+                })
+                .collect(),
+            new_token: None,
+            notice: None,
+            name: user.display_name.clone(),
+            token_name: String::new(),
+            errors: FormErrors::default(),
+        })
+    }
+}
+
+fn when(t: &OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    SignedIn(user, viewer): SignedIn,
+    PageQuery(q): PageQuery<AccountQuery>,
+) -> PageResult<Response> {
+    let mut page = AccountPage::load(&state, &viewer, &user).await?;
+    page.notice = if q.welcome.is_some() {
+        Some("Welcome! Your account is ready.")
+    } else {
+        match q.done.as_deref() {
+            Some("password") => Some("Your password has been changed."),
+            Some("profile") => Some("Your name has been saved."),
+            Some("revoked") => Some("The token has been revoked; it no longer works."),
+            _ => None,
+        }
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn account_profile(
+    State(state): State<AppState>,
+    SignedIn(user, viewer): SignedIn,
+    PageForm(form): PageForm<ProfileForm>,
+) -> PageResult<Response> {
+    match check_display_name(&form.name) {
+        Ok(name) => {
+            store::set_display_name(&state.db, user.id, &name).await?;
+            Ok(see_other("/account?done=profile"))
+        }
+        Err(e) => {
+            let mut page = AccountPage::load(&state, &viewer, &user).await?;
+            page.name = form.name;
+            page.errors = FormErrors(vec![e]);
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_confirm: String,
+}
+
+async fn account_password(
+    State(state): State<AppState>,
+    SignedIn(user, viewer): SignedIn,
+    PageForm(form): PageForm<PasswordForm>,
+) -> PageResult<Response> {
+    let mut errors = FormErrors::default();
+    let stored = store::password_hash_of(&state.db, user.id)
+        .await?
+        .ok_or_else(|| Error::not_found("the account"))?;
+    if !password::verify(form.current_password.clone(), stored).await? {
+        errors.push(FieldError::new(
+            "current_password",
+            "this is not your current password",
+        ));
+    }
+    if let Err(e) = check_password(&form.new_password, &user.email) {
+        errors.push(FieldError::new("new_password", e.message));
+    } else if form.new_password != form.new_password_confirm {
+        errors.push(FieldError::new(
+            "new_password_confirm",
+            "the two passwords differ",
+        ));
+    }
+    if errors.any() {
+        let mut page = AccountPage::load(&state, &viewer, &user).await?;
+        page.errors = errors;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let hash = password::hash(form.new_password).await?;
+    store::set_password_hash(&state.db, user.id, &hash).await?;
+    Ok(see_other("/account?done=password"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    token_name: String,
+}
+
+/// Checks an API token's name: 1–100 characters.
+pub fn check_token_name(name: &str, field: &str) -> Result<String, FieldError> {
+    let t = name.trim();
+    if t.is_empty() || t.chars().count() > 100 || t.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "name the token (1 to 100 characters), e.g. the system that will use it",
+        ));
+    }
+    Ok(t.to_string())
+}
+
+async fn account_token_create(
+    State(state): State<AppState>,
+    SignedIn(user, viewer): SignedIn,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult<Response> {
+    match check_token_name(&form.token_name, "token_name") {
+        Ok(name) => {
+            let (_, secret) = store::create_token(&state.db, user.id, &name).await?;
+            let mut page = AccountPage::load(&state, &viewer, &user).await?;
+            page.new_token = Some(secret);
+            Ok(render(StatusCode::CREATED, &page))
+        }
+        Err(e) => {
+            let mut page = AccountPage::load(&state, &viewer, &user).await?;
+            page.token_name = form.token_name;
+            page.errors = FormErrors(vec![e]);
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+async fn account_token_revoke(
+    State(state): State<AppState>,
+    SignedIn(user, _): SignedIn,
+    PagePath(id): PagePath<Uuid>,
+) -> PageResult<Response> {
+    store::revoke_token(&state.db, user.id, id).await?;
+    Ok(see_other("/account?done=revoked"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Administration.
+
+#[derive(Template)]
+#[template(path = "accounts/admin.html")]
+struct AdminHome {
+    chrome: Chrome,
+    users: i64,
+    admins: i64,
+    organizations: i64,
+}
+
+async fn admin_home(
+    State(state): State<AppState>,
+    AdminViewer(_, viewer): AdminViewer,
+) -> PageResult<Response> {
+    Ok(render(
+        StatusCode::OK,
+        &AdminHome {
+            chrome: Chrome::new(&viewer),
+            users: store::count_users(&state.db).await?,
+            admins: store::count_with_role(&state.db, Role::Admin).await?,
+            organizations: store::count_orgs(&state.db).await?,
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct UsersQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+/// One row of the user table.
+struct UserRow {
+    user: User,
+    roles: String,
+    organization: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/admin_users.html")]
+struct AdminUsers {
+    chrome: Chrome,
+    q: String,
+    rows: Vec<UserRow>,
+    page: u32,
+    more: bool,
+}
+
+const USERS_PER_PAGE: i64 = 50;
+
+async fn admin_users(
+    State(state): State<AppState>,
+    AdminViewer(_, viewer): AdminViewer,
+    PageQuery(query): PageQuery<UsersQuery>,
+) -> PageResult<Response> {
+    let page = query.page.unwrap_or(1).max(1);
+    let offset = i64::from(page - 1) * USERS_PER_PAGE;
+    let mut users = store::search_users(&state.db, &query.q, USERS_PER_PAGE + 1, offset).await?;
+    let more = users.len() as i64 > USERS_PER_PAGE;
+    users.truncate(USERS_PER_PAGE as usize);
+    let orgs = store::list_orgs(&state.db).await?;
+    let rows = users
+        .into_iter()
+        .map(|u| UserRow {
+            roles: roles_text(&u),
+            organization: u
+                .organization_id
+                .and_then(|o| orgs.iter().find(|x| x.id == o))
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            user: u,
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &AdminUsers {
+            chrome: Chrome::new(&viewer),
+            q: query.q,
+            rows,
+            page,
+            more,
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AdminUserQuery {
+    done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/admin_user.html")]
+struct AdminUserPage {
+    chrome: Chrome,
+    user: User,
+    is_self: bool,
+    roles: Vec<(&'static str, &'static str, bool)>,
+    organizations: Vec<Organization>,
+    notice: Option<&'static str>,
+}
+
+async fn admin_user(
+    State(state): State<AppState>,
+    AdminViewer(me, viewer): AdminViewer,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(q): PageQuery<AdminUserQuery>,
+) -> PageResult<Response> {
+    let user = store::find_user(&state.db, id)
+        .await?
+        .ok_or_else(|| Error::not_found("the user"))?;
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label(), user.has_role(*r)))
+        .collect();
+    let notice = match q.done.as_deref() {
+        Some("roles") => Some("Roles saved."),
+        Some("status") => Some("Account status saved."),
+        Some("organization") => Some("Organization saved."),
+        _ => None,
+    };
+    Ok(render(
+        StatusCode::OK,
+        &AdminUserPage {
+            chrome: Chrome::new(&viewer),
+            is_self: me.id == user.id,
+            user,
+            roles,
+            organizations: store::list_orgs(&state.db).await?,
+            notice,
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// Grants or revokes a role, refusing to take the last administrator's (or one's own)
+/// admin role away.
+pub async fn change_role(
+    state: &AppState,
+    me: &User,
+    user: Uuid,
+    role: Role,
+    grant: bool,
+) -> Result<User, Error> {
+    let target = store::find_user(&state.db, user)
+        .await?
+        .ok_or_else(|| Error::not_found("the user"))?;
+    if grant {
+        store::grant_role(&state.db, user, role).await?;
+    } else {
+        if role == Role::Admin && target.id == me.id {
+            return Err(Error::Conflict(
+                "you cannot remove your own Administrator role; ask another administrator".into(),
+            ));
+        }
+        store::revoke_role(&state.db, user, role).await?;
+    }
+    store::find_user(&state.db, user)
+        .await?
+        .ok_or_else(|| Error::not_found("the user"))
+}
+
+async fn admin_user_roles(
+    State(state): State<AppState>,
+    AdminViewer(me, _): AdminViewer,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<RoleForm>,
+) -> PageResult<Response> {
+    let role: Role = form
+        .role
+        .parse()
+        .map_err(|e: nsx_core::accounts::UnknownName| Error::invalid("role", e.to_string()))?;
+    let grant = match form.action.as_str() {
+        "grant" => true,
+        "revoke" => false,
+        _ => return Err(Error::invalid("action", "choose grant or revoke").into()),
+    };
+    change_role(&state, &me, id, role, grant).await?;
+    Ok(see_other(&format!("/admin/users/{id}?done=roles")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    action: String,
+}
+
+async fn admin_user_status(
+    State(state): State<AppState>,
+    AdminViewer(me, _): AdminViewer,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<StatusForm>,
+) -> PageResult<Response> {
+    let disabled = match form.action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(Error::invalid("action", "choose disable or enable").into()),
+    };
+    if disabled && id == me.id {
+        return Err(Error::Conflict("you cannot disable your own account".into()).into());
+    }
+    store::set_disabled(&state.db, id, disabled).await?;
+    Ok(see_other(&format!("/admin/users/{id}?done=status")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct UserOrgForm {
+    #[serde(default)]
+    organization_id: String,
+}
+
+async fn admin_user_org(
+    State(state): State<AppState>,
+    AdminViewer(_, _): AdminViewer,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<UserOrgForm>,
+) -> PageResult<Response> {
+    let org = match form.organization_id.trim() {
+        "" => None,
+        s => Some(
+            s.parse::<Uuid>()
+                .map_err(|_| Error::invalid("organization_id", "choose an organization"))?,
+        ),
+    };
+    store::set_organization(&state.db, id, org).await?;
+    Ok(see_other(&format!("/admin/users/{id}?done=organization")))
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+struct OrgForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    sector: String,
+}
+
+/// A checked organization: name, type, sector.
+pub type OrgInput = (String, OrgKind, Option<String>);
+
+/// Checks an organization's fields, collecting every error.
+pub fn check_org(name: &str, kind: &str, sector: Option<&str>) -> Result<OrgInput, Error> {
+    let mut errors = Vec::new();
+    let name = check_org_name(name).map_err(|e| errors.push(e)).ok();
+    let kind = kind
+        .parse::<OrgKind>()
+        .map_err(|e| errors.push(FieldError::new("kind", e.to_string())))
+        .ok();
+    let sector = sector.map(str::trim).filter(|s| !s.is_empty());
+    if sector.is_some_and(|s| s.chars().count() > 200 || s.chars().any(char::is_control)) {
+        errors.push(FieldError::new("sector", "use at most 200 characters"));
+    }
+    match (name, kind) {
+        (Some(n), Some(k)) if errors.is_empty() => Ok((n, k, sector.map(str::to_string))),
+        _ => Err(Error::Invalid(errors)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/admin_orgs.html")]
+struct AdminOrgs {
+    chrome: Chrome,
+    organizations: Vec<Organization>,
+    kinds: Vec<(&'static str, &'static str)>,
+    form_name: String,
+    form_kind: String,
+    form_sector: String,
+    notice: Option<&'static str>,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn admin_orgs(
+    State(state): State<AppState>,
+    AdminViewer(_, viewer): AdminViewer,
+    PageQuery(q): PageQuery<DoneQuery>,
+) -> PageResult<Response> {
+    Ok(render(
+        StatusCode::OK,
+        &AdminOrgs {
+            chrome: Chrome::new(&viewer),
+            organizations: store::list_orgs(&state.db).await?,
+            kinds: kind_options(),
+            form_name: String::new(),
+            form_kind: String::new(),
+            form_sector: String::new(),
+            notice: (q.done.as_deref() == Some("created")).then_some("Organization created."),
+            errors: FormErrors::default(),
+        },
+    ))
+}
+
+async fn admin_org_create(
+    State(state): State<AppState>,
+    AdminViewer(_, viewer): AdminViewer,
+    PageForm(form): PageForm<OrgForm>,
+) -> PageResult<Response> {
+    let result = match check_org(&form.name, &form.kind, Some(&form.sector)) {
+        Ok((name, kind, sector)) => store::create_org(&state.db, &name, kind, sector.as_deref())
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(see_other("/admin/organizations?done=created")),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &AdminOrgs {
+                    chrome: Chrome::new(&viewer),
+                    organizations: store::list_orgs(&state.db).await?,
+                    kinds: kind_options(),
+                    form_name: form.name,
+                    form_kind: form.kind,
+                    form_sector: form.sector,
+                    notice: None,
+                    errors,
+                },
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/admin_org.html")]
+struct AdminOrgPage {
+    chrome: Chrome,
+    org: Organization,
+    kinds: Vec<(&'static str, &'static str)>,
+    form_name: String,
+    form_kind: String,
+    form_sector: String,
+    notice: Option<&'static str>,
+    errors: FormErrors,
+}
+
+async fn admin_org(
+    State(state): State<AppState>,
+    AdminViewer(_, viewer): AdminViewer,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(q): PageQuery<DoneQuery>,
+) -> PageResult<Response> {
+    let org = store::find_org(&state.db, id)
+        .await?
+        .ok_or_else(|| Error::not_found("the organization"))?;
+    Ok(render(
+        StatusCode::OK,
+        &AdminOrgPage {
+            chrome: Chrome::new(&viewer),
+            form_name: org.name.clone(),
+            form_kind: org.kind.as_str().to_string(),
+            form_sector: org.sector.clone().unwrap_or_default(),
+            org,
+            kinds: kind_options(),
+            notice: (q.done.as_deref() == Some("saved")).then_some("Organization saved."),
+            errors: FormErrors::default(),
+        },
+    ))
+}
+
+async fn admin_org_update(
+    State(state): State<AppState>,
+    AdminViewer(_, viewer): AdminViewer,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(form): PageForm<OrgForm>,
+) -> PageResult<Response> {
+    let org = store::find_org(&state.db, id)
+        .await?
+        .ok_or_else(|| Error::not_found("the organization"))?;
+    let result = match check_org(&form.name, &form.kind, Some(&form.sector)) {
+        Ok((name, kind, sector)) => {
+            store::update_org(&state.db, id, &name, kind, sector.as_deref())
+                .await
+                .map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/admin/organizations/{id}?done=saved"))),
+        Err(e) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &AdminOrgPage {
+                chrome: Chrome::new(&viewer),
+                org,
+                kinds: kind_options(),
+                form_name: form.name,
+                form_kind: form.kind,
+                form_sector: form.sector,
+                notice: None,
+                errors: FormErrors::from_error(e)?,
+            },
+        )),
+    }
 }

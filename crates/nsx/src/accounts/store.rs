@@ -84,8 +84,6 @@ async fn complete(db: &Db, row: UserRow) -> Result<User> {
     })
 }
 
-const USER_COLUMNS: &str = "id, email, display_name, organization_id, disabled, created_at";
-
 /// Creates a user with roles in one transaction; a taken e-mail is a field error.
 pub async fn create_user(db: &Db, new: NewUser) -> Result<User> {
     let id = Uuid::now_v7();
@@ -281,5 +279,359 @@ pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>> {
     Ok(find_user(db, user_id).await?.filter(|u| !u.disabled))
 }
 
-#[allow(dead_code)]
-const _: &str = USER_COLUMNS;
+/// Finds users whose e-mail or name contains `q` (case-insensitive), newest first.
+pub async fn search_users(db: &Db, q: &str, limit: i64, offset: i64) -> Result<Vec<User>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return list_users(db, limit, offset).await;
+    }
+    let pattern = format!(
+        "%{}%",
+        q.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let sql = "SELECT id, email, display_name, organization_id, disabled, created_at FROM users
+               WHERE LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\'
+               ORDER BY created_at DESC, email LIMIT $2 OFFSET $3";
+    let rows: Vec<UserRow> = on_db!(db, p => sqlx::query_as(sql)
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(p)
+        .await)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(complete(db, r).await?);
+    }
+    Ok(out)
+}
+
+/// Counts the users holding a role.
+pub async fn count_with_role(db: &Db, role: Role) -> Result<i64> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = $1 AND NOT u.disabled")
+        .bind(role.as_str())
+        .fetch_one(p)
+        .await)?,
+    )
+}
+
+/// Enables or disables an account.
+pub async fn set_disabled(db: &Db, user: Uuid, disabled: bool) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let n = on_db!(db, p => sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled)
+        .bind(now)
+        .bind(user)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::not_found("the user"));
+    }
+    Ok(())
+}
+
+/// Places a user in an organization (or none).
+pub async fn set_organization(db: &Db, user: Uuid, org: Option<Uuid>) -> Result<()> {
+    if let Some(o) = org
+        && find_org(db, o).await?.is_none()
+    {
+        return Err(Error::invalid(
+            "organization_id",
+            "there is no such organization",
+        ));
+    }
+    let now = OffsetDateTime::now_utc();
+    let n = on_db!(db, p => sqlx::query("UPDATE users SET organization_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(org)
+        .bind(now)
+        .bind(user)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::not_found("the user"));
+    }
+    Ok(())
+}
+
+/// Changes a user's display name.
+pub async fn set_display_name(db: &Db, user: Uuid, name: &str) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    on_db!(db, p => sqlx::query("UPDATE users SET display_name = $1, updated_at = $2 WHERE id = $3")
+        .bind(name)
+        .bind(now)
+        .bind(user)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The stored password hash of a user.
+pub async fn password_hash_of(db: &Db, user: Uuid) -> Result<Option<String>> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(p)
+        .await)?,
+    )
+}
+
+/// Finds an organization by id.
+pub async fn find_org(db: &Db, id: Uuid) -> Result<Option<Organization>> {
+    let row: Option<OrgRow> = on_db!(db, p => sqlx::query_as("SELECT id, name, kind, sector, created_at FROM organizations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
+    row.map(Organization::try_from).transpose()
+}
+
+/// Changes an organization's name, type and sector.
+pub async fn update_org(
+    db: &Db,
+    id: Uuid,
+    name: &str,
+    kind: OrgKind,
+    sector: Option<&str>,
+) -> Result<Organization> {
+    let r = on_db!(db, p => sqlx::query("UPDATE organizations SET name = $1, kind = $2, sector = $3 WHERE id = $4")
+        .bind(name)
+        .bind(kind.as_str())
+        .bind(sector)
+        .bind(id)
+        .execute(p)
+        .await.map(|r| r.rows_affected()));
+    match r {
+        Ok(0) => return Err(Error::not_found("the organization")),
+        Ok(_) => {}
+        Err(e) => {
+            let e = Error::from(e);
+            return Err(if e.is_unique_violation() {
+                Error::invalid("name", "an organization with this name already exists")
+            } else {
+                e
+            });
+        }
+    }
+    find_org(db, id)
+        .await?
+        .ok_or_else(|| Error::not_found("the organization"))
+}
+
+/// Counts organizations.
+pub async fn count_orgs(db: &Db) -> Result<i64> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(p).await)?,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Secrets: API tokens and password-reset tokens.
+
+/// A fresh random secret (192 bits), URL-safe.
+pub fn random_secret() -> String {
+    use base64::Engine;
+    use rand::Rng;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// An API token as listed (never the secret itself).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, FromRow)]
+pub struct ApiToken {
+    /// Stable id (used to revoke).
+    pub id: Uuid,
+    /// What the owner called it.
+    pub name: String,
+    /// The token's first characters, to recognise it.
+    pub prefix: String,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was last used, if ever.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    /// When it was revoked, if it was.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// Creates an API token for a user; returns the listing and the secret (shown once).
+pub async fn create_token(db: &Db, user: Uuid, name: &str) -> Result<(ApiToken, String)> {
+    let secret = format!("nsx_{}", random_secret());
+    let prefix: String = secret.chars().take(12).collect();
+    let id = Uuid::now_v7();
+    let now = OffsetDateTime::now_utc();
+    on_db!(db, p => sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(user)
+        .bind(name)
+        .bind(token_hash(&secret))
+        .bind(&prefix)
+        .bind(now)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok((
+        ApiToken {
+            id,
+            name: name.to_string(),
+            prefix,
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        },
+        secret,
+    ))
+}
+
+/// A user's tokens, newest first (revoked ones included, marked).
+pub async fn list_tokens(db: &Db, user: Uuid) -> Result<Vec<ApiToken>> {
+    Ok(
+        on_db!(db, p => sqlx::query_as("SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC")
+        .bind(user)
+        .fetch_all(p)
+        .await)?,
+    )
+}
+
+/// Revokes one of a user's tokens; `NotFound` when the user has no such live token.
+pub async fn revoke_token(db: &Db, user: Uuid, id: Uuid) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let n = on_db!(db, p => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .bind(user)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::not_found("the API token"));
+    }
+    Ok(())
+}
+
+/// Stores a password-reset token (hashed) valid for `valid_for`; returns the secret.
+pub async fn create_password_reset(
+    db: &Db,
+    user: Uuid,
+    valid_for: time::Duration,
+) -> Result<String> {
+    let secret = random_secret();
+    let now = OffsetDateTime::now_utc();
+    on_db!(db, p => sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash(&secret))
+        .bind(user)
+        .bind(now)
+        .bind(now + valid_for)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(secret)
+}
+
+/// The user a reset token belongs to, when it is unused and unexpired (does not use it).
+pub async fn peek_password_reset(db: &Db, secret: &str) -> Result<Option<Uuid>> {
+    let now = OffsetDateTime::now_utc();
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+        .bind(token_hash(secret))
+        .bind(now)
+        .fetch_optional(p)
+        .await)?,
+    )
+}
+
+/// Uses a reset token: marks it (and every other open reset of the same user) used and
+/// returns the user, atomically, so a token works once even with several nodes.
+pub async fn consume_password_reset(db: &Db, secret: &str) -> Result<Option<Uuid>> {
+    let now = OffsetDateTime::now_utc();
+    let user: Option<Uuid> = on_db!(db, p => sqlx::query_scalar(
+        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id")
+        .bind(now)
+        .bind(token_hash(secret))
+        .fetch_optional(p)
+        .await)?;
+    if let Some(u) = user {
+        on_db!(db, p => sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(u)
+            .execute(p)
+            .await.map(|r| r.rows_affected()))?;
+    }
+    Ok(user)
+}
+
+/// How many reset e-mails a user was sent since a moment.
+pub async fn count_password_resets_since(
+    db: &Db,
+    user: Uuid,
+    since: OffsetDateTime,
+) -> Result<i64> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at > $2")
+        .bind(user)
+        .bind(since)
+        .fetch_one(p)
+        .await)?,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign-in throttling, in the database so every node enforces the same limits.
+
+/// Records a sign-in attempt.
+pub async fn record_sign_in(db: &Db, email: &str, ip: Option<&str>, succeeded: bool) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    on_db!(db, p => sqlx::query("INSERT INTO sign_in_attempts (email, ip, succeeded, at) VALUES ($1, $2, $3, $4)")
+        .bind(email)
+        .bind(ip)
+        .bind(succeeded)
+        .bind(now)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Sign-in attempts from one client address since a moment.
+pub async fn attempts_from_ip_since(db: &Db, ip: &str, since: OffsetDateTime) -> Result<i64> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE ip = $1 AND at > $2")
+        .bind(ip)
+        .bind(since)
+        .fetch_one(p)
+        .await)?,
+    )
+}
+
+/// Failed sign-ins for one account since a moment and since its last successful sign-in,
+/// with the time of the latest failure.
+pub async fn failures_since(
+    db: &Db,
+    email: &str,
+    since: OffsetDateTime,
+) -> Result<(i64, Option<OffsetDateTime>)> {
+    let last_ok: Option<OffsetDateTime> = on_db!(db, p => sqlx::query_scalar(
+        "SELECT MAX(at) FROM sign_in_attempts WHERE email = $1 AND succeeded AND at > $2")
+        .bind(email)
+        .bind(since)
+        .fetch_one(p)
+        .await)?;
+    let from = last_ok.map_or(since, |t| t.max(since));
+    let (n, latest): (i64, Option<OffsetDateTime>) = on_db!(db, p => sqlx::query_as(
+        "SELECT COUNT(*), MAX(at) FROM sign_in_attempts WHERE email = $1 AND NOT succeeded AND at > $2")
+        .bind(email)
+        .bind(from)
+        .fetch_one(p)
+        .await)?;
+    Ok((n, latest))
+}
+
+/// Deletes attempt records older than a moment.
+pub async fn prune_sign_ins(db: &Db, before: OffsetDateTime) -> Result<u64> {
+    Ok(
+        on_db!(db, p => sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
+        .bind(before)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?,
+    )
+}

@@ -143,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(session_layer)
         .layer(csrf)
+        .layer(axum::middleware::from_fn(csrf_problem_for_api))
         .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -175,6 +176,27 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The CSRF layer answers with an HTML page; callers of `/api/` get a problem document.
+async fn csrf_problem_for_api(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    if api
+        && resp
+            .extensions()
+            .get::<tower_http::csrf::ProtectionError>()
+            .is_some()
+    {
+        return ApiError(Error::Forbidden(
+            "cross-site request refused: send API calls with a Bearer token and no Origin header, or from this site's own pages".into(),
+        ))
+        .into_response();
+    }
+    resp
 }
 
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {

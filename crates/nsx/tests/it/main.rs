@@ -4,8 +4,11 @@
 #[macro_use]
 mod common;
 
+mod accounts;
+mod admin;
 mod backup;
 mod cli;
 mod import;
 mod schema;
 mod server;
+mod two_nodes;
