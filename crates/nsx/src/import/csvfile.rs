@@ -46,9 +46,15 @@ impl CsvFile {
         let (mut counted_to, mut line) = (0usize, 1usize);
         for rec in rdr.records() {
             let rec = rec.map_err(|e| csv_error(name, e))?;
-            let start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted_to);
+            let start = rec
+                .position()
+                .map(|p| p.byte() as usize)
+                .unwrap_or(counted_to);
             let start = start.clamp(counted_to, bytes.len());
-            line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
+            line += bytes[counted_to..start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             counted_to = start;
             records.push((line, rec));
         }

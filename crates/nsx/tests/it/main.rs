@@ -6,6 +6,7 @@ mod common;
 
 mod backup;
 mod cli;
+mod frameworks;
 mod import;
 mod schema;
 mod server;
