@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod evidence;
+pub mod frameworks;
 pub mod occupations;
 pub mod onet;
 pub mod release;

@@ -113,6 +113,15 @@ pub async fn bootstrap(db: &Db, config: &Config, progress: &dyn Progress) -> Res
     if let Some(file) = optional(&config.apprenticeships) {
         crate::import::apprenticeships::import(db, &file, progress).await?;
     }
+    let run =
+        crate::frameworks::draft_and_store(db, None, &crate::frameworks::current_label(), progress)
+            .await?;
+    progress.message(&format!(
+        "drafted {} frameworks as {} ({} occupations skipped for lack of grounding data)",
+        run.drafted,
+        run.label,
+        run.skipped.len()
+    ));
     Ok(())
 }
 

@@ -43,6 +43,12 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Draft a framework version for every occupation with enough grounding data (--all)
+    /// or for the given O*NET-SOC codes.
+    Draft(DraftArgs),
+    /// Check frameworks (the newest version of each, or of the given codes); exits non-zero
+    /// on errors.
+    Lint(LintArgs),
     /// Write a consistent backup of the whole database to FILE (a SQLite file, whatever the backend).
     Backup {
         /// Where to write the backup.
@@ -56,6 +62,30 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// `draft` options.
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    /// Draft every occupation with enough grounding data.
+    #[arg(long, conflicts_with = "codes")]
+    pub all: bool,
+    /// O*NET-SOC codes to draft.
+    #[arg(required_unless_present = "all")]
+    pub codes: Vec<String>,
+    /// Version label to write (default: this month, e.g. v26.05).
+    #[arg(long, value_name = "vYY.MM")]
+    pub version: Option<String>,
+}
+
+/// `lint` options.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// O*NET-SOC codes to check (default: every framework).
+    pub codes: Vec<String>,
+    /// Also print warnings.
+    #[arg(long)]
+    pub warnings: bool,
 }
 
 /// `serve` options.
@@ -336,6 +366,70 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         );
                     }
                 }
+            }
+        }
+        Command::Draft(args) => {
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            let label = match &args.version {
+                Some(v) => v
+                    .parse::<nsx_core::frameworks::VersionLabel>()
+                    .map_err(|e| anyhow::anyhow!("--version: {e}"))?,
+                None => crate::frameworks::current_label(),
+            };
+            let codes = (!args.all).then_some(args.codes.as_slice());
+            let p = progress();
+            let run = crate::frameworks::draft_and_store(&db, codes, &label, p.as_ref()).await?;
+            println!(
+                "Drafted {} framework(s) as {} ({} statements, {} citations) in {:.1} s.",
+                run.drafted, run.label, run.statements, run.citations, run.seconds
+            );
+            if !run.skipped.is_empty() {
+                println!("Skipped {}:", run.skipped.len());
+                for (reason, codes) in run.skipped_by_reason() {
+                    let shown: Vec<&str> = codes.iter().take(8).map(|s| s.as_str()).collect();
+                    let more = if codes.len() > 8 {
+                        format!(" and {} more", codes.len() - 8)
+                    } else {
+                        String::new()
+                    };
+                    println!("  {} × {reason}: {}{more}", codes.len(), shown.join(", "));
+                }
+            }
+            if run.lint_errors > 0 {
+                bail!(
+                    "the drafts have {} lint error(s); run `nsx lint`",
+                    run.lint_errors
+                );
+            }
+        }
+        Command::Lint(args) => {
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            let codes = (!args.codes.is_empty()).then_some(args.codes.as_slice());
+            let (n, findings) = crate::frameworks::lint_stored(&db, codes).await?;
+            let errors = findings
+                .iter()
+                .filter(|f| f.finding.severity == nsx_core::frameworks::lint::Severity::Error)
+                .count();
+            for f in &findings {
+                if args.warnings
+                    || f.finding.severity == nsx_core::frameworks::lint::Severity::Error
+                {
+                    println!("{f}");
+                }
+            }
+            println!(
+                "Checked {n} framework(s): {errors} error(s), {} warning(s).",
+                findings.len() - errors
+            );
+            if n == 0 {
+                bail!("no frameworks to check: run `nsx draft --all` first");
+            }
+            if errors > 0 {
+                bail!("{errors} lint error(s)");
             }
         }
         Command::User(cmd) => {

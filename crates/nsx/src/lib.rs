@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod frameworks;
 pub mod import;
 pub mod occupations;
 pub mod search;

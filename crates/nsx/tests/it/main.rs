@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod backup;
 mod cli;
+mod frameworks;
 mod import;
 mod schema;
 mod server;

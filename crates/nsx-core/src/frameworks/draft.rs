@@ -1,0 +1,1360 @@
+//! The drafter: a pure, deterministic function from one occupation's source rows to a
+//! draft framework version.
+//!
+//! * Technical statements come from the occupation's most important tasks (importance
+//!   ratings where imported, else core before supplemental), with the technology, tools
+//!   and knowledge rated for it; each is written at four mastery levels that differ by
+//!   autonomy, complexity and influence, and cites the rows it derives from.
+//! * Durable-skill statements come from the skills, work styles and work activities the
+//!   mapping table ([`super::durable`]) ties to each domain, citing the elements used.
+//! * AI-usage statements and the evidence pack come from the AI-usage rows matched to the
+//!   occupation's tasks; with none, the draft says so and invents nothing.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::durable::{self, ElementKind};
+use super::{
+    Citation, DurableDomain, DurableLevel, Level, Locator, MasteryLevel, Section, Source,
+    Statement, aei_source, mapping_source, onet_source,
+};
+use crate::evidence::task_key;
+use crate::occupations::job_zone_label;
+
+/// Technical statements per mastery level the drafter aims for.
+pub const TECHNICAL_PER_LEVEL: usize = 10;
+/// Task-derived statements placed before technology and knowledge statements.
+pub const LEADING_TASKS: usize = 7;
+/// Grounding elements used per durable-skill domain (one statement each per level).
+pub const DURABLE_PER_LEVEL: usize = 2;
+/// Evidence-backed tasks used for AI-usage statements.
+pub const AI_TASKS: usize = 2;
+/// Fewest tasks a framework is drafted from.
+pub const MIN_TASKS: usize = 4;
+
+/// One O*NET task of the occupation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskInput {
+    /// O*NET task ID.
+    pub task_id: i64,
+    /// Task statement.
+    pub text: String,
+    /// Core (true) or supplemental (false).
+    pub core: bool,
+    /// Mean importance (IM, 1–5) where task ratings are imported.
+    pub importance: Option<f64>,
+    /// Release of the task row.
+    pub release: String,
+    /// Release of the importance rating.
+    pub rating_release: Option<String>,
+}
+
+/// One rated O*NET element (skill, knowledge, work style, work activity).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ElementInput {
+    /// `skills`, `knowledge`, `work_styles`, `work_activities`.
+    pub domain: String,
+    /// Element ID.
+    pub element_id: String,
+    /// Element name.
+    pub name: String,
+    /// Scale of `value`: `IM` (1–5) or `WI` (−3…3).
+    pub scale: String,
+    /// Rating.
+    pub value: f64,
+    /// Release of the rating.
+    pub release: String,
+}
+
+impl ElementInput {
+    /// Importance on a 0–1 scale whatever the rating scale.
+    pub fn weight(&self) -> f64 {
+        match self.scale.as_str() {
+            "WI" => (self.value + 3.0) / 6.0,
+            _ => (self.value - 1.0) / 4.0,
+        }
+    }
+
+    /// Whether the rating says the element matters for the occupation.
+    pub fn matters(&self) -> bool {
+        match self.scale.as_str() {
+            "WI" => self.value > 0.0,
+            _ => self.value >= 2.5,
+        }
+    }
+}
+
+/// A technology or tool commodity the occupation uses, with its examples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommodityInput {
+    /// `technology` or `tool`.
+    pub table: String,
+    /// UNSPSC commodity code.
+    pub commodity_code: i64,
+    /// Commodity title.
+    pub title: String,
+    /// Product examples, sorted.
+    pub examples: Vec<String>,
+    /// Flagged as a hot technology (or in demand).
+    pub hot: bool,
+    /// Release.
+    pub release: String,
+}
+
+/// AI-usage figures matched to one of the occupation's tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskEvidence {
+    /// O*NET task ID.
+    pub task_id: i64,
+    /// Share (%) of all classified conversations about the task.
+    pub usage_pct: Option<f64>,
+    /// Release of the usage figure.
+    pub usage_release: Option<String>,
+    /// Task penetration (0–1).
+    pub penetration: Option<f64>,
+    /// Release of the penetration figure.
+    pub penetration_release: Option<String>,
+}
+
+/// Observed AI exposure of the occupation's SOC code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobExposure {
+    /// 6-digit SOC code.
+    pub soc_code: String,
+    /// Observed exposure (0–1).
+    pub value: f64,
+    /// Release.
+    pub release: String,
+}
+
+/// Everything the drafter reads about one occupation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OccupationInputs {
+    /// O*NET-SOC code.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Job Zone (1–5).
+    pub job_zone: Option<i64>,
+    /// O*NET release of the occupation.
+    pub release: String,
+    /// Tasks (any order).
+    pub tasks: Vec<TaskInput>,
+    /// Rated elements (any order).
+    pub elements: Vec<ElementInput>,
+    /// Technology and tools (any order).
+    pub commodities: Vec<CommodityInput>,
+    /// AI-usage evidence per task (any order).
+    pub evidence: Vec<TaskEvidence>,
+    /// Job exposure, if the evidence covers the SOC code.
+    pub exposure: Option<JobExposure>,
+}
+
+/// One task in the evidence pack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceTask {
+    /// O*NET task ID.
+    pub task_id: i64,
+    /// Task statement.
+    pub task: String,
+    /// Usage share (%).
+    pub usage_pct: Option<f64>,
+    /// Penetration (0–1).
+    pub penetration: Option<f64>,
+}
+
+/// The AI-usage evidence pack of a framework version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EvidencePack {
+    /// Tasks of the occupation.
+    pub tasks_total: u32,
+    /// Tasks with any AI-usage figure.
+    pub tasks_with_evidence: u32,
+    /// Tasks observed in use (usage share or penetration above zero).
+    pub tasks_observed: u32,
+    /// Sum of the tasks' usage shares (% of all classified conversations).
+    pub usage_share_pct: Option<f64>,
+    /// Mean penetration over tasks with a penetration figure.
+    pub mean_penetration: Option<f64>,
+    /// Observed exposure of the occupation's SOC code.
+    pub job_exposure: Option<f64>,
+    /// The most-used tasks.
+    pub top_tasks: Vec<EvidenceTask>,
+    /// What each figure rests on.
+    pub citations: Vec<Citation>,
+    /// Set when there is no evidence: what is missing.
+    pub note: Option<String>,
+}
+
+/// A drafted framework version's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Draft {
+    /// O*NET-SOC code.
+    pub code: String,
+    /// Occupation title.
+    pub title: String,
+    /// Job Zone.
+    pub job_zone: Option<i64>,
+    /// O*NET release the draft is grounded in.
+    pub onet_release: String,
+    /// The "context covered" paragraph.
+    pub context: String,
+    /// All statements, in section, domain, level and order sequence.
+    pub statements: Vec<Statement>,
+    /// The AI-usage evidence pack.
+    pub evidence: EvidencePack,
+    /// Sources cited.
+    pub sources: Vec<Source>,
+    /// What the draft could not ground, and why.
+    pub gaps: Vec<String>,
+}
+
+impl Draft {
+    /// Statements of one section.
+    pub fn section(&self, s: Section) -> impl Iterator<Item = &Statement> {
+        self.statements.iter().filter(move |x| x.section == s)
+    }
+}
+
+/// Why an occupation was not drafted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotDrafted(pub String);
+
+// ---------------------------------------------------------------------------------------
+// Task text
+
+/// A task statement split into its verb phrase, object (the subject-to-be) and the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskParts {
+    /// Verb phrase, lower case ("install or program").
+    pub verb: String,
+    /// Object phrase as written ("computer hardware or machine software").
+    pub object: String,
+    /// What follows the object: means, purpose, conditions (may be empty).
+    pub rest: String,
+}
+
+const PARTICLES: &[&str] = &["up", "out", "over", "down", "off", "back"];
+const BOUNDARIES: &[&str] = &[
+    " to ",
+    " using ",
+    " for ",
+    " with ",
+    " such as ",
+    " by ",
+    " in ",
+    " on ",
+    " at ",
+    " into ",
+    " onto ",
+    " according ",
+    " so ",
+    " from ",
+    " that ",
+    " under ",
+    " before ",
+    " after ",
+    " during ",
+    " as ",
+    " when ",
+    " within ",
+    " through ",
+    " including ",
+];
+
+fn clean(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| c == ',' || c == ';' || c == '.' || c == ':' || c.is_whitespace())
+        .to_string()
+}
+
+/// Splits a task statement into verb phrase, object and rest.
+pub fn split_task(text: &str) -> TaskParts {
+    let t = clean(text);
+    let words: Vec<&str> = t.split(' ').collect();
+    let mut i = 0;
+    let mut verb = Vec::new();
+    // Verb lists: "Modify, maintain, or repair", "Install or program", "Set up and run".
+    loop {
+        let Some(w) = words.get(i) else { break };
+        verb.push(w.to_lowercase());
+        i += 1;
+        if !w.ends_with(',')
+            && let Some(p) = words.get(i)
+            && PARTICLES.contains(&p.to_lowercase().as_str())
+        {
+            verb.push(p.to_lowercase());
+            i += 1;
+        }
+        let last_had_comma = verb.last().is_some_and(|v| v.ends_with(','));
+        match words.get(i).map(|w| w.to_lowercase()) {
+            Some(c) if (c == "or" || c == "and") && words.len() > i + 2 => {
+                verb.push(c);
+                i += 1;
+                // One more verb, then stop.
+                if let Some(w) = words.get(i) {
+                    verb.push(w.to_lowercase());
+                    i += 1;
+                    if let Some(p) = words.get(i)
+                        && PARTICLES.contains(&p.to_lowercase().as_str())
+                    {
+                        verb.push(p.to_lowercase());
+                        i += 1;
+                    }
+                }
+                break;
+            }
+            Some(_) if last_had_comma && verb.len() < 8 => continue,
+            _ => break,
+        }
+    }
+    // A verb list with commas that never reached "or/and" was really an object list.
+    if verb.iter().any(|v| v.ends_with(',')) && !verb.iter().any(|v| v == "or" || v == "and") {
+        verb.truncate(1);
+        i = 1;
+        if let Some(v) = verb.first_mut() {
+            *v = v.trim_end_matches(',').to_string();
+        }
+    }
+    let verb = verb.join(" ");
+    let tail = words.get(i..).map(|w| w.join(" ")).unwrap_or_default();
+    let padded = format!(" {tail} ");
+    let cut = BOUNDARIES
+        .iter()
+        .filter_map(|b| padded.find(b))
+        .filter(|&p| p > 0)
+        .min();
+    let (object, rest) = match cut {
+        Some(p) => (padded[..p].to_string(), padded[p..].to_string()),
+        None => (padded.clone(), String::new()),
+    };
+    TaskParts {
+        verb,
+        object: clean(&object),
+        rest: clean(&rest),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A subject from an object phrase: leading article dropped, at most ~70 characters,
+/// capitalized. Returns the subject and whatever of the object did not fit.
+fn subject_of(object: &str) -> (String, String) {
+    let mut o = object.trim();
+    for a in ["the ", "a ", "an ", "all ", "any "] {
+        if o.len() > a.len() && o[..a.len()].eq_ignore_ascii_case(a) {
+            o = &o[a.len()..];
+        }
+    }
+    if o.chars().count() <= 70 {
+        return (capitalize(o), String::new());
+    }
+    let mut out = String::new();
+    let mut rest_at = o.len();
+    for (idx, w) in o.split(' ').scan(0usize, |pos, w| {
+        let start = *pos;
+        *pos += w.len() + 1;
+        Some((start, w))
+    }) {
+        if out.len() + w.len() + 1 > 60 {
+            rest_at = idx;
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    let trimmed = out
+        .trim_end_matches(|c: char| c == ',' || c.is_whitespace())
+        .trim_end_matches(" and")
+        .trim_end_matches(" or")
+        .trim_end_matches(',')
+        .to_string();
+    (capitalize(&trimmed), o[rest_at.min(o.len())..].to_string())
+}
+
+fn tokens(s: &str) -> BTreeSet<String> {
+    const STOP: &[&str] = &[
+        "and",
+        "or",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "with",
+        "using",
+        "such",
+        "as",
+        "by",
+        "from",
+        "into",
+        "other",
+        "software",
+        "equipment",
+        "tools",
+        "tool",
+        "systems",
+        "system",
+        "devices",
+        "device",
+        "computer",
+        "computers",
+        "work",
+        "data",
+        "management",
+        "application",
+        "applications",
+        "office",
+        "suite",
+        "program",
+        "programs",
+        "user",
+        "base",
+        "interface",
+        "query",
+        "related",
+        "materials",
+        "products",
+    ];
+    s.split(|c: char| !c.is_alphanumeric())
+        .map(|w| w.to_lowercase())
+        .map(|w| {
+            if w.len() > 4 && w.ends_with('s') && !w.ends_with("ss") {
+                w[..w.len() - 1].to_string()
+            } else {
+                w
+            }
+        })
+        .filter(|w| w.len() > 2 && !STOP.contains(&w.as_str()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Level wording
+
+fn join_list(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        2 => format!("{} and {}", items[0], items[1]),
+        _ => format!(
+            "{}, and {}",
+            items[..items.len() - 1].join(", "),
+            items[items.len() - 1]
+        ),
+    }
+}
+
+fn with_rest(verb: &str, rest: &str) -> String {
+    if rest.is_empty() {
+        verb.to_string()
+    } else {
+        format!("{verb} {rest}")
+    }
+}
+
+/// A task-derived performance at a level. `variant` alternates the wording so a level's
+/// statements do not all end alike.
+fn task_performance(
+    level: MasteryLevel,
+    parts: &TaskParts,
+    extra_object: &str,
+    tool: Option<&CommodityInput>,
+    variant: usize,
+) -> String {
+    let core = if extra_object.is_empty() {
+        with_rest(&parts.verb, &parts.rest)
+    } else {
+        with_rest(&format!("{} {}", parts.verb, extra_object), &parts.rest)
+    };
+    let tool_clause = tool
+        .map(|t| {
+            let ex: Vec<String> = t.examples.iter().take(2).cloned().collect();
+            if ex.is_empty() {
+                format!(", working with {}", t.title.to_lowercase())
+            } else {
+                format!(
+                    ", working with {} such as {}",
+                    t.title.to_lowercase(),
+                    join_list(&ex)
+                )
+            }
+        })
+        .unwrap_or_default();
+    match (level, variant % 2) {
+        (MasteryLevel::Emerging, 0) => format!(
+            "{core} on routine, clearly defined assignments under direct supervision, following set procedures and checking results with a senior colleague"
+        ),
+        (MasteryLevel::Emerging, _) => format!(
+            "{core} for basic cases under close guidance, using step-by-step instructions and reporting anything unexpected before going on"
+        ),
+        (MasteryLevel::Developing, 0) => format!(
+            "{core}{tool_clause} with minimal oversight, recognizing and correcting standard faults and variations and recording what was done"
+        ),
+        (MasteryLevel::Developing, _) => format!(
+            "{core}{tool_clause} independently on everyday work, handling the usual problems by established methods and escalating the rest"
+        ),
+        (MasteryLevel::Proficient, 0) => format!(
+            "{core}{tool_clause} autonomously across non-routine and complex cases, working to the full performance envelope and judging when results meet specification"
+        ),
+        (MasteryLevel::Proficient, _) => format!(
+            "{core}{tool_clause} without supervision where conditions are unusual or several systems interact, choosing the method and answering for the outcome"
+        ),
+        (MasteryLevel::Advanced, 0) => format!(
+            "set the standards, methods and acceptance criteria by which the organization's teams {core}, and lead their continual improvement"
+        ),
+        (MasteryLevel::Advanced, _) => format!(
+            "govern how the organization's teams {core}, deciding on methods and resources, coaching others and answering for results across units"
+        ),
+    }
+}
+
+fn commodity_performance(level: MasteryLevel, c: &CommodityInput, variant: usize) -> String {
+    let title = c.title.to_lowercase();
+    let ex: Vec<String> = c.examples.iter().take(3).cloned().collect();
+    let what = if ex.is_empty() {
+        title.clone()
+    } else {
+        join_list(&ex)
+    };
+    match (level, variant % 2) {
+        (MasteryLevel::Emerging, 0) => format!(
+            "use {what} for assigned routine tasks under direct supervision, following the site's set-up and safety procedures"
+        ),
+        (MasteryLevel::Emerging, _) => format!(
+            "operate {what} on simple jobs while a senior colleague watches, keeping to written instructions"
+        ),
+        (MasteryLevel::Developing, 0) => format!(
+            "operate {what} with minimal oversight to complete standard work, sorting out common settings problems and errors"
+        ),
+        (MasteryLevel::Developing, _) => format!(
+            "run everyday work on {what} independently and fix the usual faults and set-up mistakes"
+        ),
+        (MasteryLevel::Proficient, 0) => format!(
+            "apply {what} autonomously to non-routine problems, adapting set-ups to the job and judging whether results are sound"
+        ),
+        (MasteryLevel::Proficient, _) => format!(
+            "configure {what} for unusual or complex jobs on own authority and vouch for the quality of what they produce"
+        ),
+        (MasteryLevel::Advanced, 0) => format!(
+            "decide which {title} the organization adopts, set the standards for its use and lead others in applying it well"
+        ),
+        (MasteryLevel::Advanced, _) => format!(
+            "govern the organization's portfolio of {title}, planning upgrades and training so every team can rely on it"
+        ),
+    }
+}
+
+fn knowledge_performance(level: MasteryLevel, name: &str, variant: usize) -> String {
+    let n = name.to_lowercase();
+    match (level, variant % 2) {
+        (MasteryLevel::Emerging, 0) => format!(
+            "apply basic principles of {n} to routine tasks under close guidance, asking when a case falls outside them"
+        ),
+        (MasteryLevel::Emerging, _) => format!(
+            "recall core {n} facts and terms while doing supervised work, checking understanding with a mentor"
+        ),
+        (MasteryLevel::Developing, 0) => format!(
+            "apply principles of {n} with minimal oversight to standard problems and explain the reasoning behind choices made"
+        ),
+        (MasteryLevel::Developing, _) => format!(
+            "use working knowledge of {n} independently to interpret everyday situations and pick the usual remedy"
+        ),
+        (MasteryLevel::Proficient, 0) => format!(
+            "bring in-depth knowledge of {n} to non-routine and complex problems on own authority, weighing trade-offs between options"
+        ),
+        (MasteryLevel::Proficient, _) => format!(
+            "draw on expert command of {n} to resolve unfamiliar cases autonomously and advise colleagues who are stuck"
+        ),
+        (MasteryLevel::Advanced, 0) => format!(
+            "define the {n} knowledge the organization's roles require, lead others' development in it and govern how it is applied"
+        ),
+        (MasteryLevel::Advanced, _) => format!(
+            "set organization-wide practice grounded in {n}, sponsoring training and reviewing decisions that depend on it"
+        ),
+    }
+}
+
+fn durable_performance(level: DurableLevel, behaviour: &str, context: &str) -> String {
+    match level {
+        DurableLevel::Emerging => format!(
+            "{behaviour}, in routine work on {context} and when prompted by a supervisor or checklist"
+        ),
+        DurableLevel::Developing => format!(
+            "{behaviour}, unprompted in day-to-day work on {context}, adjusting to the people and situation involved"
+        ),
+        DurableLevel::Applying => format!(
+            "{behaviour}, consistently in demanding or unfamiliar situations involving {context}, and helps peers do the same"
+        ),
+        DurableLevel::Exceeding => format!(
+            "{behaviour}, as a model for others, coaching colleagues and shaping team practice in work on {context}"
+        ),
+    }
+}
+
+fn ai_subject(parts_object: &str) -> String {
+    let (s, _) = subject_of(parts_object);
+    format!("AI support for {}", lower_first(&s))
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if !s.chars().nth(1).is_some_and(|x| x.is_uppercase()) => {
+            f.to_lowercase().collect::<String>() + c.as_str()
+        }
+        Some(f) => f.to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn ai_performance(level: MasteryLevel, task: &str) -> String {
+    match level {
+        MasteryLevel::Emerging => format!(
+            "uses an approved AI tool to look up procedures and references while learning to {task}, checking every answer against official documents before acting"
+        ),
+        MasteryLevel::Developing => format!(
+            "uses AI tools to draft, summarize or check routine parts of the work to {task}, verifying the output against measurements and specifications"
+        ),
+        MasteryLevel::Proficient => format!(
+            "decides which parts of the work to {task} can be handed to AI tools, evaluates their output critically and keeps responsibility for the result"
+        ),
+        MasteryLevel::Advanced => format!(
+            "sets the rules for when and how the team uses AI in the work to {task}, measures its effect on quality and time, and fixes where human review is required"
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The drafter
+
+fn cmp_f64_desc(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// Tasks in drafting order: rated importance (highest first) where imported, else core
+/// before supplemental; ties by task ID.
+pub fn rank_tasks(tasks: &[TaskInput]) -> Vec<&TaskInput> {
+    let mut v: Vec<&TaskInput> = tasks.iter().collect();
+    v.sort_by(|a, b| {
+        cmp_f64_desc(a.importance, b.importance)
+            .then(b.core.cmp(&a.core))
+            .then(a.task_id.cmp(&b.task_id))
+    });
+    v.dedup_by_key(|t| t.task_id);
+    v
+}
+
+fn task_citation(t: &TaskInput) -> Citation {
+    Citation {
+        source: "onet".into(),
+        release: t
+            .rating_release
+            .clone()
+            .unwrap_or_else(|| t.release.clone()),
+        locator: Locator::Task { task_id: t.task_id },
+        text: clean(&t.text),
+        value: t.importance,
+    }
+}
+
+fn element_citation(e: &ElementInput) -> Citation {
+    Citation {
+        source: "onet".into(),
+        release: e.release.clone(),
+        locator: Locator::Element {
+            element_id: e.element_id.clone(),
+            scale: e.scale.clone(),
+        },
+        text: e.name.clone(),
+        value: Some(e.value),
+    }
+}
+
+fn commodity_citation(c: &CommodityInput) -> Citation {
+    Citation {
+        source: "onet".into(),
+        release: c.release.clone(),
+        locator: Locator::Commodity {
+            commodity_code: c.commodity_code,
+            table: c.table.clone(),
+        },
+        text: if c.examples.is_empty() {
+            c.title.clone()
+        } else {
+            format!("{} ({})", c.title, c.examples.join(", "))
+        },
+        value: None,
+    }
+}
+
+enum Grounding<'a> {
+    Task(&'a TaskInput, TaskParts),
+    Commodity(&'a CommodityInput, usize),
+    Knowledge(&'a ElementInput, usize),
+}
+
+/// Most technology or tool statements per level.
+pub const MAX_COMMODITY: usize = 2;
+/// Most knowledge statements per level.
+pub const MAX_KNOWLEDGE: usize = 2;
+
+/// Best-matching tool or technology for a task (shared non-generic words), if any.
+fn tool_for<'a>(task: &str, commodities: &'a [CommodityInput]) -> Option<&'a CommodityInput> {
+    let tt = tokens(task);
+    commodities
+        .iter()
+        .map(|c| {
+            let mut ct = tokens(&c.title);
+            for e in &c.examples {
+                ct.extend(tokens(e));
+            }
+            (tt.intersection(&ct).count(), c)
+        })
+        .filter(|(n, _)| *n > 0)
+        .max_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.commodity_code.cmp(&a.1.commodity_code))
+                .then(b.1.table.cmp(&a.1.table))
+        })
+        .map(|(_, c)| c)
+}
+
+/// Drafts a framework version for one occupation.
+pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
+    let ranked = rank_tasks(&inp.tasks);
+    if ranked.len() < MIN_TASKS {
+        return Err(NotDrafted(format!(
+            "only {} task statement(s); at least {MIN_TASKS} are needed",
+            ranked.len()
+        )));
+    }
+    let mut gaps = Vec::new();
+
+    // Commodities: hot first, then most examples, then code.
+    let mut commodities: Vec<&CommodityInput> = inp.commodities.iter().collect();
+    commodities.sort_by(|a, b| {
+        b.hot
+            .cmp(&a.hot)
+            .then(b.examples.len().cmp(&a.examples.len()))
+            .then(a.table.cmp(&b.table))
+            .then(a.commodity_code.cmp(&b.commodity_code))
+    });
+    let mut knowledge: Vec<&ElementInput> = inp
+        .elements
+        .iter()
+        .filter(|e| e.domain == "knowledge" && e.scale == "IM" && e.matters())
+        .collect();
+    knowledge.sort_by(|a, b| {
+        b.value
+            .total_cmp(&a.value)
+            .then(a.element_id.cmp(&b.element_id))
+    });
+    if knowledge.is_empty() {
+        gaps.push("No knowledge ratings are imported for this occupation, so no statement draws on a knowledge domain.".to_string());
+    }
+    if inp.commodities.is_empty() {
+        gaps.push("No technology or tool entries are imported for this occupation.".to_string());
+    }
+    if inp.tasks.iter().all(|t| t.importance.is_none()) {
+        gaps.push(
+            "No task importance ratings are imported; tasks are ranked core before supplemental."
+                .to_string(),
+        );
+    }
+
+    // Technical groundings: leading tasks, one technology, one knowledge domain, then the rest.
+    let mut seen_subjects = BTreeSet::new();
+    let mut task_groundings = Vec::new();
+    for t in &ranked {
+        let parts = split_task(&t.text);
+        if parts.object.is_empty() || parts.verb.is_empty() {
+            continue;
+        }
+        let (subject, _) = subject_of(&parts.object);
+        if subject.len() < 3 || !seen_subjects.insert(task_key(&subject)) {
+            continue;
+        }
+        task_groundings.push(Grounding::Task(t, parts));
+    }
+    let mut com_g: Vec<Grounding> = Vec::new();
+    for c in &commodities {
+        if com_g.len() < MAX_COMMODITY && seen_subjects.insert(task_key(&c.title)) {
+            com_g.push(Grounding::Commodity(c, com_g.len()));
+        }
+    }
+    let mut know_g: Vec<Grounding> = Vec::new();
+    for k in &knowledge {
+        if know_g.len() < MAX_KNOWLEDGE
+            && seen_subjects.insert(task_key(&format!("{} knowledge", k.name)))
+        {
+            know_g.push(Grounding::Knowledge(k, know_g.len()));
+        }
+    }
+    let mut order: Vec<Grounding> = Vec::new();
+    let mut tasks_iter = task_groundings.into_iter();
+    let mut com_iter = com_g.into_iter();
+    let mut know_iter = know_g.into_iter();
+    order.extend(tasks_iter.by_ref().take(LEADING_TASKS));
+    order.extend(com_iter.next());
+    order.extend(know_iter.next());
+    order.extend(tasks_iter);
+    // Alternate the remaining technology and knowledge.
+    loop {
+        let a = com_iter.next();
+        let b = know_iter.next();
+        if a.is_none() && b.is_none() {
+            break;
+        }
+        order.extend(a);
+        order.extend(b);
+    }
+    order.truncate(TECHNICAL_PER_LEVEL);
+
+    let mut statements = Vec::new();
+    for level in MasteryLevel::ALL {
+        for (i, g) in order.iter().enumerate() {
+            let (subject, performance, citations) = match g {
+                Grounding::Task(t, parts) => {
+                    let (subject, extra) = subject_of(&parts.object);
+                    let tool = tool_for(&t.text, &inp.commodities);
+                    let use_tool =
+                        matches!(level, MasteryLevel::Developing | MasteryLevel::Proficient);
+                    let perf = task_performance(level, parts, &extra, tool.filter(|_| use_tool), i);
+                    let mut cites = vec![task_citation(t)];
+                    if let Some(c) = tool.filter(|_| use_tool) {
+                        cites.push(commodity_citation(c));
+                    }
+                    (subject, perf, cites)
+                }
+                Grounding::Commodity(c, v) => (
+                    capitalize(&c.title),
+                    commodity_performance(level, c, *v),
+                    vec![commodity_citation(c)],
+                ),
+                Grounding::Knowledge(k, v) => (
+                    format!("{} knowledge", k.name),
+                    knowledge_performance(level, &k.name, *v),
+                    vec![element_citation(k)],
+                ),
+            };
+            statements.push(Statement {
+                section: Section::Technical,
+                domain: None,
+                level: Level::Mastery(level),
+                order: i as u32 + 1,
+                subject,
+                performance,
+                citations,
+            });
+        }
+    }
+
+    // Work contexts for durable statements: the leading task subjects.
+    let contexts: Vec<String> = order
+        .iter()
+        .filter_map(|g| match g {
+            Grounding::Task(_, p) => Some(lower_first(&subject_of(&p.object).0)),
+            _ => None,
+        })
+        .collect();
+    let context_at = |i: usize| -> String {
+        contexts
+            .get(i % contexts.len().max(1))
+            .cloned()
+            .unwrap_or_else(|| "the occupation's core tasks".into())
+    };
+
+    // Durable-skill statements.
+    let mut ctx_i = 0;
+    for domain in DurableDomain::ALL {
+        let mut grounded: Vec<(&ElementInput, &durable::Mapping)> = inp
+            .elements
+            .iter()
+            .filter(|e| e.matters() && matches!(e.scale.as_str(), "IM" | "WI"))
+            .filter_map(|e| {
+                let kind = match e.domain.as_str() {
+                    "skills" => ElementKind::Skill,
+                    "work_styles" => ElementKind::WorkStyle,
+                    "work_activities" => ElementKind::WorkActivity,
+                    _ => return None,
+                };
+                durable::lookup(kind, &e.name)
+                    .filter(|m| m.domain == domain)
+                    .map(|m| (e, m))
+            })
+            .collect();
+        grounded.sort_by(|a, b| {
+            b.0.weight()
+                .total_cmp(&a.0.weight())
+                .then(a.0.element_id.cmp(&b.0.element_id))
+                .then(a.0.domain.cmp(&b.0.domain))
+        });
+        let mut used_subjects = BTreeSet::new();
+        grounded.retain(|(_, m)| used_subjects.insert(m.subject));
+        grounded.truncate(DURABLE_PER_LEVEL);
+        if grounded.is_empty() {
+            gaps.push(format!(
+                "{}: none of the O*NET skills, work styles or work activities mapped to this domain is rated as important for this occupation in the imported releases, so the domain has no statements.",
+                domain.label()
+            ));
+            continue;
+        }
+        let ctxs: Vec<String> = grounded
+            .iter()
+            .map(|_| {
+                ctx_i += 1;
+                context_at(ctx_i - 1)
+            })
+            .collect();
+        for level in DurableLevel::ALL {
+            for (i, (e, m)) in grounded.iter().enumerate() {
+                statements.push(Statement {
+                    section: Section::Durable,
+                    domain: Some(domain),
+                    level: Level::Durable(level),
+                    order: i as u32 + 1,
+                    subject: m.subject.to_string(),
+                    performance: durable_performance(level, m.behaviour, &ctxs[i]),
+                    citations: vec![element_citation(e)],
+                });
+            }
+        }
+    }
+
+    // AI usage and the evidence pack.
+    let by_id = |id: i64| ranked.iter().find(|t| t.task_id == id).copied();
+    let mut ev: Vec<&TaskEvidence> = inp
+        .evidence
+        .iter()
+        .filter(|e| by_id(e.task_id).is_some())
+        .collect();
+    ev.sort_by(|a, b| {
+        cmp_f64_desc(a.usage_pct, b.usage_pct)
+            .then(cmp_f64_desc(a.penetration, b.penetration))
+            .then(a.task_id.cmp(&b.task_id))
+    });
+    ev.dedup_by_key(|e| e.task_id);
+    let observed: Vec<&&TaskEvidence> = ev
+        .iter()
+        .filter(|e| e.usage_pct.unwrap_or(0.0) > 0.0 || e.penetration.unwrap_or(0.0) > 0.0)
+        .collect();
+    let evidence_cites = |e: &TaskEvidence, t: &TaskInput| {
+        let mut c = Vec::new();
+        if let (Some(p), Some(r)) = (e.usage_pct, &e.usage_release) {
+            c.push(Citation {
+                source: "aei".into(),
+                release: r.clone(),
+                locator: Locator::Evidence {
+                    measure: "task_usage".into(),
+                    task_id: Some(e.task_id),
+                    soc_code: None,
+                },
+                text: format!(
+                    "{p:.4}% of classified conversations map to: {}",
+                    clean(&t.text)
+                ),
+                value: Some(p),
+            });
+        }
+        if let (Some(p), Some(r)) = (e.penetration, &e.penetration_release) {
+            c.push(Citation {
+                source: "aei".into(),
+                release: r.clone(),
+                locator: Locator::Evidence {
+                    measure: "task_penetration".into(),
+                    task_id: Some(e.task_id),
+                    soc_code: None,
+                },
+                text: format!("task penetration {p:.3}: {}", clean(&t.text)),
+                value: Some(p),
+            });
+        }
+        c
+    };
+    let ai_tasks: Vec<(&TaskInput, &TaskEvidence)> = observed
+        .iter()
+        .filter_map(|e| by_id(e.task_id).map(|t| (t, **e)))
+        .filter(|(t, _)| !split_task(&t.text).object.is_empty())
+        .take(AI_TASKS)
+        .collect();
+    for level in MasteryLevel::ALL {
+        for (i, (t, e)) in ai_tasks.iter().enumerate() {
+            let parts = split_task(&t.text);
+            let task_phrase = with_rest(&format!("{} {}", parts.verb, parts.object), "");
+            let mut cites = evidence_cites(e, t);
+            cites.push(task_citation(t));
+            statements.push(Statement {
+                section: Section::AiUsage,
+                domain: None,
+                level: Level::Mastery(level),
+                order: i as u32 + 1,
+                subject: ai_subject(&parts.object),
+                performance: ai_performance(level, &task_phrase),
+                citations: cites,
+            });
+        }
+    }
+    let mut pack_cites: Vec<Citation> = Vec::new();
+    for e in &ev {
+        if let Some(t) = by_id(e.task_id) {
+            pack_cites.extend(evidence_cites(e, t));
+        }
+    }
+    if let Some(x) = &inp.exposure {
+        pack_cites.push(Citation {
+            source: "aei".into(),
+            release: x.release.clone(),
+            locator: Locator::Evidence {
+                measure: "job_exposure".into(),
+                task_id: None,
+                soc_code: Some(x.soc_code.clone()),
+            },
+            text: format!("observed exposure of SOC {} is {:.3}", x.soc_code, x.value),
+            value: Some(x.value),
+        });
+    }
+    let usage: Vec<f64> = ev.iter().filter_map(|e| e.usage_pct).collect();
+    let pens: Vec<f64> = ev.iter().filter_map(|e| e.penetration).collect();
+    let note = if ev.is_empty() && inp.exposure.is_none() {
+        Some("No AI-usage evidence is imported for this occupation's tasks, so no AI-usage statements are drafted.".to_string())
+    } else if ai_tasks.is_empty() {
+        Some("AI-usage data covers this occupation, but none of its tasks was observed in use, so no AI-usage statements are drafted.".to_string())
+    } else {
+        None
+    };
+    if let Some(n) = &note {
+        gaps.push(n.clone());
+    }
+    let evidence = EvidencePack {
+        tasks_total: ranked.len() as u32,
+        tasks_with_evidence: ev.len() as u32,
+        tasks_observed: observed.len() as u32,
+        usage_share_pct: (!usage.is_empty()).then(|| usage.iter().sum()),
+        mean_penetration: (!pens.is_empty()).then(|| pens.iter().sum::<f64>() / pens.len() as f64),
+        job_exposure: inp.exposure.as_ref().map(|x| x.value),
+        top_tasks: ev
+            .iter()
+            .take(5)
+            .filter_map(|e| {
+                by_id(e.task_id).map(|t| EvidenceTask {
+                    task_id: t.task_id,
+                    task: clean(&t.text),
+                    usage_pct: e.usage_pct,
+                    penetration: e.penetration,
+                })
+            })
+            .collect(),
+        citations: pack_cites,
+        note,
+    };
+
+    // Context covered.
+    let covered: Vec<String> = contexts.iter().take(4).cloned().collect();
+    let zone = inp
+        .job_zone
+        .map(|z| format!("Job Zone {z} ({})", job_zone_label(z).to_lowercase()))
+        .unwrap_or_else(|| "an unassigned Job Zone".into());
+    let context = format!(
+        "This framework sets out what {} do at four levels of mastery, centred on {}. It is pitched at {zone} and grounded in {} O*NET task statements{}{} from O*NET {}.",
+        inp.title,
+        join_list(&covered),
+        ranked.len(),
+        if inp.elements.is_empty() {
+            ""
+        } else {
+            ", rated skills, knowledge and work styles"
+        },
+        if inp.commodities.is_empty() {
+            ""
+        } else {
+            " and the technology and tools reported for the occupation"
+        },
+        inp.release
+    );
+
+    // Sources actually cited.
+    let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+    for c in statements
+        .iter()
+        .flat_map(|s| s.citations.iter())
+        .chain(evidence.citations.iter())
+    {
+        keys.insert((c.source.clone(), c.release.clone()));
+    }
+    let mut sources: Vec<Source> = keys
+        .into_iter()
+        .map(|(k, r)| {
+            if k == "aei" {
+                aei_source(&r)
+            } else {
+                onet_source(&r)
+            }
+        })
+        .collect();
+    if statements.iter().any(|s| s.section == Section::Durable) {
+        sources.push(mapping_source());
+    }
+
+    Ok(Draft {
+        code: inp.code.clone(),
+        title: inp.title.clone(),
+        job_zone: inp.job_zone,
+        onet_release: inp.release.clone(),
+        context,
+        statements,
+        evidence,
+        sources,
+        gaps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_split_into_verb_object_and_rest() {
+        let p = split_task(
+            "Install or program computer hardware or machine software in microprocessor-based systems.",
+        );
+        assert_eq!(p.verb, "install or program");
+        assert_eq!(p.object, "computer hardware or machine software");
+        assert_eq!(p.rest, "in microprocessor-based systems");
+        let p = split_task(
+            "Modify, maintain, or repair electrical, electronic, or mechanical components.",
+        );
+        assert_eq!(p.verb, "modify, maintain, or repair");
+        assert_eq!(p.object, "electrical, electronic, or mechanical components");
+        let p = split_task(
+            "Read blueprints, schematics, or diagrams to determine methods of assembly.",
+        );
+        assert_eq!(p.verb, "read");
+        assert_eq!(p.object, "blueprints, schematics, or diagrams");
+        assert_eq!(p.rest, "to determine methods of assembly");
+        let p = split_task("Set up and run lathes and milling machines to cut metal parts.");
+        assert_eq!(p.verb, "set up and run");
+        assert_eq!(p.object, "lathes and milling machines");
+        let p = split_task("Look over parts for surface flaws.");
+        assert_eq!(p.verb, "look over");
+        assert_eq!(p.object, "parts");
+    }
+
+    #[test]
+    fn long_objects_are_cut_into_a_subject_and_a_remainder() {
+        let (s, rest) = subject_of(
+            "very long lists of many different electrical and mechanical and hydraulic and pneumatic components and assemblies",
+        );
+        assert!(s.len() <= 62, "{s}");
+        assert!(s.starts_with("Very long"));
+        assert!(!rest.is_empty());
+    }
+
+    #[test]
+    fn tasks_rank_by_importance_then_core() {
+        let t = |id, core, imp: Option<f64>| TaskInput {
+            task_id: id,
+            text: format!("Do thing {id}"),
+            core,
+            importance: imp,
+            release: "30.1".into(),
+            rating_release: None,
+        };
+        let v = [t(3, true, None), t(1, false, None), t(2, true, None)];
+        let ids: Vec<i64> = rank_tasks(&v).iter().map(|t| t.task_id).collect();
+        assert_eq!(ids, [2, 3, 1]);
+        let v = [
+            t(3, true, Some(3.0)),
+            t(1, false, Some(4.5)),
+            t(2, true, None),
+        ];
+        let ids: Vec<i64> = rank_tasks(&v).iter().map(|t| t.task_id).collect();
+        assert_eq!(ids, [1, 3, 2]);
+    }
+
+    mod props {
+        use super::super::*;
+        use crate::frameworks::lint::{Severity, lint};
+        use proptest::prelude::*;
+
+        const VERBS: &[&str] = &[
+            "Inspect",
+            "Install or repair",
+            "Calibrate",
+            "Set up and run",
+            "Record",
+            "Design",
+            "Test, adjust, or replace",
+        ];
+        const NOUNS: &[&str] = &[
+            "valves",
+            "pumps",
+            "wiring harnesses",
+            "control panels",
+            "patient charts",
+            "lathes",
+            "sensors",
+            "conveyor belts",
+            "hydraulic lines",
+            "circuit boards",
+            "budgets",
+            "schedules",
+        ];
+        const TAILS: &[&str] = &[
+            "",
+            " using hand tools",
+            " to meet specifications",
+            " for faults before shipment",
+            " in line with safety rules",
+        ];
+
+        fn task() -> impl Strategy<Value = (usize, usize, usize, bool, Option<u8>)> {
+            (
+                0..VERBS.len(),
+                0..NOUNS.len(),
+                0..TAILS.len(),
+                any::<bool>(),
+                proptest::option::of(10u8..50),
+            )
+        }
+
+        fn inputs() -> impl Strategy<Value = OccupationInputs> {
+            (
+                proptest::collection::vec(task(), 4..14),
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(|(ts, styles, ev)| {
+                    let tasks: Vec<TaskInput> = ts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (v, n, t, core, imp))| TaskInput {
+                            task_id: 1000 + i as i64,
+                            text: format!("{} {} no. {i}{}.", VERBS[*v], NOUNS[*n], TAILS[*t]),
+                            core: *core,
+                            importance: imp.map(|x| x as f64 / 10.0),
+                            release: "30.1".into(),
+                            rating_release: imp.map(|_| "30.1".into()),
+                        })
+                        .collect();
+                    let mut elements = vec![ElementInput {
+                        domain: "knowledge".into(),
+                        element_id: "2.C.3.e".into(),
+                        name: "Mechanical".into(),
+                        scale: "IM".into(),
+                        value: 4.2,
+                        release: "29.3".into(),
+                    }];
+                    if styles {
+                        for (id, name, v) in [
+                            ("1.D.1.c", "Persistence", 1.5),
+                            ("1.D.2.b", "Stress Tolerance", 0.4),
+                            ("1.D.3.a", "Attention to Detail", 2.0),
+                        ] {
+                            elements.push(ElementInput {
+                                domain: "work_styles".into(),
+                                element_id: id.into(),
+                                name: name.into(),
+                                scale: "WI".into(),
+                                value: v,
+                                release: "30.1".into(),
+                            });
+                        }
+                        elements.push(ElementInput {
+                            domain: "skills".into(),
+                            element_id: "2.A.2.a".into(),
+                            name: "Critical Thinking".into(),
+                            scale: "IM".into(),
+                            value: 3.9,
+                            release: "29.3".into(),
+                        });
+                    }
+                    let evidence = if ev {
+                        tasks
+                            .iter()
+                            .take(3)
+                            .map(|t| TaskEvidence {
+                                task_id: t.task_id,
+                                usage_pct: Some(0.5),
+                                usage_release: Some("2025-02-10".into()),
+                                penetration: None,
+                                penetration_release: None,
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    OccupationInputs {
+                        code: "47-2111.00".into(),
+                        title: "Electricians".into(),
+                        job_zone: Some(3),
+                        release: "30.1".into(),
+                        tasks,
+                        elements,
+                        commodities: vec![CommodityInput {
+                            table: "tool".into(),
+                            commodity_code: 41113302,
+                            title: "Voltage testers".into(),
+                            examples: vec!["Multimeters".into()],
+                            hot: false,
+                            release: "30.1".into(),
+                        }],
+                        evidence,
+                        exposure: None,
+                    }
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn drafting_is_deterministic_and_order_independent(inp in inputs()) {
+                let a = draft(&inp).unwrap();
+                let mut shuffled = inp.clone();
+                shuffled.tasks.reverse();
+                shuffled.elements.reverse();
+                prop_assert_eq!(&a, &draft(&inp).unwrap());
+                prop_assert_eq!(&a, &draft(&shuffled).unwrap());
+            }
+
+            #[test]
+            fn drafts_are_cited_and_ladders_rise(inp in inputs()) {
+                let d = draft(&inp).unwrap();
+                prop_assert!(d.statements.iter().all(|s| !s.citations.is_empty()));
+                let findings = lint(&d.statements);
+                let bad: Vec<_> = findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error && matches!(f.rule.as_str(), "uncited" | "ladder" | "order" | "split" | "level-empty" | "duplicate"))
+                    .collect();
+                prop_assert!(bad.is_empty(), "{:?}", bad);
+                if inp.evidence.is_empty() {
+                    prop_assert!(d.evidence.note.is_some());
+                    prop_assert!(d.statements.iter().all(|s| s.section != Section::AiUsage));
+                }
+            }
+        }
+    }
+}

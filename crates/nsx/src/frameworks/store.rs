@@ -1,0 +1,972 @@
+//! Framework storage: reading every occupation's drafting inputs in a few big queries,
+//! writing drafted versions in one transaction, and reading versions back.
+
+use std::collections::{BTreeMap, HashMap};
+
+use nsx_core::codes::OnetSocCode;
+use nsx_core::frameworks::draft::{
+    CommodityInput, Draft, ElementInput, EvidencePack, JobExposure, OccupationInputs, TaskEvidence,
+    TaskInput,
+};
+use nsx_core::frameworks::{
+    Citation, DurableDomain, Level, Locator, Section, Source, Statement, Status, VersionLabel,
+    framework_id, item_id, statement_id, version_id, version_path,
+};
+use nsx_core::release::ReleaseId;
+use sqlx::AssertSqlSafe;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{FrameworkView, StatementView, VersionSummary};
+use crate::db::{Backend, Db, Tx};
+use crate::error::{Error, Result};
+use crate::{on_db, on_tx};
+
+fn seq(release: &str) -> i64 {
+    release.parse::<ReleaseId>().map(|r| r.seq()).unwrap_or(0)
+}
+
+/// An occupation the drafter will not draft, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// O*NET-SOC code.
+    pub code: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Keeps, per key, only the rows of the newest release.
+fn newest_per<K: std::hash::Hash + Eq + Clone, R>(
+    rows: Vec<R>,
+    key: impl Fn(&R) -> K,
+    release: impl Fn(&R) -> &str,
+) -> HashMap<K, Vec<R>> {
+    let mut best: HashMap<K, i64> = HashMap::new();
+    for r in &rows {
+        let s = seq(release(r));
+        let e = best.entry(key(r)).or_insert(s);
+        *e = (*e).max(s);
+    }
+    let mut out: HashMap<K, Vec<R>> = HashMap::new();
+    for r in rows {
+        let k = key(&r);
+        if best.get(&k) == Some(&seq(release(&r))) {
+            out.entry(k).or_default().push(r);
+        }
+    }
+    out
+}
+
+/// Reads the drafting inputs of every framework-ready occupation (or of `codes`), in a
+/// handful of whole-table queries; returns the inputs sorted by code and the occupations
+/// left out with their reasons.
+pub async fn load_inputs(
+    db: &Db,
+    codes: Option<&[String]>,
+) -> Result<(Vec<OccupationInputs>, Vec<Skipped>)> {
+    type OccRow = (String, String, String, Option<i64>, bool, Option<String>);
+    let occs: Vec<OccRow> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, title, release, job_zone, framework_ready, readiness_reason FROM occupations ORDER BY code"
+    )
+    .fetch_all(p)
+    .await)?;
+    let mut skipped = Vec::new();
+    let wanted: Option<std::collections::BTreeSet<&str>> =
+        codes.map(|c| c.iter().map(|s| s.as_str()).collect());
+    if let Some(w) = &wanted {
+        for c in w {
+            if !occs.iter().any(|o| o.0 == *c) {
+                skipped.push(Skipped {
+                    code: c.to_string(),
+                    reason: "not in the occupation catalog (import O*NET first, or check the code)"
+                        .into(),
+                });
+            }
+        }
+    }
+    let mut chosen = Vec::new();
+    for o in occs {
+        if wanted.as_ref().is_some_and(|w| !w.contains(o.0.as_str())) {
+            continue;
+        }
+        if !o.4 {
+            skipped.push(Skipped {
+                code: o.0.clone(),
+                reason: o
+                    .5
+                    .clone()
+                    .unwrap_or_else(|| "not enough source data".into()),
+            });
+            continue;
+        }
+        chosen.push(o);
+    }
+    if chosen.is_empty() {
+        return Ok((Vec::new(), skipped));
+    }
+
+    let tasks: Vec<(String, i64, String, Option<String>, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, task_id, task, task_type, release FROM onet_tasks"
+    )
+    .fetch_all(p)
+    .await)?;
+    let tasks = newest_per(tasks, |r| r.0.clone(), |r| &r.4);
+    let ratings: Vec<(String, i64, f64, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, task_id, data_value, release FROM onet_task_ratings WHERE scale_id = 'IM'"
+    )
+    .fetch_all(p)
+    .await)?;
+    let ratings = newest_per(ratings, |r| r.0.clone(), |r| &r.3);
+    let elements: Vec<(String, String, String, String, String, f64, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, domain, element_id, element_name, scale_id, data_value, release FROM onet_ratings
+         WHERE domain IN ('skills', 'knowledge', 'work_styles', 'work_activities')
+           AND scale_id IN ('IM', 'WI')
+           AND (not_relevant IS NULL OR not_relevant = FALSE)
+           AND (recommend_suppress IS NULL OR recommend_suppress = FALSE)"
+    )
+    .fetch_all(p)
+    .await)?;
+    let elements = newest_per(elements, |r| (r.0.clone(), r.1.clone()), |r| &r.6);
+    let mut elements_by_code: HashMap<String, Vec<ElementInput>> = HashMap::new();
+    for ((code, _), rows) in elements {
+        let v = elements_by_code.entry(code).or_default();
+        for r in rows {
+            v.push(ElementInput {
+                domain: r.1,
+                element_id: r.2,
+                name: r.3,
+                scale: r.4,
+                value: r.5,
+                release: r.6,
+            });
+        }
+    }
+    type ComRow = (
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+        String,
+        bool,
+        String,
+    );
+    let commodities: Vec<ComRow> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, 'technology', commodity_code, commodity_title, example,
+                COALESCE(hot_technology, FALSE) OR COALESCE(in_demand, FALSE), release
+           FROM onet_technology_skills
+         UNION ALL
+         SELECT code, 'tool', commodity_code, commodity_title, example, FALSE, release FROM onet_tools"
+    )
+    .fetch_all(p)
+    .await)?;
+    let commodities = newest_per(commodities, |r| (r.0.clone(), r.1.clone()), |r| &r.6);
+    let mut com_by_code: HashMap<String, BTreeMap<(String, i64), CommodityInput>> = HashMap::new();
+    for ((code, _), rows) in commodities {
+        let m = com_by_code.entry(code).or_default();
+        for r in rows {
+            let (Some(cc), Some(title)) = (r.2, r.3) else {
+                continue;
+            };
+            let e = m
+                .entry((r.1.clone(), cc))
+                .or_insert_with(|| CommodityInput {
+                    table: r.1.clone(),
+                    commodity_code: cc,
+                    title,
+                    examples: Vec::new(),
+                    hot: false,
+                    release: r.6.clone(),
+                });
+            e.hot |= r.5;
+            e.examples.push(r.4);
+        }
+    }
+    let evidence: Vec<(
+        String,
+        i64,
+        Option<String>,
+        Option<f64>,
+        Option<String>,
+        Option<f64>,
+    )> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, task_id, usage_release, usage_pct, penetration_release, penetration FROM aei_task_matches"
+    )
+    .fetch_all(p)
+    .await)?;
+    let mut ev_by_code: HashMap<String, Vec<TaskEvidence>> = HashMap::new();
+    for r in evidence {
+        ev_by_code.entry(r.0).or_default().push(TaskEvidence {
+            task_id: r.1,
+            usage_release: r.2,
+            usage_pct: r.3,
+            penetration_release: r.4,
+            penetration: r.5,
+        });
+    }
+    let exposure: Vec<(String, f64, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT soc_code, observed_exposure, release FROM aei_job_exposure"
+    )
+    .fetch_all(p)
+    .await)?;
+    let mut exp_by_soc: HashMap<String, JobExposure> = HashMap::new();
+    for (soc, v, rel) in exposure {
+        let e = exp_by_soc.entry(soc.clone()).or_insert(JobExposure {
+            soc_code: soc,
+            value: v,
+            release: rel.clone(),
+        });
+        if rel > e.release {
+            e.value = v;
+            e.release = rel;
+        }
+    }
+
+    let mut inputs = Vec::with_capacity(chosen.len());
+    for (code, title, release, job_zone, _, _) in chosen {
+        let rated: HashMap<i64, (f64, String)> = ratings
+            .get(&code)
+            .map(|rs| rs.iter().map(|r| (r.1, (r.2, r.3.clone()))).collect())
+            .unwrap_or_default();
+        let mut ts: Vec<TaskInput> = tasks
+            .get(&code)
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| TaskInput {
+                        task_id: r.1,
+                        text: r.2.clone(),
+                        core: r.3.as_deref() != Some("Supplemental"),
+                        importance: rated.get(&r.1).map(|x| x.0),
+                        release: r.4.clone(),
+                        rating_release: rated.get(&r.1).map(|x| x.1.clone()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        ts.sort_by_key(|t| t.task_id);
+        let mut els = elements_by_code.remove(&code).unwrap_or_default();
+        els.sort_by(|a, b| {
+            (&a.domain, &a.element_id, &a.scale).cmp(&(&b.domain, &b.element_id, &b.scale))
+        });
+        let coms: Vec<CommodityInput> = com_by_code
+            .remove(&code)
+            .map(|m| {
+                m.into_values()
+                    .map(|mut c| {
+                        c.examples.sort();
+                        c.examples.dedup();
+                        c
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut ev = ev_by_code.remove(&code).unwrap_or_default();
+        ev.sort_by_key(|e| e.task_id);
+        let exposure = code
+            .parse::<OnetSocCode>()
+            .ok()
+            .and_then(|c| exp_by_soc.get(c.soc().as_str()).cloned());
+        inputs.push(OccupationInputs {
+            code,
+            title,
+            job_zone,
+            release,
+            tasks: ts,
+            elements: els,
+            commodities: coms,
+            evidence: ev,
+            exposure,
+        });
+    }
+    Ok((inputs, skipped))
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk writes
+
+/// A value bound into a bulk insert.
+enum B {
+    Id(Uuid),
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    OptInt(Option<i64>),
+    OptReal(Option<f64>),
+    Time(OffsetDateTime),
+}
+
+const MAX_PARAMS: usize = 16_000;
+
+fn placeholders(rows: usize, cols: usize, backend: Backend) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    let mut p = 1;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&p.to_string());
+                    p += 1;
+                }
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
+async fn insert_rows(
+    tx: &mut Tx,
+    table: &'static str,
+    columns: &[&'static str],
+    suffix: &'static str,
+    rows: Vec<Vec<B>>,
+) -> Result<u64> {
+    let per = (MAX_PARAMS / columns.len()).clamp(1, 1000);
+    let backend = tx.backend();
+    let mut written = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<B>> = rows.by_ref().take(per).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {} {suffix}",
+            columns.join(", "),
+            placeholders(chunk.len(), columns.len(), backend)
+        );
+        written += on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for row in chunk {
+                for v in row {
+                    q = match v {
+                        B::Id(u) => q.bind(u),
+                        B::Text(s) => q.bind(s),
+                        B::OptText(s) => q.bind(s),
+                        B::Int(i) => q.bind(i),
+                        B::OptInt(i) => q.bind(i),
+                        B::OptReal(f) => q.bind(f),
+                        B::Time(t) => q.bind(t),
+                    };
+                }
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(written)
+}
+
+async fn delete_versions(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {
+    let backend = tx.backend();
+    for chunk in ids.chunks(1000) {
+        let ph = placeholders(1, chunk.len(), backend);
+        for (table, col) in [
+            ("citations", "version_id"),
+            ("statements", "version_id"),
+            ("framework_versions", "id"),
+        ] {
+            let sql = format!("DELETE FROM {table} WHERE {col} IN {ph}");
+            on_tx!(tx, c => {
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// What writing a batch of drafts did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct WriteReport {
+    /// Draft versions written (new or replaced).
+    pub written: usize,
+    /// Of those, drafts that replaced an earlier draft of the same label.
+    pub replaced: usize,
+    /// Occupations whose version of this label is no longer a draft, left untouched.
+    pub kept: Vec<Skipped>,
+    /// Statements written.
+    pub statements: u64,
+    /// Citations written.
+    pub citations: u64,
+}
+
+fn locator_cols(
+    l: &Locator,
+) -> (
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+) {
+    match l {
+        Locator::Task { task_id } => ("task".into(), Some(*task_id), None, None, None, None),
+        Locator::Element { element_id, scale } => (
+            "element".into(),
+            None,
+            Some(element_id.clone()),
+            Some(scale.clone()),
+            None,
+            None,
+        ),
+        Locator::Commodity {
+            commodity_code,
+            table,
+        } => (
+            "commodity".into(),
+            None,
+            None,
+            None,
+            Some(*commodity_code),
+            Some(table.clone()),
+        ),
+        Locator::Evidence {
+            measure,
+            task_id,
+            soc_code,
+        } => (
+            format!("evidence:{measure}"),
+            *task_id,
+            None,
+            None,
+            None,
+            soc_code.clone(),
+        ),
+    }
+}
+
+fn locator_from(
+    kind: &str,
+    task_id: Option<i64>,
+    element_id: Option<String>,
+    scale: Option<String>,
+    commodity_code: Option<i64>,
+    r: Option<String>,
+) -> Result<Locator> {
+    Ok(match kind {
+        "task" => Locator::Task {
+            task_id: task_id
+                .ok_or_else(|| Error::Internal("task citation without a task".into()))?,
+        },
+        "element" => Locator::Element {
+            element_id: element_id.unwrap_or_default(),
+            scale: scale.unwrap_or_default(),
+        },
+        "commodity" => Locator::Commodity {
+            commodity_code: commodity_code.unwrap_or_default(),
+            table: r.unwrap_or_default(),
+        },
+        k => match k.strip_prefix("evidence:") {
+            Some(m) => Locator::Evidence {
+                measure: m.to_string(),
+                task_id,
+                soc_code: r,
+            },
+            None => return Err(Error::Internal(format!("unknown citation kind {k:?}"))),
+        },
+    })
+}
+
+/// Writes drafted versions under `label` in one transaction. A draft of the same label is
+/// replaced (same ids, same content for the same inputs); a version of that label that has
+/// left draft status is never touched.
+pub async fn write_drafts(db: &Db, label: &VersionLabel, drafts: &[Draft]) -> Result<WriteReport> {
+    let label_s = label.to_string();
+    let mut report = WriteReport::default();
+    let mut tx = db.begin().await?;
+    let existing: Vec<(String, String)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT code, status FROM framework_versions WHERE label = $1"
+    )
+    .bind(&label_s)
+    .fetch_all(c)
+    .await)?;
+    let existing: HashMap<String, String> = existing.into_iter().collect();
+    let mut todo: Vec<&Draft> = Vec::new();
+    for d in drafts {
+        match existing.get(&d.code).map(|s| s.parse::<Status>()) {
+            Some(Ok(s)) if !s.is_replaceable() => report.kept.push(Skipped {
+                code: d.code.clone(),
+                reason: format!(
+                    "{label_s} is {} and is never overwritten",
+                    s.label().to_lowercase()
+                ),
+            }),
+            Some(_) => {
+                report.replaced += 1;
+                todo.push(d);
+            }
+            None => todo.push(d),
+        }
+    }
+    let replace_ids: Vec<Uuid> = todo
+        .iter()
+        .filter(|d| existing.contains_key(&d.code))
+        .map(|d| version_id(&d.code, label))
+        .collect();
+    delete_versions(&mut tx, &replace_ids).await?;
+
+    let now = OffsetDateTime::now_utc();
+    // Sources.
+    let mut sources: BTreeMap<(String, String), Source> = BTreeMap::new();
+    for d in &todo {
+        for s in &d.sources {
+            sources
+                .entry((s.key.clone(), s.release.clone()))
+                .or_insert_with(|| s.clone());
+        }
+    }
+    let rows: Vec<Vec<B>> = sources
+        .into_values()
+        .map(|s| {
+            vec![
+                B::Text(s.key),
+                B::Text(s.release),
+                B::Text(s.name),
+                B::Text(s.publisher),
+                B::Text(s.url),
+                B::Text(s.licence),
+                B::Text(s.attribution),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "sources",
+        &["source_key", "release", "name", "publisher", "url", "licence", "attribution"],
+        "ON CONFLICT (source_key, release) DO UPDATE SET name = excluded.name, publisher = excluded.publisher, url = excluded.url, licence = excluded.licence, attribution = excluded.attribution",
+        rows,
+    )
+    .await?;
+    // Frameworks.
+    let rows: Vec<Vec<B>> = todo
+        .iter()
+        .map(|d| {
+            vec![
+                B::Id(framework_id(&d.code)),
+                B::Text(d.code.clone()),
+                B::Text(d.title.clone()),
+                B::Time(now),
+                B::Time(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "frameworks",
+        &["id", "code", "title", "created_at", "updated_at"],
+        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at",
+        rows,
+    )
+    .await?;
+    // Versions, statements, citations.
+    let mut vrows = Vec::with_capacity(todo.len());
+    let mut srows = Vec::new();
+    let mut crows = Vec::new();
+    for d in &todo {
+        let vid = version_id(&d.code, label);
+        let source_keys: Vec<(String, String)> = d
+            .sources
+            .iter()
+            .map(|s| (s.key.clone(), s.release.clone()))
+            .collect();
+        vrows.push(vec![
+            B::Id(vid),
+            B::Id(framework_id(&d.code)),
+            B::Text(d.code.clone()),
+            B::Text(label_s.clone()),
+            B::Text(Status::Draft.as_str().into()),
+            B::Text(d.title.clone()),
+            B::OptInt(d.job_zone),
+            B::Text(d.onet_release.clone()),
+            B::Text(d.context.clone()),
+            B::Text(version_path(&d.code, label)),
+            B::Text(
+                serde_json::to_string(&d.evidence).map_err(|e| Error::Internal(e.to_string()))?,
+            ),
+            B::Text(serde_json::to_string(&d.gaps).map_err(|e| Error::Internal(e.to_string()))?),
+            B::Text(
+                serde_json::to_string(&source_keys).map_err(|e| Error::Internal(e.to_string()))?,
+            ),
+            B::Int(d.statements.len() as i64),
+            B::Time(now),
+            B::Time(now),
+        ]);
+        for s in &d.statements {
+            let level = s.level.as_str();
+            let item_key = match s.domain {
+                Some(dm) => format!("{}:{}", dm.as_str(), s.subject),
+                None => s.subject.clone(),
+            };
+            let item = item_id(&d.code, s.section, level, &item_key);
+            let sid = statement_id(vid, item);
+            srows.push(vec![
+                B::Id(sid),
+                B::Id(vid),
+                B::Id(item),
+                B::Text(s.section.as_str().into()),
+                B::OptText(s.domain.map(|x| x.as_str().to_string())),
+                B::Text(level.into()),
+                B::Int(s.order as i64),
+                B::Text(s.subject.clone()),
+                B::Text(s.performance.clone()),
+            ]);
+            for (i, c) in s.citations.iter().enumerate() {
+                let (kind, task_id, element_id, scale, cc, r) = locator_cols(&c.locator);
+                crows.push(vec![
+                    B::Id(sid),
+                    B::Id(vid),
+                    B::Int(i as i64 + 1),
+                    B::Text(c.source.clone()),
+                    B::Text(c.release.clone()),
+                    B::Text(kind),
+                    B::OptInt(task_id),
+                    B::OptText(element_id),
+                    B::OptText(scale),
+                    B::OptInt(cc),
+                    B::OptText(r),
+                    B::Text(c.text.clone()),
+                    B::OptReal(c.value),
+                ]);
+            }
+        }
+    }
+    report.written = vrows.len();
+    insert_rows(
+        &mut tx,
+        "framework_versions",
+        &[
+            "id",
+            "framework_id",
+            "code",
+            "label",
+            "status",
+            "title",
+            "job_zone",
+            "onet_release",
+            "context",
+            "url",
+            "evidence",
+            "gaps",
+            "source_keys",
+            "statement_count",
+            "drafted_at",
+            "updated_at",
+        ],
+        "",
+        vrows,
+    )
+    .await?;
+    report.statements = insert_rows(
+        &mut tx,
+        "statements",
+        &[
+            "id",
+            "version_id",
+            "item_id",
+            "section",
+            "domain",
+            "level",
+            "ord",
+            "subject",
+            "performance",
+        ],
+        "",
+        srows,
+    )
+    .await?;
+    report.citations = insert_rows(
+        &mut tx,
+        "citations",
+        &[
+            "statement_id",
+            "version_id",
+            "ord",
+            "source",
+            "release",
+            "kind",
+            "task_id",
+            "element_id",
+            "scale",
+            "commodity_code",
+            "ref",
+            "cited_text",
+            "value",
+        ],
+        "",
+        crows,
+    )
+    .await?;
+    tx.bump_data_version("catalog").await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads
+
+type VersionRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    OffsetDateTime,
+    OffsetDateTime,
+);
+
+const VERSION_COLS: &str = "id, framework_id, code, label, status, title, job_zone, onet_release, context, url, evidence, gaps, source_keys, statement_count, drafted_at, updated_at";
+
+fn summary_of(r: &VersionRow) -> Result<VersionSummary> {
+    Ok(VersionSummary {
+        id: r.0,
+        framework_id: r.1,
+        code: r.2.clone(),
+        label: r
+            .3
+            .parse()
+            .map_err(|e: nsx_core::frameworks::FrameworkError| Error::Internal(e.0))?,
+        status: r
+            .4
+            .parse()
+            .map_err(|e: nsx_core::frameworks::FrameworkError| Error::Internal(e.0))?,
+        title: r.5.clone(),
+        job_zone: r.6,
+        onet_release: r.7.clone(),
+        url: r.9.clone(),
+        statement_count: r.13,
+        drafted_at: r.14,
+        updated_at: r.15,
+    })
+}
+
+/// Every version of an occupation's framework, newest label first.
+pub async fn list_versions(db: &Db, code: &str) -> Result<Vec<VersionSummary>> {
+    let rows: Vec<VersionRow> = on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {VERSION_COLS} FROM framework_versions WHERE code = $1"
+    )))
+    .bind(code)
+    .fetch_all(p)
+    .await)?;
+    let mut out = rows.iter().map(summary_of).collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| b.label.cmp(&a.label));
+    Ok(out)
+}
+
+/// The newest version of every framework (or of `codes`), sorted by code.
+pub async fn latest_versions(db: &Db, codes: Option<&[String]>) -> Result<Vec<VersionSummary>> {
+    let rows: Vec<VersionRow> = on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {VERSION_COLS} FROM framework_versions"
+    )))
+    .fetch_all(p)
+    .await)?;
+    let mut best: BTreeMap<String, VersionSummary> = BTreeMap::new();
+    for r in &rows {
+        if codes.is_some_and(|c| !c.contains(&r.2)) {
+            continue;
+        }
+        let v = summary_of(r)?;
+        match best.get(&v.code) {
+            Some(b) if b.label >= v.label => {}
+            _ => {
+                best.insert(v.code.clone(), v);
+            }
+        }
+    }
+    Ok(best.into_values().collect())
+}
+
+type StatementRow = (
+    Uuid,
+    Uuid,
+    Uuid,
+    String,
+    Option<String>,
+    String,
+    i64,
+    String,
+    String,
+);
+type CitationRow = (
+    Uuid,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<f64>,
+);
+
+fn bad(e: nsx_core::frameworks::FrameworkError) -> Error {
+    Error::Internal(e.0)
+}
+
+/// Statements of many versions with their citations, keyed by version id, in display order.
+pub async fn statements_of(
+    db: &Db,
+    versions: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<StatementView>>> {
+    let mut out: HashMap<Uuid, Vec<StatementView>> = HashMap::new();
+    if versions.is_empty() {
+        return Ok(out);
+    }
+    let backend = db.backend();
+    let mut srows: Vec<StatementRow> = Vec::new();
+    let mut crows: Vec<CitationRow> = Vec::new();
+    for chunk in versions.chunks(1000) {
+        let ph = placeholders(1, chunk.len(), backend);
+        let sql = format!(
+            "SELECT id, version_id, item_id, section, domain, level, ord, subject, performance FROM statements WHERE version_id IN {ph}"
+        );
+        let mut part: Vec<StatementRow> = on_db!(db, p => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await
+        })?;
+        srows.append(&mut part);
+        let sql = format!(
+            "SELECT statement_id, ord, source, release, kind, task_id, element_id, scale, commodity_code, ref, cited_text, value FROM citations WHERE version_id IN {ph}"
+        );
+        let mut part: Vec<CitationRow> = on_db!(db, p => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await
+        })?;
+        crows.append(&mut part);
+    }
+    crows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut cites: HashMap<Uuid, Vec<Citation>> = HashMap::new();
+    for c in crows {
+        let locator = locator_from(&c.4, c.5, c.6, c.7, c.8, c.9)?;
+        cites.entry(c.0).or_default().push(Citation {
+            source: c.2,
+            release: c.3,
+            locator,
+            text: c.10,
+            value: c.11,
+        });
+    }
+    for r in srows {
+        let section: Section = r.3.parse().map_err(bad)?;
+        let domain: Option<DurableDomain> =
+            r.4.as_deref().map(str::parse).transpose().map_err(bad)?;
+        let level = Level::parse(section, &r.5).map_err(bad)?;
+        out.entry(r.1).or_default().push(StatementView {
+            id: r.0,
+            item_id: r.2,
+            statement: Statement {
+                section,
+                domain,
+                level,
+                order: r.6 as u32,
+                subject: r.7,
+                performance: r.8,
+                citations: cites.remove(&r.0).unwrap_or_default(),
+            },
+        });
+    }
+    for v in out.values_mut() {
+        v.sort_by(|a, b| {
+            let (x, y) = (&a.statement, &b.statement);
+            (x.section, x.domain, x.level, x.order).cmp(&(y.section, y.domain, y.level, y.order))
+        });
+    }
+    Ok(out)
+}
+
+/// One version with everything a page or an export needs: statements with their resolved
+/// citations, the evidence pack, gaps and sources. `label` `None` means the newest.
+pub async fn load_version(
+    db: &Db,
+    code: &str,
+    label: Option<&VersionLabel>,
+) -> Result<Option<FrameworkView>> {
+    let rows: Vec<VersionRow> = on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {VERSION_COLS} FROM framework_versions WHERE code = $1"
+    )))
+    .bind(code)
+    .fetch_all(p)
+    .await)?;
+    let row = match label {
+        Some(l) => {
+            let l = l.to_string();
+            rows.into_iter().find(|r| r.3 == l)
+        }
+        None => rows.into_iter().max_by(|a, b| a.3.cmp(&b.3)),
+    };
+    let Some(row) = row else { return Ok(None) };
+    let summary = summary_of(&row)?;
+    let evidence: EvidencePack = serde_json::from_str(&row.10)
+        .map_err(|e| Error::Internal(format!("evidence pack: {e}")))?;
+    let gaps: Vec<String> =
+        serde_json::from_str(&row.11).map_err(|e| Error::Internal(format!("gaps: {e}")))?;
+    let keys: Vec<(String, String)> =
+        serde_json::from_str(&row.12).map_err(|e| Error::Internal(format!("sources: {e}")))?;
+    let all_sources: Vec<(String, String, String, String, String, String, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT source_key, release, name, publisher, url, licence, attribution FROM sources"
+    )
+    .fetch_all(p)
+    .await)?;
+    let sources = keys
+        .iter()
+        .filter_map(|(k, r)| {
+            all_sources
+                .iter()
+                .find(|s| &s.0 == k && &s.1 == r)
+                .map(|s| Source {
+                    key: s.0.clone(),
+                    release: s.1.clone(),
+                    name: s.2.clone(),
+                    publisher: s.3.clone(),
+                    url: s.4.clone(),
+                    licence: s.5.clone(),
+                    attribution: s.6.clone(),
+                })
+        })
+        .collect();
+    let statements = statements_of(db, &[summary.id])
+        .await?
+        .remove(&summary.id)
+        .unwrap_or_default();
+    Ok(Some(FrameworkView {
+        version: summary,
+        context: row.8,
+        statements,
+        evidence,
+        gaps,
+        sources,
+    }))
+}
+
+/// Number of framework versions stored.
+pub async fn count_versions(db: &Db) -> Result<i64> {
+    Ok(
+        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM framework_versions").fetch_one(p).await)?,
+    )
+}

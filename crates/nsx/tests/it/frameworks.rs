@@ -1,0 +1,290 @@
+//! Frameworks end to end: drafting the fixture on both backends, idempotent re-drafts,
+//! published versions left alone, the linter over stored versions, a snapshot of two
+//! drafted frameworks, and (when the shared data is present) the full O*NET release.
+
+use std::path::Path;
+
+use crate::common::{TestApp, fixture_dir};
+use nsx::db::Db;
+use nsx::frameworks::{self, store};
+use nsx::import::progress::Silent;
+use nsx::on_db;
+use nsx_core::frameworks::lint::Severity;
+use nsx_core::frameworks::{DurableDomain, MasteryLevel, Section, VersionLabel};
+
+fn label() -> VersionLabel {
+    "v26.05".parse().unwrap()
+}
+
+async fn import_evidence(db: &Db) {
+    let fx = fixture_dir().join("..");
+    nsx::import::crosswalk::import(db, &[fx.join("crosswalks")], false, &Silent)
+        .await
+        .expect("crosswalks");
+    nsx::import::evidence::import(db, &fx.join("evidence"), &Silent)
+        .await
+        .expect("evidence");
+}
+
+async fn count(db: &Db, table: &str) -> i64 {
+    on_db!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(p)
+        .await)
+    .unwrap()
+}
+
+async fn drafts_every_ready_occupation(app: TestApp) {
+    import_evidence(&app.db).await;
+    let ready: i64 = on_db!(&app.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM occupations WHERE framework_ready = TRUE").fetch_one(p).await).unwrap();
+    let total: i64 = count(&app.db, "occupations").await;
+    let run = frameworks::draft_and_store(&app.db, None, &label(), &Silent)
+        .await
+        .unwrap();
+    assert_eq!(run.drafted as i64, ready);
+    assert!(
+        ready >= 5,
+        "the fixture has at least five ready occupations"
+    );
+    assert_eq!((run.drafted + run.skipped.len()) as i64, total);
+    assert!(run.skipped.iter().all(|s| !s.reason.is_empty()));
+    assert_eq!(run.lint_errors, 0);
+
+    let v = store::load_version(&app.db, "17-3024.00", Some(&label()))
+        .await
+        .unwrap()
+        .expect("17-3024.00 drafted");
+    assert_eq!(v.version.url, "/frameworks/17-3024.00/v26.05");
+    assert_eq!(v.version.status, nsx_core::frameworks::Status::Draft);
+    assert!(v.context.contains("Job Zone"));
+    for level in MasteryLevel::ALL {
+        let t = v.technical(level);
+        assert!(t.len() >= 8, "{level:?} has {} statements", t.len());
+    }
+    // Every statement is cited, and task citations carry the task text.
+    for s in &v.statements {
+        assert!(
+            !s.statement.citations.is_empty(),
+            "{}",
+            s.statement.location()
+        );
+    }
+    let anchors = v.anchored_tasks();
+    assert!(
+        anchors
+            .iter()
+            .any(|(id, text)| *id == 90001 && text.contains("oscilloscopes"))
+    );
+    // Durable domains are grounded in the fixture's work styles and skills.
+    assert!(!v.durable(DurableDomain::Fortitude).is_empty());
+    assert!(!v.durable(DurableDomain::CriticalThinking).is_empty());
+    // AI usage comes from the evidence rows, with source and release.
+    let ai = v.ai_usage(MasteryLevel::Developing);
+    assert!(
+        !ai.is_empty(),
+        "17-3024.00 has usage evidence in the fixture"
+    );
+    assert!(
+        ai[0]
+            .statement
+            .citations
+            .iter()
+            .any(|c| c.source == "aei" && c.release == "2025-02-10")
+    );
+    assert_eq!(v.evidence.job_exposure, Some(0.08));
+    assert!(
+        v.sources
+            .iter()
+            .any(|s| s.key == "onet" && s.licence.contains("CC BY"))
+    );
+
+    // An occupation without evidence says so instead of inventing statements.
+    let n = store::load_version(&app.db, "49-9041.00", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        n.statements
+            .iter()
+            .all(|s| s.statement.section != Section::AiUsage)
+    );
+    assert!(n.evidence.note.is_some());
+
+    // The linter over what was stored finds no errors.
+    let (checked, findings) = frameworks::lint_stored(&app.db, None).await.unwrap();
+    assert_eq!(checked as i64, ready);
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|f| f.finding.severity == Severity::Error)
+        .map(|f| f.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    app.finish().await;
+}
+
+async fn redrafting_is_idempotent_and_spares_published(app: TestApp) {
+    let codes = vec!["17-3024.00".to_string(), "49-9041.00".to_string()];
+    frameworks::draft_and_store(&app.db, Some(&codes), &label(), &Silent)
+        .await
+        .unwrap();
+    let first = store::load_version(&app.db, "17-3024.00", Some(&label()))
+        .await
+        .unwrap()
+        .unwrap();
+    let rows = (
+        count(&app.db, "statements").await,
+        count(&app.db, "citations").await,
+    );
+    let again = frameworks::draft_and_store(&app.db, Some(&codes), &label(), &Silent)
+        .await
+        .unwrap();
+    assert_eq!(again.drafted, 2);
+    let second = store::load_version(&app.db, "17-3024.00", Some(&label()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        rows,
+        (
+            count(&app.db, "statements").await,
+            count(&app.db, "citations").await
+        )
+    );
+    assert_eq!(first.version.id, second.version.id);
+    let ids = |v: &frameworks::FrameworkView| -> Vec<(uuid::Uuid, uuid::Uuid, String)> {
+        v.statements
+            .iter()
+            .map(|s| (s.id, s.item_id, s.statement.full_text()))
+            .collect()
+    };
+    assert_eq!(ids(&first), ids(&second));
+
+    // Once published, a version of that label is never overwritten.
+    on_db!(&app.db, p => sqlx::query("UPDATE framework_versions SET status = 'published', context = 'kept as published' WHERE code = '17-3024.00'").execute(p).await.map(|r| r.rows_affected())).unwrap();
+    let run = frameworks::draft_and_store(&app.db, Some(&codes), &label(), &Silent)
+        .await
+        .unwrap();
+    assert_eq!(run.drafted, 1);
+    assert!(
+        run.skipped
+            .iter()
+            .any(|s| s.code == "17-3024.00" && s.reason.contains("published"))
+    );
+    let kept = store::load_version(&app.db, "17-3024.00", Some(&label()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.context, "kept as published");
+
+    // A new label is a new version beside it; items keep their ids across versions.
+    let next: VersionLabel = "v26.06".parse().unwrap();
+    frameworks::draft_and_store(&app.db, Some(&codes), &next, &Silent)
+        .await
+        .unwrap();
+    let versions = store::list_versions(&app.db, "17-3024.00").await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| v.label.to_string())
+            .collect::<Vec<_>>(),
+        ["v26.06", "v26.05"]
+    );
+    let newest = store::load_version(&app.db, "17-3024.00", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(newest.version.label, next);
+    assert_eq!(newest.statements[0].item_id, first.statements[0].item_id);
+    assert_ne!(newest.statements[0].id, first.statements[0].id);
+
+    // Unknown codes are reported, not drafted.
+    let run =
+        frameworks::draft_and_store(&app.db, Some(&["99-9999.99".to_string()]), &next, &Silent)
+            .await
+            .unwrap();
+    assert_eq!(run.drafted, 0);
+    assert!(run.skipped[0].reason.contains("catalog"));
+    app.finish().await;
+}
+
+on_both_backends!(
+    drafts_every_ready_occupation,
+    redrafting_is_idempotent_and_spares_published
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafted_frameworks_snapshot() {
+    let app = TestApp::builder().start().await;
+    import_evidence(&app.db).await;
+    frameworks::draft_and_store(&app.db, None, &label(), &Silent)
+        .await
+        .unwrap();
+    for code in ["17-3024.00", "29-1141.00"] {
+        let v = store::load_version(&app.db, code, Some(&label()))
+            .await
+            .unwrap()
+            .unwrap();
+        insta::assert_json_snapshot!(format!("framework_{}", code.replace(['-', '.'], "_")), v, {
+            ".version.drafted_at" => "[time]",
+            ".version.updated_at" => "[time]",
+        });
+    }
+    app.finish().await;
+}
+
+/// The whole O*NET release (with the 29.3 skills and knowledge, crosswalks and evidence):
+/// about a thousand drafts, and the linter finds no errors. Runs when the shared data exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_data_drafts_and_lints_clean() {
+    let Some(data) = crate::common::shared_data() else {
+        eprintln!("skipped: no shared data folder");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(
+        &format!("sqlite://{}", dir.path().join("full.db").display()),
+        4,
+    )
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    let files = nsx::import::source::ReleaseFiles::open(&data.join("onet")).unwrap();
+    nsx::import::onet::import(&db, &files, &Default::default(), &Silent)
+        .await
+        .unwrap();
+    nsx::import::crosswalk::import(&db, &[data.join("onet_crosswalks")], false, &Silent)
+        .await
+        .unwrap();
+    nsx::import::evidence::import(&db, &data.join("anthropic_economic_index"), &Silent)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let run = frameworks::draft_and_store(&db, None, &label(), &Silent)
+        .await
+        .unwrap();
+    eprintln!(
+        "drafted {} frameworks ({} statements, {} citations), skipped {}, in {:.1} s",
+        run.drafted,
+        run.statements,
+        run.citations,
+        run.skipped.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(run.drafted >= 900, "only {} drafted", run.drafted);
+    assert_eq!(run.lint_errors, 0);
+    let (checked, findings) = frameworks::lint_stored(&db, None).await.unwrap();
+    assert_eq!(checked, run.drafted);
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|f| f.finding.severity == Severity::Error)
+        .take(20)
+        .map(|f| f.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let v = store::load_version(&db, "17-3024.00", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.technical(MasteryLevel::Advanced).len(), 10);
+    assert!(Path::new(&data).is_dir());
+    db.close().await;
+}
