@@ -119,6 +119,11 @@ fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
+/// Whether an option is the chosen one (for `<select>` in templates).
+pub fn same(a: &str, b: &str) -> bool {
+    a == b
+}
+
 fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
@@ -495,6 +500,10 @@ async fn sign_in(
         ));
     }
     start_session(&session, user.id).await?;
+    // Now and then, forget attempts too old to matter for any limit.
+    if rand::random_range(0..100u32) == 0 {
+        let _ = store::prune_sign_ins(&state.db, now - time::Duration::days(1)).await;
+    }
     Ok(see_other(&next))
 }
 

@@ -753,6 +753,37 @@ async fn cross_origin_posts_are_refused(app: TestApp) {
     app.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_describes_the_accounts_api() {
+    let doc = serde_json::to_value(nsx::web::openapi::document()).unwrap();
+    for (path, method) in [
+        ("/api/v1/me", "get"),
+        ("/api/v1/tokens", "get"),
+        ("/api/v1/tokens", "post"),
+        ("/api/v1/tokens/{id}", "delete"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}/roles", "post"),
+        ("/api/v1/users/{id}/roles/{role}", "delete"),
+        ("/api/v1/organizations", "get"),
+        ("/api/v1/organizations", "post"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert_eq!(
+            op["tags"],
+            serde_json::json!(["accounts"]),
+            "{method} {path}"
+        );
+        assert!(
+            op["responses"]["401"].is_object(),
+            "{method} {path} documents 401"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
 on_both_backends!(
     sign_up_sign_in_and_out,
     wrong_password_is_refused,
