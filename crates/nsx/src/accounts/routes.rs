@@ -119,6 +119,11 @@ fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
+/// Whether an option is the chosen one (for `<select>` in templates).
+pub fn same(a: &str, b: &str) -> bool {
+    a == b
+}
+
 fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
@@ -495,6 +500,10 @@ async fn sign_in(
         ));
     }
     start_session(&session, user.id).await?;
+    // Now and then, forget attempts too old to matter for any limit.
+    if rand::random_range(0..100u32) == 0 {
+        let _ = store::prune_sign_ins(&state.db, now - time::Duration::days(1)).await;
+    }
     Ok(see_other(&next))
 }
 
@@ -690,6 +699,8 @@ async fn reset_submit(
         ));
     }
     store::set_password_hash(&state.db, user_id, &hash).await?;
+    // Whoever knew the old password is signed out everywhere.
+    super::session_store::end_user_sessions(&state.db, user_id, None).await?;
     // Proving control of the mailbox lifts a sign-in lock.
     store::record_sign_in(&state.db, &user.email, ip.as_deref(), true).await?;
     Ok(see_other("/sign-in?reset=done"))
@@ -829,6 +840,7 @@ struct PasswordForm {
 async fn account_password(
     State(state): State<AppState>,
     SignedIn(user, viewer): SignedIn,
+    session: Session,
     PageForm(form): PageForm<PasswordForm>,
 ) -> PageResult<Response> {
     let mut errors = FormErrors::default();
@@ -856,6 +868,8 @@ async fn account_password(
     }
     let hash = password::hash(form.new_password).await?;
     store::set_password_hash(&state.db, user.id, &hash).await?;
+    // Other sessions (other browsers, perhaps someone else's) end; this one stays.
+    super::session_store::end_user_sessions(&state.db, user.id, session.id()).await?;
     Ok(see_other("/account?done=password"))
 }
 
@@ -1119,6 +1133,9 @@ async fn admin_user_status(
         return Err(Error::Conflict("you cannot disable your own account".into()).into());
     }
     store::set_disabled(&state.db, id, disabled).await?;
+    if disabled {
+        super::session_store::end_user_sessions(&state.db, id, None).await?;
+    }
     Ok(see_other(&format!("/admin/users/{id}?done=status")))
 }
 

@@ -130,3 +130,34 @@ pub fn layer(store: DbSessionStore, config: &Config) -> SessionManagerLayer<DbSe
             config.session_hours,
         )))
 }
+
+/// Ends every session of a user (after a password reset or when the account is disabled),
+/// optionally keeping one (the session that changed its own password). Returns how many.
+pub async fn end_user_sessions(
+    db: &Db,
+    user: uuid::Uuid,
+    keep: Option<Id>,
+) -> crate::error::Result<u64> {
+    // Session data is the JSON of the session's map, e.g. {"user_id":"0193…"}.
+    let pattern = format!("%\"{}\":\"{}\"%", crate::accounts::SESSION_USER_KEY, user);
+    let keep = keep.map(|k| k.to_string()).unwrap_or_default();
+    let n = match db {
+        Db::Sqlite(p) => {
+            sqlx::query("DELETE FROM sessions WHERE CAST(data AS TEXT) LIKE $1 AND id <> $2")
+                .bind(&pattern)
+                .bind(&keep)
+                .execute(p)
+                .await?
+                .rows_affected()
+        }
+        Db::Postgres(p) => sqlx::query(
+            "DELETE FROM sessions WHERE convert_from(data, 'UTF8') LIKE $1 AND id <> $2",
+        )
+        .bind(&pattern)
+        .bind(&keep)
+        .execute(p)
+        .await?
+        .rows_affected(),
+    };
+    Ok(n)
+}

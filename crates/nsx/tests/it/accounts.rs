@@ -363,6 +363,7 @@ fn reset_link(mail: &str) -> String {
 
 async fn password_reset_by_email(app: TestApp, sink: SmtpSink) {
     let user = make_user(&app, "flo@example.org", &[Role::Editor]).await;
+    let elsewhere = signed_in(&app, "flo@example.org").await;
     let c = app.client();
     let r = c.get(app.at("/password-reset")).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -429,6 +430,12 @@ async fn password_reset_by_email(app: TestApp, sink: SmtpSink) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/sign-in?reset=done");
+    let r = elsewhere.get(app.at("/account")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a reset signs the account out everywhere"
+    );
 
     // The new password works, the old one does not.
     let r = app
@@ -753,7 +760,97 @@ async fn cross_origin_posts_are_refused(app: TestApp) {
     app.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_describes_the_accounts_api() {
+    let doc = serde_json::to_value(nsx::web::openapi::document()).unwrap();
+    for (path, method) in [
+        ("/api/v1/me", "get"),
+        ("/api/v1/tokens", "get"),
+        ("/api/v1/tokens", "post"),
+        ("/api/v1/tokens/{id}", "delete"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}/roles", "post"),
+        ("/api/v1/users/{id}/roles/{role}", "delete"),
+        ("/api/v1/organizations", "get"),
+        ("/api/v1/organizations", "post"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert_eq!(
+            op["tags"],
+            serde_json::json!(["accounts"]),
+            "{method} {path}"
+        );
+        assert!(
+            op["responses"]["401"].is_object(),
+            "{method} {path} documents 401"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+async fn change_password_on_the_account_page(app: TestApp) {
+    make_user(&app, "kai@example.org", &[]).await;
+    let here = signed_in(&app, "kai@example.org").await;
+    let there = signed_in(&app, "kai@example.org").await;
+    let r = here
+        .post(app.at("/account/password"))
+        .form(&[
+            ("current_password", "not my password"),
+            ("new_password", "a better secret 9"),
+            ("new_password_confirm", "a better secret 9"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"current_password-error\""));
+    assert!(html.contains("this is not your current password"));
+    let r = here
+        .post(app.at("/account/password"))
+        .form(&[
+            ("current_password", PASSWORD),
+            ("new_password", "a better secret 9"),
+            ("new_password_confirm", "a better secret 9"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/account?done=password");
+    let r = here
+        .get(app.at("/account?done=password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "this session stays");
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Your password has been changed.")
+    );
+    let r = there.get(app.at("/account")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "other sessions end");
+    let r = app
+        .client()
+        .post(app.at("/sign-in"))
+        .form(&[
+            ("email", "kai@example.org"),
+            ("password", "a better secret 9"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.finish().await;
+}
+
 on_both_backends!(
+    change_password_on_the_account_page,
     sign_up_sign_in_and_out,
     wrong_password_is_refused,
     api_tokens,
