@@ -5,7 +5,10 @@
 mod common;
 
 mod backup;
+mod browser;
+mod catalog;
 mod cli;
 mod import;
+mod openapi;
 mod schema;
 mod server;
