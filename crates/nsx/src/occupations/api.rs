@@ -1,10 +1,140 @@
-//! The occupations JSON API.
+//! The occupations JSON API: `/api/v1/occupations`, `/api/v1/occupations/{code}` and
+//! `/api/v1/sources`.
 
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Json, Response};
+use nsx_core::codes::OnetSocCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::model::{OccupationDetail, OccupationList, SourceRelease};
+use super::routes::{parse_job_zone, parse_major_group};
+use super::store::{self, ListFilter, MAX_LIMIT};
+use crate::error::Error;
 use crate::web::AppState;
+use crate::web::error::{ApiPath, ApiQuery, ApiResult, Problem};
+use crate::web::layout::ONET_ATTRIBUTION;
 
 /// Occupation API routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(list_occupations))
+        .routes(routes!(get_occupation))
+        .routes(routes!(list_sources))
+}
+
+/// Filters and paging for the occupation list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// SOC 2018 major group, two digits (e.g. `17`).
+    pub major_group: Option<String>,
+    /// Job Zone, 1–5.
+    pub job_zone: Option<i64>,
+    /// Only occupations with (`true`) or without (`false`) enough source data for a framework.
+    pub framework_ready: Option<bool>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// Matches to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+/// Lists occupations, ordered by code.
+#[utoipa::path(
+    get,
+    path = "/api/v1/occupations",
+    tag = "occupations",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of occupations", body = OccupationList,
+            headers(("X-Total-Count" = i64, description = "Occupations matching the filters"))),
+        (status = 422, description = "A filter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_occupations(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> ApiResult<Response> {
+    let major_group = q
+        .major_group
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(parse_major_group)
+        .transpose()?;
+    let job_zone = q.job_zone.map(parse_job_zone).transpose()?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")).into());
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(Error::invalid("offset", "must not be negative").into());
+    }
+    let filter = ListFilter {
+        major_group,
+        job_zone,
+        framework_ready: q.framework_ready,
+    };
+    let list = store::list(&state.db, &filter, limit, offset).await?;
+    let mut resp = Json(&list).into_response();
+    if let Ok(v) = HeaderValue::from_str(&list.total.to_string()) {
+        resp.headers_mut().insert("x-total-count", v);
+    }
+    Ok(resp)
+}
+
+/// Reads an O*NET-SOC code from the API path.
+fn api_code(raw: &str) -> Result<OnetSocCode, Error> {
+    raw.parse::<OnetSocCode>()
+        .map_err(|e| Error::invalid("code", e.to_string()))
+}
+
+/// Everything held about one occupation, each item with its citation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/occupations/{code}",
+    tag = "occupations",
+    params(("code" = String, Path, description = "O*NET-SOC code, e.g. 17-3024.00")),
+    responses(
+        (status = 200, description = "The occupation", body = OccupationDetail),
+        (status = 404, description = "No occupation has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The code is malformed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn get_occupation(
+    State(state): State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+) -> ApiResult<Json<OccupationDetail>> {
+    let code = api_code(&raw)?;
+    let d = store::detail(&state.db, &code)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("the occupation {code}")))?;
+    Ok(Json(d))
+}
+
+/// The imported source releases.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceList {
+    /// Every imported release, O*NET first, newest first within a source.
+    pub sources: Vec<SourceRelease>,
+    /// The attribution O*NET's licence requires wherever its data is shown.
+    pub onet_attribution: String,
+}
+
+/// Lists the imported source releases with their licences and required attribution.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sources",
+    tag = "occupations",
+    responses((status = 200, description = "Imported source releases", body = SourceList))
+)]
+async fn list_sources(State(state): State<AppState>) -> ApiResult<Json<SourceList>> {
+    Ok(Json(SourceList {
+        sources: store::sources(&state.db).await?,
+        onet_attribution: ONET_ATTRIBUTION.to_string(),
+    }))
 }
