@@ -47,7 +47,11 @@ impl CsvFile {
         for rec in rdr.records() {
             let rec = rec.map_err(|e| csv_error(name, e))?;
             let start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted_to);
-            let start = start.clamp(counted_to, bytes.len());
+            let mut start = start.clamp(counted_to, bytes.len());
+            // The reported start may sit on the previous record's terminator (CRLF).
+            while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+                start += 1;
+            }
             line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
             counted_to = start;
             records.push((line, rec));
