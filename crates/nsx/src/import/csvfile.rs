@@ -46,13 +46,19 @@ impl CsvFile {
         let (mut counted_to, mut line) = (0usize, 1usize);
         for rec in rdr.records() {
             let rec = rec.map_err(|e| csv_error(name, e))?;
-            let start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted_to);
+            let start = rec
+                .position()
+                .map(|p| p.byte() as usize)
+                .unwrap_or(counted_to);
             let mut start = start.clamp(counted_to, bytes.len());
             // The reported start may sit on the previous record's terminator (CRLF).
             while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
                 start += 1;
             }
-            line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
+            line += bytes[counted_to..start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             counted_to = start;
             records.push((line, rec));
         }

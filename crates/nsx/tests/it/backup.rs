@@ -1,7 +1,6 @@
 //! Backup and restore: a consistent snapshot from either backend into one SQLite file, and a
 //! transactional restore into either backend.
 
-
 use crate::common::{Data, TestApp};
 use nsx::accounts::store::{self, NewUser};
 use nsx::db::Db;

@@ -1,7 +1,6 @@
 //! The `nsx` command line as an operator uses it: real processes, real exit codes, messages
 //! that say what is wrong and where.
 
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

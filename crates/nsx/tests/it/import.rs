@@ -2,7 +2,6 @@
 //! endings, missing files, malformed rows (database unchanged), idempotent re-import, two
 //! releases side by side, supplements, zips, and the CSV sources.
 
-
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -8,4 +8,5 @@ mod backup;
 mod cli;
 mod import;
 mod schema;
+mod search;
 mod server;

@@ -1,7 +1,6 @@
 //! The SQLite and PostgreSQL migrations are kept in lockstep: the same migration files,
 //! producing the same tables, columns, nullability and column kinds.
 
-
 use std::collections::BTreeMap;
 use std::path::Path;
 

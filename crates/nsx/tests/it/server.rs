@@ -1,6 +1,5 @@
 //! The server as a whole: health checks, unknown routes, security headers, graceful errors.
 
-
 use crate::common::TestApp;
 
 async fn health_and_readiness(app: TestApp) {
