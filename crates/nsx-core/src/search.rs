@@ -147,6 +147,7 @@ pub const EXPANSIONS: &[(&str, &[&str])] = &[
     ("handy", &["maintenance"]),
     // technology
     ("sw", &["software"]),
+    ("sys", &["systems", "system"]),
     ("swe", &["software engineer", "software developer"]),
     (
         "sde",

@@ -499,15 +499,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let query = args.query.unwrap_or_default();
             let started = std::time::Instant::now();
-            let ranked = index.search(&query)?;
+            let ranked = index.search(&query, 0, args.limit)?;
             let took = started.elapsed();
-            let hits: Vec<_> = ranked.hits.iter().take(args.limit).collect();
+            let hits: Vec<_> = ranked.hits.iter().collect();
             if args.json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&serde_json::json!({
                         "query": query,
-                        "total": ranked.hits.len(),
+                        "total": ranked.total,
                         "did_you_mean": ranked.did_you_mean,
                         "took_us": took.as_micros() as u64,
                         "results": hits,
@@ -535,8 +535,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!(
                 "{} match{} in {:.2} ms.",
-                ranked.hits.len(),
-                if ranked.hits.len() == 1 { "" } else { "es" },
+                ranked.total,
+                if ranked.total == 1 { "" } else { "es" },
                 took.as_secs_f64() * 1000.0
             );
         }

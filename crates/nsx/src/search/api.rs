@@ -176,15 +176,11 @@ async fn search(
     let offset = check_range("offset", p.offset, 0, 0, MAX_OFFSET)?;
     let started = Instant::now();
     let index = state.search.current();
-    let ranked = index.search(&q).map_err(ApiError)?;
-    let total = ranked.hits.len();
-    let results: Vec<SearchResult> = ranked
-        .hits
-        .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .map(SearchResult::from)
-        .collect();
+    let ranked = index
+        .search(&q, offset as usize, limit as usize)
+        .map_err(ApiError)?;
+    let total = ranked.total;
+    let results: Vec<SearchResult> = ranked.hits.into_iter().map(SearchResult::from).collect();
     let took_us = started.elapsed().as_micros() as u64;
     let body = SearchResponse {
         query: q,

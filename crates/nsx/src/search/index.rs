@@ -116,7 +116,9 @@ pub struct Hit {
 /// A ranked answer to a query.
 #[derive(Debug, Clone, Default)]
 pub struct Ranked {
-    /// Every matching occupation, best first (capped at [`MAX_RESULTS`]).
+    /// How many occupations matched (capped at [`MAX_RESULTS`]).
+    pub total: usize,
+    /// The requested window of them, best first.
     pub hits: Vec<Hit>,
     /// A respelled query when the best results rest on typo corrections.
     pub did_you_mean: Option<String>,
@@ -170,6 +172,10 @@ struct Occ {
     description: String,
     tasks: Vec<String>,
     technology: Vec<String>,
+    /// Normalised copies of the three above, for explaining content matches.
+    description_norm: String,
+    tasks_norm: Vec<String>,
+    technology_norm: Vec<String>,
 }
 
 struct TitleDoc {
@@ -298,20 +304,26 @@ impl SearchIndex {
                 code,
                 title,
                 job_zone,
+                description_norm: normalize(&description),
                 description,
                 tasks: Vec::new(),
                 technology: Vec::new(),
+                tasks_norm: Vec::new(),
+                technology_norm: Vec::new(),
             });
         }
         for (code, task) in src.tasks {
             if let Some(&i) = by_code.get(&code) {
-                occs[i as usize].tasks.push(task);
+                let o = &mut occs[i as usize];
+                o.tasks_norm.push(normalize(&task));
+                o.tasks.push(task);
             }
         }
         for (code, t) in src.technology {
             if let Some(&i) = by_code.get(&code) {
                 let o = &mut occs[i as usize];
                 if !o.technology.contains(&t) {
+                    o.technology_norm.push(normalize(&t));
                     o.technology.push(t);
                 }
             }
@@ -333,7 +345,16 @@ impl SearchIndex {
                 }
                 return;
             }
-            let words: Vec<String> = norm.split(' ').map(str::to_string).collect();
+            // "…, Except Legal, Medical, and Executive" names what the title is not: those
+            // words are neither indexed nor counted.
+            let words: Vec<String> = norm
+                .split(' ')
+                .take_while(|w| *w != "except")
+                .map(str::to_string)
+                .collect();
+            if words.is_empty() {
+                return;
+            }
             let stems = words.iter().map(|w| stem_of(&mut stemmer, w)).collect();
             let content_words = words.iter().filter(|w| !is_stopword(w)).count().max(1);
             seen.insert((occ, norm), titles.len());
@@ -438,12 +459,12 @@ impl SearchIndex {
         for (i, o) in occs.iter().enumerate() {
             let mut d = TantivyDocument::default();
             d.add_u64(f.ord, base + i as u64);
-            d.add_text(f.desc, normalize(&o.description));
-            for t in &o.tasks {
-                d.add_text(f.task, normalize(t));
+            d.add_text(f.desc, &o.description_norm);
+            for t in &o.tasks_norm {
+                d.add_text(f.task, t);
             }
-            for t in &o.technology {
-                d.add_text(f.tech, normalize(t));
+            for t in &o.technology_norm {
+                d.add_text(f.tech, t);
             }
             writer.add_document(d).map_err(terr)?;
         }
@@ -473,20 +494,22 @@ impl SearchIndex {
         })
     }
 
-    /// Ranks occupations for a query (a code or words).
-    pub fn search(&self, query: &str) -> Result<Ranked> {
+    /// Ranks occupations for a query (a code or words) and returns the window
+    /// `offset..offset + limit` of them with why each matched.
+    pub fn search(&self, query: &str, offset: usize, limit: usize) -> Result<Ranked> {
         let Some(b) = &self.built else {
             return Ok(Ranked::default());
         };
         if let Some(cq) = parse_code(query) {
             let hits = b.code_hits(&cq);
             return Ok(Ranked {
-                hits,
+                total: hits.len(),
+                hits: hits.into_iter().skip(offset).take(limit).collect(),
                 did_you_mean: None,
                 code_query: true,
             });
         }
-        b.text_search(query)
+        b.text_search(query, offset, limit)
     }
 
     /// Title suggestions for a partly typed query (the last word may be unfinished).
@@ -564,7 +587,7 @@ fn word_match(q: &QWord, words: &[String], stems: &[String]) -> Option<(f32, usi
             return Some((1.0, j, How::Exact));
         }
         if stems[j] == q.stem {
-            consider((0.92, j, How::Stem));
+            consider((0.97, j, How::Stem));
         } else if q.prefix && w.starts_with(&q.word) {
             consider((0.88, j, How::Prefix));
         } else if q.fuzzy > 0
@@ -636,7 +659,13 @@ fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
         .count();
     let qcov = if den > 0.0 { num / den } else { 0.0 };
     let tcov = matched_title_words as f32 / t.content_words as f32;
-    let mut score = t.kind.weight() * (0.7 * qcov + 0.3 * tcov.min(1.0));
+    // Official and CIP titles often list several jobs ("… Technologists and Technicians"),
+    // so covering all of their words matters less than for other titles.
+    let a = match t.kind {
+        TitleKind::Official | TitleKind::Cip => 0.85,
+        _ => 0.7,
+    };
+    let mut score = t.kind.weight() * (a * qcov + (1.0 - a) * tcov.min(1.0));
     if qcov > 0.999 && matched_title_words >= t.content_words {
         score += 0.05;
     }
@@ -859,7 +888,7 @@ impl Built {
         Ok(out)
     }
 
-    fn text_search(&self, query: &str) -> Result<Ranked> {
+    fn text_search(&self, query: &str, offset: usize, limit: usize) -> Result<Ranked> {
         let slots = parse_text(query);
         if slots.is_empty() {
             return Ok(Ranked::default());
@@ -892,6 +921,7 @@ impl Built {
             best: f32,
             best_title: u32,
             full: u32,
+            official_q: f32,
             titles: Vec<u32>,
         }
         let mut per: HashMap<u32, Acc> = HashMap::new();
@@ -901,10 +931,14 @@ impl Built {
                 best: m.score,
                 best_title: *ti,
                 full: 0,
+                official_q: 0.0,
                 titles: Vec::new(),
             });
             if m.qcov > 0.999 {
                 a.full += 1;
+            }
+            if self.titles[*ti as usize].kind == TitleKind::Official {
+                a.official_q = a.official_q.max(m.qcov);
             }
             if a.titles.len() < 3 && m.score >= a.best * 0.85 {
                 a.titles.push(*ti);
@@ -917,7 +951,14 @@ impl Built {
         for occ in occs_with_any {
             let c = content.get(&occ).copied().unwrap_or(0.0);
             let s = match per.get(&occ) {
-                Some(a) => a.best + (0.02 * (1.0 + a.full as f32).ln()).min(0.05) + 0.1 * c,
+                // The best title, a little for other titles that match fully and for an
+                // official title that matches too, then the content.
+                Some(a) => {
+                    a.best
+                        + (0.02 * (1.0 + a.full as f32).ln()).min(0.05)
+                        + 0.08 * a.official_q
+                        + 0.1 * c
+                }
                 None => 0.5 * c,
             };
             scored.push((occ, s));
@@ -960,8 +1001,11 @@ impl Built {
             did_you_mean = Some(fixed.join(" "));
         }
 
+        let total = scored.len();
         let hits = scored
             .into_iter()
+            .skip(offset)
+            .take(limit)
             .map(|(occ, score)| {
                 let o = &self.occs[occ as usize];
                 let mut matched = Vec::new();
@@ -1002,6 +1046,7 @@ impl Built {
             })
             .collect();
         Ok(Ranked {
+            total,
             hits,
             did_you_mean,
             code_query: false,
@@ -1057,36 +1102,34 @@ impl Built {
         if stems.is_empty() {
             return Vec::new();
         }
-        let hits = |text: &str| -> usize {
-            let n = normalize(text);
-            let words: Vec<&str> = n.split(' ').collect();
+        let hits = |norm: &str| -> usize {
             stems
                 .iter()
-                .filter(|s| words.iter().any(|w| w.starts_with(*s)))
+                .filter(|s| norm.split(' ').any(|w| w.starts_with(*s)))
                 .count()
         };
+        let best = |norms: &[String]| -> Option<(usize, usize)> {
+            norms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (i, hits(t)))
+                .filter(|(_, n)| *n > 0)
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        };
         let mut out = Vec::new();
-        if let Some((t, n)) = o
-            .technology
-            .iter()
-            .map(|t| (t, hits(t)))
-            .max_by_key(|(_, n)| *n)
-            && n > 0
-        {
+        if let Some((i, _)) = best(&o.technology_norm) {
             out.push(Reason {
                 kind: ReasonKind::Technology,
-                text: format!("technology: {t}"),
+                text: format!("technology: {}", o.technology[i]),
             });
         }
-        if let Some((t, n)) = o.tasks.iter().map(|t| (t, hits(t))).max_by_key(|(_, n)| *n)
-            && n > 0
-        {
+        if let Some((i, _)) = best(&o.tasks_norm) {
             out.push(Reason {
                 kind: ReasonKind::Task,
-                text: format!("task: {}", truncate(t, 160)),
+                text: format!("task: {}", truncate(&o.tasks[i], 160)),
             });
         }
-        if (out.is_empty() || need_one) && hits(&o.description) > 0 {
+        if (out.is_empty() || need_one) && hits(&o.description_norm) > 0 {
             out.push(Reason {
                 kind: ReasonKind::Description,
                 text: format!("description: {}", truncate(&o.description, 160)),

@@ -125,17 +125,20 @@ async fn page(
             "A search may be at most {MAX_QUERY_CHARS} characters; shorten it and try again."
         ));
     } else if !q.is_empty() {
-        let ranked = state.search.current().search(&q)?;
-        view.total = ranked.hits.len();
+        let index = state.search.current();
+        let mut ranked = index.search(&q, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+        view.total = ranked.total;
         view.pages = view.total.div_ceil(PAGE_SIZE);
         let page = page.min(view.pages.max(1));
-        view.page = page;
+        if page != view.page {
+            // Past the last page: show the last one.
+            ranked = index.search(&q, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            view.page = page;
+        }
         let skip = (page - 1) * PAGE_SIZE;
         view.results = ranked
             .hits
             .into_iter()
-            .skip(skip)
-            .take(PAGE_SIZE)
             .map(SearchResult::from)
             .map(|r| ResultView {
                 matched: r

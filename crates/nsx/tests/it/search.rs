@@ -357,7 +357,7 @@ on_both_backends!(
 );
 
 /// Top-3 accuracy over `tests/fixtures/search_eval.tsv` must stay at or above this.
-const EVAL_TOP3_THRESHOLD: f64 = 0.85;
+const EVAL_TOP3_THRESHOLD: f64 = 0.95;
 
 /// Ranking quality on the real O*NET release: job titles as people type them (not O*NET's
 /// official titles), each with the occupation(s) that count as right.
@@ -407,12 +407,14 @@ async fn eval_job_titles_on_full_data() {
         let q = cols.next().unwrap();
         let want: Vec<&str> = cols.next().unwrap_or("").split(',').collect();
         let t = Instant::now();
-        let r = index.search(q).unwrap();
+        let r = index.search(q, 0, 10).unwrap();
         times.push(t.elapsed());
         let got: Vec<&str> = r.hits.iter().take(3).map(|h| h.code.as_str()).collect();
         n += 1;
         if got.first().is_some_and(|c| want.contains(c)) {
             top1 += 1;
+        } else if got.iter().any(|c| want.contains(c)) {
+            eprintln!("not first: {q:?} wants {want:?}; got {got:?}");
         }
         if got.iter().any(|c| want.contains(c)) {
             top3 += 1;
