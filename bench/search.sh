@@ -33,10 +33,12 @@ trap cleanup EXIT
 if [ -z "$DB" ]; then
   DB="sqlite://$work/nsx.db"
   echo "importing the full data into $DB ..."
-  "$NSX_BIN" --database-url "$DB" import onet "$DATA/onet" >/dev/null
-  "$NSX_BIN" --database-url "$DB" import crosswalk "$DATA/onet_crosswalks" >/dev/null
-  "$NSX_BIN" --database-url "$DB" import cip "$DATA/cip_soc_crosswalk/CIP2020_SOC2018_Crosswalk.csv" \
-    "$DATA/cip_soc_crosswalk/CIPCode2020.csv" >/dev/null
+  {
+    "$NSX_BIN" --database-url "$DB" import onet "$DATA/onet"
+    "$NSX_BIN" --database-url "$DB" import crosswalk "$DATA/onet_crosswalks"
+    "$NSX_BIN" --database-url "$DB" import cip "$DATA/cip_soc_crosswalk/CIP2020_SOC2018_Crosswalk.csv" \
+      "$DATA/cip_soc_crosswalk/CIPCode2020.csv"
+  } >"$work/import.log" 2>&1 || { cat "$work/import.log"; exit 1; }
 fi
 case "$DB" in
   sqlite://*) SQLITE_FILE=${DB#sqlite://}; SQLITE_FILE=${SQLITE_FILE%%\?*} ;;
