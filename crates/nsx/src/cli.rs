@@ -54,6 +54,8 @@ pub enum Command {
         /// Where to write the backup.
         file: PathBuf,
     },
+    /// Search the occupations from the command line (builds the index from the database).
+    Search(SearchArgs),
     /// Replace the database's contents with a backup made by `nsx backup`.
     Restore {
         /// The backup file.
@@ -97,6 +99,23 @@ pub struct ServeArgs {
     /// Do not import or download anything into an empty database.
     #[arg(long)]
     pub no_bootstrap: bool,
+}
+
+/// `search` options.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// A job title, keywords or a code (O*NET-SOC, SOC or CIP).
+    #[arg(required_unless_present = "rebuild_only")]
+    pub query: Option<String>,
+    /// Only build the index from the database and report how long it took.
+    #[arg(long)]
+    pub rebuild_only: bool,
+    /// How many results to show.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `import` subcommands.
@@ -556,6 +575,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
+        }
+        Command::Search(args) => {
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            let index = crate::search::build_from_db(&db).await?;
+            if args.rebuild_only {
+                println!(
+                    "Built the search index: {} occupations, {} documents, data version {} ({:.2} s).",
+                    index.occupation_count(),
+                    index.doc_count(),
+                    index.version(),
+                    index.build_time().as_secs_f64()
+                );
+                return Ok(());
+            }
+            let query = args.query.unwrap_or_default();
+            let started = std::time::Instant::now();
+            let ranked = index.search(&query, 0, args.limit)?;
+            let took = started.elapsed();
+            let hits: Vec<_> = ranked.hits.iter().collect();
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "query": query,
+                        "total": ranked.total,
+                        "did_you_mean": ranked.did_you_mean,
+                        "took_us": took.as_micros() as u64,
+                        "results": hits,
+                    }))?
+                );
+                return Ok(());
+            }
+            if let Some(d) = &ranked.did_you_mean {
+                println!("Did you mean: {d}");
+            }
+            if hits.is_empty() {
+                println!("No occupations match {query:?}.");
+            }
+            for (i, h) in hits.iter().enumerate() {
+                println!(
+                    "{:>2}. {}  {}  (score {:.3})",
+                    i + 1,
+                    h.code,
+                    h.title,
+                    h.score
+                );
+                for m in &h.matched {
+                    println!("      {}", m.text);
+                }
+            }
+            println!(
+                "{} match{} in {:.2} ms.",
+                ranked.total,
+                if ranked.total == 1 { "" } else { "es" },
+                took.as_secs_f64() * 1000.0
+            );
         }
         Command::Backup { file } => {
             let db = app::open_db(&config)

@@ -14,5 +14,6 @@ mod frameworks;
 mod import;
 mod openapi;
 mod schema;
+mod search;
 mod server;
 mod two_nodes;

@@ -1,0 +1,1288 @@
+//! The in-memory tantivy index and the ranking on top of it.
+//!
+//! Two kinds of documents live in one index: one *title document* per way an occupation is
+//! named (official, alternate, short, reported, registered-apprenticeship and CIP programme
+//! titles), and one *content document* per occupation (description, tasks, technology).
+//! tantivy finds candidates (BM25 over stems, fuzzy terms for unknown words, prefix terms for
+//! suggestions); a small re-ranker then scores each candidate title by how much of the query
+//! it covers and how much of the title the query covers, weighted by the kind of title, and
+//! records why it matched. Occupations take their best title, a little credit for other
+//! titles that match fully, and their content score.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use nsx_core::search::{
+    CodeQuery, Slot, edit_distance, is_stopword, normalize, parse_code, parse_text, typo_budget,
+};
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{
+    Language, LowerCaser, Stemmer, TextAnalyzer, TokenizerManager, WhitespaceTokenizer,
+};
+use tantivy::{Index, Searcher, TantivyDocument, Term};
+use utoipa::ToSchema;
+
+use crate::error::{Error, Result};
+
+/// How an occupation is named in a title document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TitleKind {
+    /// The O*NET title.
+    Official,
+    /// An O*NET alternate title.
+    Alternate,
+    /// A registered-apprenticeship (RAPIDS) title.
+    Apprenticeship,
+    /// A title incumbents reported.
+    Reported,
+    /// The short form of an alternate title ("Robot Tech").
+    Short,
+    /// A CIP programme mapped to the occupation.
+    Cip,
+}
+
+impl TitleKind {
+    fn weight(self) -> f32 {
+        match self {
+            TitleKind::Official => 1.0,
+            TitleKind::Alternate => 0.95,
+            TitleKind::Apprenticeship => 0.94,
+            TitleKind::Reported => 0.93,
+            TitleKind::Short => 0.9,
+            TitleKind::Cip => 0.8,
+        }
+    }
+}
+
+/// Why a result matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonKind {
+    /// The official title matched.
+    OfficialTitle,
+    /// An alternate title matched.
+    AlternateTitle,
+    /// A short title matched.
+    ShortTitle,
+    /// A reported title matched.
+    ReportedTitle,
+    /// A registered-apprenticeship title matched.
+    Apprenticeship,
+    /// A CIP programme mapped to the occupation matched (or its code was asked for).
+    Cip,
+    /// The code was asked for.
+    Code,
+    /// A word was read as a misspelling of a title word.
+    Spelling,
+    /// Shorthand was expanded ("tech" → "technician").
+    Synonym,
+    /// The description matched.
+    Description,
+    /// A task matched.
+    Task,
+    /// A technology the occupation uses matched.
+    Technology,
+}
+
+/// One reason a result matched, ready to show.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Reason {
+    /// What kind of match.
+    pub kind: ReasonKind,
+    /// What to show, e.g. "also called: Robotics Technician".
+    pub text: String,
+}
+
+/// One ranked occupation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Hit {
+    /// O*NET-SOC code.
+    pub code: String,
+    /// Official title.
+    pub title: String,
+    /// Job zone (1–5), when known.
+    pub job_zone: Option<i64>,
+    /// Relevance (higher is better; comparable within one query only).
+    pub score: f32,
+    /// Why it matched, strongest first.
+    pub matched: Vec<Reason>,
+}
+
+/// A ranked answer to a query.
+#[derive(Debug, Clone, Default)]
+pub struct Ranked {
+    /// How many occupations matched (capped at [`MAX_RESULTS`]).
+    pub total: usize,
+    /// The requested window of them, best first.
+    pub hits: Vec<Hit>,
+    /// A respelled query when the best results rest on typo corrections.
+    pub did_you_mean: Option<String>,
+    /// Whether the query was read as a code.
+    pub code_query: bool,
+}
+
+/// An as-you-type suggestion: a title and the occupation it leads to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Suggestion {
+    /// The title as people know it.
+    pub label: String,
+    /// The occupation's O*NET-SOC code.
+    pub code: String,
+    /// The occupation's official title.
+    pub title: String,
+    /// What kind of title the label is.
+    pub kind: TitleKind,
+}
+
+/// The most occupations one query ranks.
+pub const MAX_RESULTS: usize = 200;
+const TITLE_CANDIDATES: usize = 600;
+const CONTENT_CANDIDATES: usize = 300;
+
+/// What the index is built from (read from the database by `load`).
+#[derive(Debug, Default)]
+pub struct Source {
+    /// Occupations: code, title, description, job zone, SOC code.
+    pub occupations: Vec<(String, String, String, Option<i64>, String)>,
+    /// (code, title, short title)
+    pub alternate_titles: Vec<(String, String, Option<String>)>,
+    /// (code, title)
+    pub reported_titles: Vec<(String, String)>,
+    /// (code, title)
+    pub apprenticeships: Vec<(String, String)>,
+    /// (code, task)
+    pub tasks: Vec<(String, String)>,
+    /// (code, technology example)
+    pub technology: Vec<(String, String)>,
+    /// (CIP code, CIP title, SOC code)
+    pub cip: Vec<(String, String, String)>,
+    /// Older codes: (2010 code, 2010 title, current code)
+    pub old_codes: Vec<(String, Option<String>, String)>,
+}
+
+struct Occ {
+    code: String,
+    title: String,
+    job_zone: Option<i64>,
+    description: String,
+    tasks: Vec<String>,
+    technology: Vec<String>,
+    /// Normalised copies of the three above, for explaining content matches.
+    description_norm: String,
+    tasks_norm: Vec<String>,
+    technology_norm: Vec<String>,
+}
+
+struct TitleDoc {
+    occ: u32,
+    kind: TitleKind,
+    text: String,
+    words: Vec<String>,
+    stems: Vec<String>,
+    content_words: usize,
+}
+
+struct Fields {
+    ord: Field,
+    tw: Field,
+    ts: Field,
+    desc: Field,
+    task: Field,
+    tech: Field,
+}
+
+struct Built {
+    searcher: Searcher,
+    ords: Vec<Column<u64>>,
+    f: Fields,
+    stemmer: TextAnalyzer,
+    occs: Vec<Occ>,
+    titles: Vec<TitleDoc>,
+    by_code: BTreeMap<String, u32>,
+    by_soc: HashMap<String, Vec<u32>>,
+    cip: HashMap<String, (String, Vec<u32>)>,
+    old_codes: HashMap<String, (Option<String>, Vec<u32>)>,
+}
+
+/// One built index (immutable; replaced whole when the data changes).
+pub struct SearchIndex {
+    version: i64,
+    build_time: Duration,
+    built: Option<Built>,
+}
+
+fn stem_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WhitespaceTokenizer::default())
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+fn word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WhitespaceTokenizer::default())
+        .filter(LowerCaser)
+        .build()
+}
+
+fn stem_of(an: &mut TextAnalyzer, word: &str) -> String {
+    let mut ts = an.token_stream(word);
+    if ts.advance() {
+        ts.token().text.clone()
+    } else {
+        word.to_string()
+    }
+}
+
+fn terr(e: tantivy::TantivyError) -> Error {
+    Error::Search(e.to_string())
+}
+
+fn clean_cip_title(t: &str) -> String {
+    t.trim().trim_end_matches('.').trim().to_string()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    match cut.rfind(' ') {
+        Some(i) if i > max / 2 => format!("{}…", &cut[..i]),
+        _ => format!("{cut}…"),
+    }
+}
+
+impl SearchIndex {
+    /// An index with nothing in it.
+    pub fn empty() -> Self {
+        SearchIndex {
+            version: -1,
+            build_time: Duration::ZERO,
+            built: None,
+        }
+    }
+
+    /// The catalog data version the index was built from (-1 when never built).
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// How long building took.
+    pub fn build_time(&self) -> Duration {
+        self.build_time
+    }
+
+    /// How many documents it holds (title and content documents).
+    pub fn doc_count(&self) -> u64 {
+        self.built
+            .as_ref()
+            .map(|b| b.searcher.num_docs())
+            .unwrap_or(0)
+    }
+
+    /// How many occupations it covers.
+    pub fn occupation_count(&self) -> usize {
+        self.built.as_ref().map(|b| b.occs.len()).unwrap_or(0)
+    }
+
+    /// Builds an index from source rows (CPU-bound; call off the async threads).
+    pub fn build(src: Source, version: i64) -> Result<SearchIndex> {
+        let started = Instant::now();
+        let mut occs: Vec<Occ> = Vec::with_capacity(src.occupations.len());
+        let mut by_code = BTreeMap::new();
+        let mut by_soc: HashMap<String, Vec<u32>> = HashMap::new();
+        for (code, title, description, job_zone, soc) in src.occupations {
+            let i = occs.len() as u32;
+            by_code.insert(code.clone(), i);
+            by_soc.entry(soc).or_default().push(i);
+            occs.push(Occ {
+                code,
+                title,
+                job_zone,
+                description_norm: normalize(&description),
+                description,
+                tasks: Vec::new(),
+                technology: Vec::new(),
+                tasks_norm: Vec::new(),
+                technology_norm: Vec::new(),
+            });
+        }
+        for (code, task) in src.tasks {
+            if let Some(&i) = by_code.get(&code) {
+                let o = &mut occs[i as usize];
+                o.tasks_norm.push(normalize(&task));
+                o.tasks.push(task);
+            }
+        }
+        for (code, t) in src.technology {
+            if let Some(&i) = by_code.get(&code) {
+                let o = &mut occs[i as usize];
+                if !o.technology.contains(&t) {
+                    o.technology_norm.push(normalize(&t));
+                    o.technology.push(t);
+                }
+            }
+        }
+
+        let mut stemmer = stem_analyzer();
+        let mut titles: Vec<TitleDoc> = Vec::new();
+        let mut seen: HashMap<(u32, String), usize> = HashMap::new();
+        let mut add = |occ: u32, kind: TitleKind, text: String, titles: &mut Vec<TitleDoc>| {
+            let norm = normalize(&text);
+            if norm.is_empty() {
+                return;
+            }
+            if let Some(&j) = seen.get(&(occ, norm.clone())) {
+                let prev: &mut TitleDoc = &mut titles[j];
+                if kind < prev.kind {
+                    prev.kind = kind;
+                    prev.text = text;
+                }
+                return;
+            }
+            // "…, Except Legal, Medical, and Executive" names what the title is not: those
+            // words are neither indexed nor counted.
+            let words: Vec<String> = norm
+                .split(' ')
+                .take_while(|w| *w != "except")
+                .map(str::to_string)
+                .collect();
+            if words.is_empty() {
+                return;
+            }
+            let stems = words.iter().map(|w| stem_of(&mut stemmer, w)).collect();
+            let content_words = words.iter().filter(|w| !is_stopword(w)).count().max(1);
+            seen.insert((occ, norm), titles.len());
+            titles.push(TitleDoc {
+                occ,
+                kind,
+                text,
+                words,
+                stems,
+                content_words,
+            });
+        };
+        for (i, o) in occs.iter().enumerate() {
+            add(i as u32, TitleKind::Official, o.title.clone(), &mut titles);
+        }
+        for (code, title, short) in src.alternate_titles {
+            if let Some(&i) = by_code.get(&code) {
+                add(i, TitleKind::Alternate, title, &mut titles);
+                if let Some(s) = short.filter(|s| !s.trim().is_empty()) {
+                    add(i, TitleKind::Short, s, &mut titles);
+                }
+            }
+        }
+        for (code, title) in src.apprenticeships {
+            if let Some(&i) = by_code.get(&code) {
+                add(i, TitleKind::Apprenticeship, title, &mut titles);
+            }
+        }
+        for (code, title) in src.reported_titles {
+            if let Some(&i) = by_code.get(&code) {
+                add(i, TitleKind::Reported, title, &mut titles);
+            }
+        }
+        let mut cip: HashMap<String, (String, Vec<u32>)> = HashMap::new();
+        for (cip_code, cip_title, soc) in src.cip {
+            let title = clean_cip_title(&cip_title);
+            if title.eq_ignore_ascii_case("no match") {
+                continue;
+            }
+            let Some(list) = by_soc.get(&soc) else {
+                continue;
+            };
+            let e = cip
+                .entry(cip_code.clone())
+                .or_insert_with(|| (title.clone(), Vec::new()));
+            for &i in list {
+                if !e.1.contains(&i) {
+                    e.1.push(i);
+                }
+                add(i, TitleKind::Cip, title.clone(), &mut titles);
+            }
+        }
+        let mut old_codes: HashMap<String, (Option<String>, Vec<u32>)> = HashMap::new();
+        for (from, from_title, to) in src.old_codes {
+            if let Some(&i) = by_code.get(&to) {
+                let e = old_codes
+                    .entry(from)
+                    .or_insert_with(|| (from_title, Vec::new()));
+                if !e.1.contains(&i) {
+                    e.1.push(i);
+                }
+            }
+        }
+
+        // The tantivy index.
+        let mut sb = Schema::builder();
+        let text = |tok: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tok)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            )
+        };
+        let f = Fields {
+            ord: sb.add_u64_field("ord", FAST),
+            tw: sb.add_text_field("tw", text("nsx_word")),
+            ts: sb.add_text_field("ts", text("nsx_stem")),
+            desc: sb.add_text_field("desc", text("nsx_stem")),
+            task: sb.add_text_field("task", text("nsx_stem")),
+            tech: sb.add_text_field("tech", text("nsx_stem")),
+        };
+        let tokenizers = TokenizerManager::default();
+        tokenizers.register("nsx_word", word_analyzer());
+        tokenizers.register("nsx_stem", stem_analyzer());
+        let index = Index::builder()
+            .schema(sb.build())
+            .tokenizers(tokenizers)
+            .create_in_ram()
+            .map_err(terr)?;
+        let mut writer = index
+            .writer_with_num_threads::<TantivyDocument>(1, 200_000_000)
+            .map_err(terr)?;
+        for (j, t) in titles.iter().enumerate() {
+            let mut d = TantivyDocument::default();
+            d.add_u64(f.ord, j as u64);
+            let joined = t.words.join(" ");
+            d.add_text(f.tw, &joined);
+            d.add_text(f.ts, &joined);
+            writer.add_document(d).map_err(terr)?;
+        }
+        let base = titles.len() as u64;
+        for (i, o) in occs.iter().enumerate() {
+            let mut d = TantivyDocument::default();
+            d.add_u64(f.ord, base + i as u64);
+            d.add_text(f.desc, &o.description_norm);
+            for t in &o.tasks_norm {
+                d.add_text(f.task, t);
+            }
+            for t in &o.technology_norm {
+                d.add_text(f.tech, t);
+            }
+            writer.add_document(d).map_err(terr)?;
+        }
+        writer.commit().map_err(terr)?;
+        drop(writer);
+        let reader = index.reader().map_err(terr)?;
+        let searcher = reader.searcher();
+        let mut ords = Vec::new();
+        for sr in searcher.segment_readers() {
+            ords.push(sr.fast_fields().u64("ord").map_err(terr)?);
+        }
+        Ok(SearchIndex {
+            version,
+            build_time: started.elapsed(),
+            built: Some(Built {
+                searcher,
+                ords,
+                f,
+                stemmer: stem_analyzer(),
+                occs,
+                titles,
+                by_code,
+                by_soc,
+                cip,
+                old_codes,
+            }),
+        })
+    }
+
+    /// Ranks occupations for a query (a code or words) and returns the window
+    /// `offset..offset + limit` of them with why each matched.
+    pub fn search(&self, query: &str, offset: usize, limit: usize) -> Result<Ranked> {
+        let Some(b) = &self.built else {
+            return Ok(Ranked::default());
+        };
+        if let Some(cq) = parse_code(query) {
+            let hits = b.code_hits(&cq);
+            return Ok(Ranked {
+                total: hits.len(),
+                hits: hits.into_iter().skip(offset).take(limit).collect(),
+                did_you_mean: None,
+                code_query: true,
+            });
+        }
+        b.text_search(query, offset, limit)
+    }
+
+    /// Title suggestions for a partly typed query (the last word may be unfinished).
+    pub fn suggest(&self, query: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        let Some(b) = &self.built else {
+            return Ok(Vec::new());
+        };
+        if let Some(cq) = parse_code(query) {
+            return Ok(b
+                .code_hits(&cq)
+                .into_iter()
+                .take(limit)
+                .map(|h| Suggestion {
+                    label: format!("{} {}", h.code, h.title),
+                    code: h.code,
+                    title: h.title,
+                    kind: TitleKind::Official,
+                })
+                .collect());
+        }
+        b.suggest(query, limit)
+    }
+}
+
+/// How one query word may match a title word.
+#[derive(Debug, Clone)]
+struct QWord {
+    word: String,
+    stem: String,
+    fuzzy: u8,
+    prefix: bool,
+}
+
+#[derive(Debug, Clone)]
+struct QAlt {
+    words: Vec<QWord>,
+    expansion: bool,
+}
+
+#[derive(Debug, Clone)]
+struct QSlot {
+    word: String,
+    alts: Vec<QAlt>,
+    weight: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum How {
+    Exact,
+    Stem,
+    Prefix,
+    Fuzzy(u8),
+}
+
+/// The outcome of matching a query against one title.
+#[derive(Debug, Clone, Default)]
+struct TitleMatch {
+    score: f32,
+    qcov: f32,
+    /// (slot word, title word, distance) for typo corrections.
+    fuzzy: Vec<(String, String, u8)>,
+    /// (slot word, expansion) for shorthand used.
+    synonyms: Vec<(String, String)>,
+}
+
+fn word_match(q: &QWord, words: &[String], stems: &[String]) -> Option<(f32, usize, How)> {
+    let mut best: Option<(f32, usize, How)> = None;
+    let mut consider = |c: (f32, usize, How)| {
+        if best.is_none_or(|b| c.0 > b.0) {
+            best = Some(c);
+        }
+    };
+    for (j, w) in words.iter().enumerate() {
+        if *w == q.word {
+            return Some((1.0, j, How::Exact));
+        }
+        if stems[j] == q.stem {
+            consider((0.97, j, How::Stem));
+        } else if q.prefix && w.starts_with(&q.word) {
+            consider((0.88, j, How::Prefix));
+        } else if q.fuzzy > 0
+            && let Some(d) = edit_distance(&q.word, w, q.fuzzy)
+        {
+            consider((
+                0.8 - 0.08 * f32::from(d.saturating_sub(1)),
+                j,
+                How::Fuzzy(d),
+            ));
+        }
+    }
+    best
+}
+
+fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
+    let mut used = vec![false; t.words.len()];
+    let mut num = 0.0f32;
+    let mut den = 0.0f32;
+    let mut m = TitleMatch::default();
+    for s in slots {
+        den += s.weight;
+        let mut best: Option<(f32, Vec<(usize, How)>, usize)> = None;
+        for (ai, a) in s.alts.iter().enumerate() {
+            let mut q = 1.0f32;
+            let mut pos = Vec::with_capacity(a.words.len());
+            let mut ok = true;
+            for w in &a.words {
+                match word_match(w, &t.words, &t.stems) {
+                    Some((wq, j, how)) => {
+                        q = q.min(wq);
+                        pos.push((j, how));
+                    }
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            if a.expansion {
+                q *= 0.95;
+            }
+            if best.as_ref().is_none_or(|b| q > b.0) {
+                best = Some((q, pos, ai));
+            }
+        }
+        if let Some((q, pos, ai)) = best {
+            num += s.weight * q;
+            for (j, how) in pos {
+                used[j] = true;
+                if let How::Fuzzy(d) = how {
+                    m.fuzzy.push((s.word.clone(), t.words[j].clone(), d));
+                }
+            }
+            if s.alts[ai].expansion {
+                let words: Vec<&str> = s.alts[ai].words.iter().map(|w| w.word.as_str()).collect();
+                m.synonyms.push((s.word.clone(), words.join(" ")));
+            }
+        }
+    }
+    let matched_title_words = t
+        .words
+        .iter()
+        .zip(&used)
+        .filter(|(w, u)| **u && !is_stopword(w))
+        .count();
+    let qcov = if den > 0.0 { num / den } else { 0.0 };
+    let tcov = matched_title_words as f32 / t.content_words as f32;
+    // Official and CIP titles often list several jobs ("… Technologists and Technicians"),
+    // so covering all of their words matters less than for other titles.
+    let a = match t.kind {
+        TitleKind::Official | TitleKind::Cip => 0.85,
+        _ => 0.7,
+    };
+    let mut score = t.kind.weight() * (a * qcov + (1.0 - a) * tcov.min(1.0));
+    if qcov > 0.999 && matched_title_words >= t.content_words {
+        score += 0.05;
+    }
+    m.score = score;
+    m.qcov = qcov;
+    m
+}
+
+impl Built {
+    fn idf(&self, df: u64) -> f32 {
+        let n = self.titles.len() as f32;
+        (1.0 + n / (df as f32 + 1.0)).ln().clamp(0.5, 12.0)
+    }
+
+    fn df(&self, field: Field, text: &str) -> u64 {
+        self.searcher
+            .doc_freq(&Term::from_field_text(field, text))
+            .unwrap_or(0)
+    }
+
+    fn ord(&self, addr: tantivy::DocAddress) -> Option<u64> {
+        self.ords
+            .get(addr.segment_ord as usize)
+            .and_then(|c| c.first(addr.doc_id))
+    }
+
+    /// Prepares the query's slots: stems, typo budgets for unknown words, weights.
+    fn prepare(&self, slots: &[Slot], prefix_last: bool) -> Vec<QSlot> {
+        let mut stemmer = self.stemmer.clone();
+        let n = slots.len();
+        slots
+            .iter()
+            .enumerate()
+            .map(|(si, s)| {
+                let is_prefix = prefix_last && si + 1 == n;
+                let mut max_df = 0u64;
+                let mut orig_df = 0u64;
+                let alts: Vec<QAlt> = s
+                    .alternatives
+                    .iter()
+                    .enumerate()
+                    .map(|(ai, words)| QAlt {
+                        expansion: s.is_expansion(ai),
+                        words: words
+                            .iter()
+                            .map(|w| {
+                                let stem = stem_of(&mut stemmer, w);
+                                let df = self.df(self.f.ts, &stem).max(self.df(self.f.tw, w));
+                                if ai == 0 {
+                                    orig_df = df;
+                                }
+                                if words.len() == 1 {
+                                    max_df = max_df.max(df);
+                                }
+                                let known = df > 0;
+                                QWord {
+                                    word: w.clone(),
+                                    stem,
+                                    fuzzy: if known || is_prefix {
+                                        0
+                                    } else {
+                                        typo_budget(w.chars().count())
+                                    },
+                                    prefix: is_prefix && ai == 0,
+                                }
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                let df = if orig_df > 0 && s.alternatives.len() == 1 {
+                    orig_df
+                } else if max_df > 0 {
+                    max_df
+                } else {
+                    orig_df.max(1)
+                };
+                QSlot {
+                    word: s.word.clone(),
+                    alts,
+                    weight: self.idf(df),
+                }
+            })
+            .collect()
+    }
+
+    /// Title terms beginning with `prefix`, most frequent first.
+    fn prefix_terms(&self, prefix: &str, max: usize) -> Vec<String> {
+        let mut found: HashMap<String, u64> = HashMap::new();
+        let mut upper = prefix.as_bytes().to_vec();
+        upper.push(0xFF);
+        for sr in self.searcher.segment_readers() {
+            let Ok(inv) = sr.inverted_index(self.f.tw) else {
+                continue;
+            };
+            let Ok(mut stream) = inv.terms().range().ge(prefix).lt(&upper).into_stream() else {
+                continue;
+            };
+            let mut scanned = 0;
+            while let Some((k, ti)) = stream.next() {
+                scanned += 1;
+                if let Ok(s) = std::str::from_utf8(k) {
+                    *found.entry(s.to_string()).or_default() += u64::from(ti.doc_freq);
+                }
+                if scanned > 5000 {
+                    break;
+                }
+            }
+        }
+        let mut v: Vec<(String, u64)> = found.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.into_iter().take(max).map(|(s, _)| s).collect()
+    }
+
+    fn title_query(&self, slots: &[QSlot]) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut seen = HashSet::new();
+        for s in slots {
+            for a in &s.alts {
+                let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for w in &a.words {
+                    let q: Box<dyn Query> = if w.prefix {
+                        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                        for t in self.prefix_terms(&w.word, 40) {
+                            terms.push((
+                                Occur::Should,
+                                Box::new(TermQuery::new(
+                                    Term::from_field_text(self.f.tw, &t),
+                                    IndexRecordOption::WithFreqs,
+                                )),
+                            ));
+                        }
+                        terms.push((
+                            Occur::Should,
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(self.f.ts, &w.stem),
+                                IndexRecordOption::WithFreqs,
+                            )),
+                        ));
+                        Box::new(BooleanQuery::new(terms))
+                    } else if w.fuzzy > 0 {
+                        Box::new(BoostQuery::new(
+                            Box::new(FuzzyTermQuery::new(
+                                Term::from_field_text(self.f.tw, &w.word),
+                                w.fuzzy,
+                                true,
+                            )),
+                            0.5,
+                        ))
+                    } else {
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(self.f.ts, &w.stem),
+                            IndexRecordOption::WithFreqs,
+                        ))
+                    };
+                    must.push((Occur::Must, q));
+                }
+                let key: Vec<String> = a.words.iter().map(|w| w.stem.clone()).collect();
+                if !seen.insert(key) {
+                    continue;
+                }
+                if must.len() == 1 {
+                    let (_, q) = must.pop().expect("one clause");
+                    clauses.push((Occur::Should, q));
+                } else if !must.is_empty() {
+                    clauses.push((Occur::Should, Box::new(BooleanQuery::new(must))));
+                }
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn content_query(&self, slots: &[QSlot]) -> Option<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut seen = HashSet::new();
+        for s in slots {
+            for a in &s.alts {
+                for w in &a.words {
+                    if w.prefix || !seen.insert(w.stem.clone()) {
+                        continue;
+                    }
+                    for (field, boost) in
+                        [(self.f.desc, 1.5), (self.f.task, 1.0), (self.f.tech, 1.2)]
+                    {
+                        clauses.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(
+                                Box::new(TermQuery::new(
+                                    Term::from_field_text(field, &w.stem),
+                                    IndexRecordOption::WithFreqs,
+                                )),
+                                boost,
+                            )),
+                        ));
+                    }
+                }
+            }
+        }
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    /// Candidate titles with their match, best first.
+    fn title_matches(&self, slots: &[QSlot]) -> Result<Vec<(u32, TitleMatch)>> {
+        let q = self.title_query(slots);
+        let top = self
+            .searcher
+            .search(&q, &TopDocs::with_limit(TITLE_CANDIDATES).order_by_score())
+            .map_err(terr)?;
+        let mut out = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            let Some(ord) = self.ord(addr) else { continue };
+            let Some(t) = self.titles.get(ord as usize) else {
+                continue;
+            };
+            let m = match_title(slots, t);
+            if m.qcov > 0.0 {
+                out.push((ord as u32, m));
+            }
+        }
+        out.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+        Ok(out)
+    }
+
+    fn text_search(&self, query: &str, offset: usize, limit: usize) -> Result<Ranked> {
+        let slots = parse_text(query);
+        if slots.is_empty() {
+            return Ok(Ranked::default());
+        }
+        let qs = self.prepare(&slots, false);
+        let titles = self.title_matches(&qs)?;
+
+        // Content scores, normalised to the best one.
+        let mut content: HashMap<u32, f32> = HashMap::new();
+        if let Some(cq) = self.content_query(&qs) {
+            let top = self
+                .searcher
+                .search(
+                    &cq,
+                    &TopDocs::with_limit(CONTENT_CANDIDATES).order_by_score(),
+                )
+                .map_err(terr)?;
+            let max = top.first().map(|t| t.0).unwrap_or(1.0).max(1e-6);
+            let base = self.titles.len() as u64;
+            for (s, addr) in top {
+                if let Some(ord) = self.ord(addr)
+                    && ord >= base
+                {
+                    content.insert((ord - base) as u32, s / max);
+                }
+            }
+        }
+
+        struct Acc {
+            best: f32,
+            best_title: u32,
+            full: u32,
+            official_q: f32,
+            titles: Vec<u32>,
+        }
+        let mut per: HashMap<u32, Acc> = HashMap::new();
+        for (ti, m) in &titles {
+            let occ = self.titles[*ti as usize].occ;
+            let a = per.entry(occ).or_insert(Acc {
+                best: m.score,
+                best_title: *ti,
+                full: 0,
+                official_q: 0.0,
+                titles: Vec::new(),
+            });
+            if m.qcov > 0.999 {
+                a.full += 1;
+            }
+            if self.titles[*ti as usize].kind == TitleKind::Official {
+                a.official_q = a.official_q.max(m.qcov);
+            }
+            if a.titles.len() < 3 && m.score >= a.best * 0.85 {
+                a.titles.push(*ti);
+            }
+        }
+        let matches: HashMap<u32, &TitleMatch> = titles.iter().map(|(t, m)| (*t, m)).collect();
+        let mut scored: Vec<(u32, f32)> = Vec::new();
+        let occs_with_any: HashSet<u32> =
+            per.keys().copied().chain(content.keys().copied()).collect();
+        for occ in occs_with_any {
+            let c = content.get(&occ).copied().unwrap_or(0.0);
+            let s = match per.get(&occ) {
+                // The best title, a little for other titles that match fully and for an
+                // official title that matches too, then the content.
+                Some(a) => {
+                    a.best
+                        + (0.02 * (1.0 + a.full as f32).ln()).min(0.05)
+                        + 0.08 * a.official_q
+                        + 0.1 * c
+                }
+                None => 0.5 * c,
+            };
+            scored.push((occ, s));
+        }
+        scored.sort_by(|a, b| {
+            b.1.total_cmp(&a.1).then_with(|| {
+                self.occs[a.0 as usize]
+                    .code
+                    .cmp(&self.occs[b.0 as usize].code)
+            })
+        });
+        scored.truncate(MAX_RESULTS);
+
+        // The closest correction of each misspelt word among all the candidate titles.
+        let mut corrections: HashMap<&str, (u8, &str)> = HashMap::new();
+        for (_, m) in &titles {
+            for (q, t, d) in &m.fuzzy {
+                let e = corrections.entry(q.as_str()).or_insert((*d, t.as_str()));
+                if *d < e.0 {
+                    *e = (*d, t.as_str());
+                }
+            }
+        }
+        let mut did_you_mean = None;
+        if let Some((occ, _)) = scored.first()
+            && let Some(a) = per.get(occ)
+            && matches
+                .get(&a.best_title)
+                .is_some_and(|m| !m.fuzzy.is_empty())
+        {
+            let fixed: Vec<&str> = slots
+                .iter()
+                .map(|s| {
+                    corrections
+                        .get(s.word.as_str())
+                        .map(|c| c.1)
+                        .unwrap_or(s.word.as_str())
+                })
+                .collect();
+            did_you_mean = Some(fixed.join(" "));
+        }
+
+        let total = scored.len();
+        let hits = scored
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(occ, score)| {
+                let o = &self.occs[occ as usize];
+                let mut matched = Vec::new();
+                if let Some(a) = per.get(&occ) {
+                    for ti in &a.titles {
+                        let t = &self.titles[*ti as usize];
+                        matched.push(self.title_reason(t));
+                    }
+                    if let Some(m) = matches.get(&a.best_title) {
+                        let mut told = HashSet::new();
+                        for (q, t, _) in &m.fuzzy {
+                            let t = corrections.get(q.as_str()).map(|c| c.1).unwrap_or(t);
+                            if told.insert(q) {
+                                matched.push(Reason {
+                                    kind: ReasonKind::Spelling,
+                                    text: format!("did you mean “{t}” (for “{q}”)?"),
+                                });
+                            }
+                        }
+                        for (q, e) in &m.synonyms {
+                            matched.push(Reason {
+                                kind: ReasonKind::Synonym,
+                                text: format!("“{q}” read as “{e}”"),
+                            });
+                        }
+                    }
+                }
+                if content.contains_key(&occ) {
+                    matched.extend(self.content_reasons(o, &qs, matched.is_empty()));
+                }
+                Hit {
+                    code: o.code.clone(),
+                    title: o.title.clone(),
+                    job_zone: o.job_zone,
+                    score: (score * 1000.0).round() / 1000.0,
+                    matched,
+                }
+            })
+            .collect();
+        Ok(Ranked {
+            total,
+            hits,
+            did_you_mean,
+            code_query: false,
+        })
+    }
+
+    fn title_reason(&self, t: &TitleDoc) -> Reason {
+        match t.kind {
+            TitleKind::Official => Reason {
+                kind: ReasonKind::OfficialTitle,
+                text: "official title".into(),
+            },
+            TitleKind::Alternate => Reason {
+                kind: ReasonKind::AlternateTitle,
+                text: format!("also called: {}", t.text),
+            },
+            TitleKind::Short => Reason {
+                kind: ReasonKind::ShortTitle,
+                text: format!("short title: {}", t.text),
+            },
+            TitleKind::Reported => Reason {
+                kind: ReasonKind::ReportedTitle,
+                text: format!("reported title: {}", t.text),
+            },
+            TitleKind::Apprenticeship => Reason {
+                kind: ReasonKind::Apprenticeship,
+                text: format!("registered apprenticeship: {}", t.text),
+            },
+            TitleKind::Cip => {
+                let code = self
+                    .cip
+                    .iter()
+                    .find(|(_, (title, occs))| *title == t.text && occs.contains(&t.occ))
+                    .map(|(c, _)| c.as_str())
+                    .unwrap_or("");
+                Reason {
+                    kind: ReasonKind::Cip,
+                    text: format!("CIP {code} {}", t.text).replace("  ", " "),
+                }
+            }
+        }
+    }
+
+    /// The best task, technology and description matches, found by word stems.
+    fn content_reasons(&self, o: &Occ, qs: &[QSlot], need_one: bool) -> Vec<Reason> {
+        let stems: Vec<&str> = qs
+            .iter()
+            .flat_map(|s| s.alts.iter())
+            .flat_map(|a| a.words.iter())
+            .filter(|w| w.stem.len() >= 3)
+            .map(|w| w.stem.as_str())
+            .collect();
+        if stems.is_empty() {
+            return Vec::new();
+        }
+        let hits = |norm: &str| -> usize {
+            stems
+                .iter()
+                .filter(|s| norm.split(' ').any(|w| w.starts_with(*s)))
+                .count()
+        };
+        let best = |norms: &[String]| -> Option<(usize, usize)> {
+            norms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (i, hits(t)))
+                .filter(|(_, n)| *n > 0)
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        };
+        let mut out = Vec::new();
+        if let Some((i, _)) = best(&o.technology_norm) {
+            out.push(Reason {
+                kind: ReasonKind::Technology,
+                text: format!("technology: {}", o.technology[i]),
+            });
+        }
+        if let Some((i, _)) = best(&o.tasks_norm) {
+            out.push(Reason {
+                kind: ReasonKind::Task,
+                text: format!("task: {}", truncate(&o.tasks[i], 160)),
+            });
+        }
+        if (out.is_empty() || need_one) && hits(&o.description_norm) > 0 {
+            out.push(Reason {
+                kind: ReasonKind::Description,
+                text: format!("description: {}", truncate(&o.description, 160)),
+            });
+        }
+        out
+    }
+
+    fn code_hit(&self, occ: u32, reason: Reason) -> Hit {
+        let o = &self.occs[occ as usize];
+        Hit {
+            code: o.code.clone(),
+            title: o.title.clone(),
+            job_zone: o.job_zone,
+            score: 1.0,
+            matched: vec![reason],
+        }
+    }
+
+    fn code_hits(&self, cq: &CodeQuery) -> Vec<Hit> {
+        let mut out = Vec::new();
+        match cq {
+            CodeQuery::Onet(code) => {
+                if let Some(&i) = self.by_code.get(code) {
+                    out.push(self.code_hit(
+                        i,
+                        Reason {
+                            kind: ReasonKind::Code,
+                            text: format!("O*NET-SOC code {code}"),
+                        },
+                    ));
+                }
+                if let Some((title, occs)) = self.old_codes.get(code) {
+                    for &i in occs {
+                        if out
+                            .iter()
+                            .any(|h: &Hit| h.code == self.occs[i as usize].code)
+                        {
+                            continue;
+                        }
+                        let t = title
+                            .as_deref()
+                            .map(|t| format!(" ({t})"))
+                            .unwrap_or_default();
+                        out.push(self.code_hit(
+                            i,
+                            Reason {
+                                kind: ReasonKind::Code,
+                                text: format!("replaces the 2010 O*NET-SOC code {code}{t}"),
+                            },
+                        ));
+                    }
+                }
+                if out.is_empty() {
+                    // An unknown detail code: offer its SOC family.
+                    return self.code_hits(&CodeQuery::Soc(code[..7].to_string()));
+                }
+            }
+            CodeQuery::Soc(soc) => {
+                let mut list = self.by_soc.get(soc).cloned().unwrap_or_default();
+                list.sort_by(|a, b| {
+                    self.occs[*a as usize]
+                        .code
+                        .cmp(&self.occs[*b as usize].code)
+                });
+                for i in list {
+                    out.push(self.code_hit(
+                        i,
+                        Reason {
+                            kind: ReasonKind::Code,
+                            text: format!("SOC code {soc}"),
+                        },
+                    ));
+                }
+                if out.is_empty() {
+                    return self.code_hits(&CodeQuery::Prefix(soc.clone()));
+                }
+            }
+            CodeQuery::Cip(cip) => {
+                let mut entries: Vec<(&String, &(String, Vec<u32>))> = self
+                    .cip
+                    .iter()
+                    .filter(|(c, _)| *c == cip || (cip.len() == 5 && c.starts_with(cip.as_str())))
+                    .collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                for (c, (title, occs)) in entries {
+                    for &i in occs {
+                        if out
+                            .iter()
+                            .any(|h: &Hit| h.code == self.occs[i as usize].code)
+                        {
+                            continue;
+                        }
+                        out.push(self.code_hit(
+                            i,
+                            Reason {
+                                kind: ReasonKind::Cip,
+                                text: format!("CIP {c} {title}"),
+                            },
+                        ));
+                    }
+                }
+            }
+            CodeQuery::Prefix(p) => {
+                for (code, &i) in self.by_code.range(p.clone()..) {
+                    if !code.starts_with(p.as_str()) || out.len() >= MAX_RESULTS {
+                        break;
+                    }
+                    out.push(self.code_hit(
+                        i,
+                        Reason {
+                            kind: ReasonKind::Code,
+                            text: format!("code starts with {p}"),
+                        },
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn suggest(&self, query: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        let slots = parse_text(query);
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let unfinished = !query.ends_with(|c: char| c.is_whitespace());
+        let qs = self.prepare(&slots, unfinished);
+        let titles = self.title_matches(&qs)?;
+        let mut out: Vec<Suggestion> = Vec::new();
+        let mut seen = HashSet::new();
+        // A suggestion must account for every word typed.
+        for (ti, m) in titles.iter().filter(|(_, m)| m.qcov >= 0.75) {
+            let t = &self.titles[*ti as usize];
+            if t.kind == TitleKind::Cip {
+                continue;
+            }
+            let key = t.words.join(" ");
+            if !seen.insert(key) {
+                continue;
+            }
+            let _ = m;
+            let o = &self.occs[t.occ as usize];
+            out.push(Suggestion {
+                label: t.text.clone(),
+                code: o.code.clone(),
+                title: o.title.clone(),
+                kind: t.kind,
+            });
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
