@@ -484,6 +484,7 @@ fn task_performance(
     } else {
         with_rest(&format!("{} {}", parts.verb, extra_object), &parts.rest)
     };
+    let core = shorten(&core, 150);
     let tool_clause = tool
         .map(|t| {
             let ex: Vec<String> = t.examples.iter().take(2).cloned().collect();
@@ -498,6 +499,7 @@ fn task_performance(
             }
         })
         .unwrap_or_default();
+    let tool_clause = shorten(&tool_clause, 90);
     match (level, variant % 2) {
         (MasteryLevel::Emerging, 0) => format!(
             "{core} on routine, clearly defined assignments under direct supervision, following set procedures and checking results with a senior colleague"
@@ -611,7 +613,7 @@ fn durable_performance(level: DurableLevel, behaviour: &str, context: &str) -> S
 
 fn ai_subject(parts_object: &str) -> String {
     let (s, _) = subject_of(parts_object);
-    format!("AI support for {}", lower_first(&s))
+    format!("AI support for {}", lower_first(&shorten(&s, 60)))
 }
 
 fn lower_first(s: &str) -> String {
@@ -625,21 +627,61 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-fn ai_performance(level: MasteryLevel, task: &str) -> String {
-    match level {
-        MasteryLevel::Emerging => format!(
+fn ai_performance(level: MasteryLevel, task: &str, variant: usize) -> String {
+    match (level, variant % 2) {
+        (MasteryLevel::Emerging, 0) => format!(
             "uses an approved AI tool to look up procedures and references while learning to {task}, checking every answer against official documents before acting"
         ),
-        MasteryLevel::Developing => format!(
+        (MasteryLevel::Emerging, _) => format!(
+            "asks a supervisor before relying on any AI suggestion about how to {task}, and notes where the tool was wrong"
+        ),
+        (MasteryLevel::Developing, 0) => format!(
             "uses AI tools to draft, summarize or check routine parts of the work to {task}, verifying the output against measurements and specifications"
         ),
-        MasteryLevel::Proficient => format!(
+        (MasteryLevel::Developing, _) => format!(
+            "hands repetitive write-ups linked to the duty to {task} to an AI assistant, then corrects and signs off the result personally"
+        ),
+        (MasteryLevel::Proficient, 0) => format!(
             "decides which parts of the work to {task} can be handed to AI tools, evaluates their output critically and keeps responsibility for the result"
         ),
-        MasteryLevel::Advanced => format!(
+        (MasteryLevel::Proficient, _) => format!(
+            "combines AI analysis with own expertise when asked to {task} in unusual cases, testing the tool's reasoning before accepting it"
+        ),
+        (MasteryLevel::Advanced, 0) => format!(
             "sets the rules for when and how the team uses AI in the work to {task}, measures its effect on quality and time, and fixes where human review is required"
         ),
+        (MasteryLevel::Advanced, _) => format!(
+            "evaluates competing AI products for the duty to {task}, weighing measured benefits against risks, and decides on adoption and safeguards"
+        ),
     }
+}
+
+/// Shortens text to at most `max` characters at a word boundary, dropping a dangling
+/// conjunction or punctuation.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for w in text.split(' ') {
+        if out.chars().count() + w.chars().count() + 1 > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    let mut out = out.trim_end_matches([',', ';', ':', ' ']).to_string();
+    for tail in [
+        " and", " or", " the", " a", " of", " to", " for", " with", " such as", " such", " in",
+        " on", " by",
+    ] {
+        if let Some(stripped) = out.strip_suffix(tail) {
+            out = stripped.trim_end_matches([',', ' ']).to_string();
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -833,13 +875,23 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
     }
     order.truncate(TECHNICAL_PER_LEVEL);
 
+    // Each tool or technology sharpens at most one task statement.
+    let mut used_tools = BTreeSet::new();
+    let tools: Vec<Option<&CommodityInput>> = order
+        .iter()
+        .map(|g| match g {
+            Grounding::Task(t, _) => tool_for(&t.text, &inp.commodities)
+                .filter(|c| used_tools.insert((c.table.clone(), c.commodity_code))),
+            _ => None,
+        })
+        .collect();
     let mut statements = Vec::new();
     for level in MasteryLevel::ALL {
         for (i, g) in order.iter().enumerate() {
             let (subject, performance, citations) = match g {
                 Grounding::Task(t, parts) => {
                     let (subject, extra) = subject_of(&parts.object);
-                    let tool = tool_for(&t.text, &inp.commodities);
+                    let tool = tools[i];
                     let use_tool =
                         matches!(level, MasteryLevel::Developing | MasteryLevel::Proficient);
                     let perf = task_performance(level, parts, &extra, tool.filter(|_| use_tool), i);
@@ -998,6 +1050,10 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         .iter()
         .filter_map(|e| by_id(e.task_id).map(|t| (t, **e)))
         .filter(|(t, _)| !split_task(&t.text).object.is_empty())
+        .filter({
+            let mut seen = BTreeSet::new();
+            move |(t, _)| seen.insert(task_key(&ai_subject(&split_task(&t.text).object)))
+        })
         .take(AI_TASKS)
         .collect();
     for level in MasteryLevel::ALL {
@@ -1012,7 +1068,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                 level: Level::Mastery(level),
                 order: i as u32 + 1,
                 subject: ai_subject(&parts.object),
-                performance: ai_performance(level, &task_phrase),
+                performance: ai_performance(level, &shorten(&task_phrase, 120), i),
                 citations: cites,
             });
         }
