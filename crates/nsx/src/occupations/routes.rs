@@ -388,6 +388,16 @@ struct OccupationPage {
     d: OccupationDetail,
 }
 
+impl OccupationPage {
+    /// Whether any task carries a rating (the release may lack Task Ratings).
+    fn task_ratings(&self) -> bool {
+        self.d
+            .tasks
+            .iter()
+            .any(|t| t.importance.is_some() || t.relevance.is_some())
+    }
+}
+
 /// Reads an occupation code from a page URL: a SOC code redirects to its base occupation,
 /// anything else that is not a code is a page that does not exist.
 fn page_code(raw: &str) -> Result<OnetSocCode, Box<Response>> {

@@ -334,7 +334,13 @@ pub async fn detail(db: &Db, code: &OnetSocCode) -> Result<Option<OccupationDeta
         "SELECT release, task_id, scale_id, data_value FROM onet_task_ratings
          WHERE code = $1 AND scale_id IN ('IM', 'RT')"
     ).bind(c).fetch_all(p).await)?;
-    let task_ratings = newest(task_ratings, |t| &t.0);
+    // Ratings are shown only from the release the statements come from, so each task cites
+    // one release for everything on its row.
+    let task_release = task_rows.first().map(|t| t.0.clone());
+    let task_ratings: Vec<_> = task_ratings
+        .into_iter()
+        .filter(|r| Some(&r.0) == task_release.as_ref())
+        .collect();
     let mut tasks: Vec<Task> = task_rows
         .into_iter()
         .map(|(release, task_id, statement, task_type)| {

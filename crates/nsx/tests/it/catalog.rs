@@ -181,6 +181,13 @@ async fn occupation_page_shows_everything_with_sources(app: TestApp) {
             assert!(body.contains(&format!(">{ty}</span>")));
         }
     }
+    // Task ratings from the same release.
+    let im: f64 = on_db!(&app.db, p => sqlx::query_scalar("SELECT data_value FROM onet_task_ratings WHERE code = $1 AND task_id = 90001 AND scale_id = 'IM'").bind(CODE).fetch_one(p).await).unwrap();
+    assert!(body.contains("Importance is rated 1–5"));
+    assert!(
+        body.contains(&format!("<td class=\"num\">{im:.2}</td>")),
+        "importance {im}"
+    );
     // Alternate and reported titles.
     let (alt, rep) = titles_of(&app, CODE).await;
     assert!(!alt.is_empty() && !rep.is_empty());
@@ -623,6 +630,7 @@ async fn newest_release_shown_older_noted(app: TestApp) {
         _ => t,
     });
     std::fs::remove_file(dir.path().join("Tools Used.txt")).unwrap();
+    std::fs::remove_file(dir.path().join("Task Ratings.txt")).unwrap();
     let files = nsx::import::source::ReleaseFiles::open(dir.path()).unwrap();
     nsx::import::onet::import(&app.db, &files, &Default::default(), &Silent)
         .await
@@ -653,6 +661,9 @@ async fn newest_release_shown_older_noted(app: TestApp) {
     assert!(body.contains("<h1 id=\"occ-title\">Mechatronics Technologists and Technicians"));
     assert!(body.contains("O*NET 30.2 · Task 90001"));
     assert!(!body.contains("O*NET 30.1 · Task 90001"));
+    // 30.2 has no task ratings; 30.1's are not mixed into 30.2's rows, and the page says so.
+    assert!(body.contains("The release these tasks come from has no task ratings"));
+    assert!(!body.contains("Importance is rated 1–5"));
     assert!(
         body.contains("also in older releases kept for citation: O*NET 30.1."),
         "{body}"
