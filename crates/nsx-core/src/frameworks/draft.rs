@@ -322,6 +322,14 @@ pub fn split_task(text: &str) -> TaskParts {
             *v = v.trim_end_matches(',').to_string();
         }
     }
+    // A verb that takes a preposition: "consult with machinists", "report to managers".
+    if let Some(p) = words.get(i)
+        && words.len() > i + 1
+        && ["with", "on", "to", "for", "in", "at", "into"].contains(&p.to_lowercase().as_str())
+    {
+        verb.push(p.to_lowercase());
+        i += 1;
+    }
     let verb = verb.join(" ");
     let tail = words.get(i..).map(|w| w.join(" ")).unwrap_or_default();
     let padded = format!(" {tail} ");
@@ -432,6 +440,21 @@ fn tokens(s: &str) -> BTreeSet<String> {
         "related",
         "materials",
         "products",
+        "design",
+        "power",
+        "part",
+        "process",
+        "control",
+        "test",
+        "testing",
+        "specification",
+        "electronic",
+        "electrical",
+        "assembly",
+        "assemblie",
+        "component",
+        "hand",
+        "machine",
     ];
     s.split(|c: char| !c.is_alphanumeric())
         .map(|w| w.to_lowercase())
@@ -764,17 +787,14 @@ pub const MAX_COMMODITY: usize = 2;
 pub const MAX_KNOWLEDGE: usize = 2;
 
 /// Best-matching tool or technology for a task (shared non-generic words), if any.
-fn tool_for<'a>(task: &str, commodities: &'a [CommodityInput]) -> Option<&'a CommodityInput> {
+fn tool_for<'a>(
+    task: &str,
+    commodities: &[(BTreeSet<String>, &'a CommodityInput)],
+) -> Option<&'a CommodityInput> {
     let tt = tokens(task);
     commodities
         .iter()
-        .map(|c| {
-            let mut ct = tokens(&c.title);
-            for e in &c.examples {
-                ct.extend(tokens(e));
-            }
-            (tt.intersection(&ct).count(), c)
-        })
+        .map(|(ct, c)| (tt.intersection(ct).count(), *c))
         .filter(|(n, _)| *n > 0)
         .max_by(|a, b| {
             a.0.cmp(&b.0)
@@ -877,10 +897,21 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
 
     // Each tool or technology sharpens at most one task statement.
     let mut used_tools = BTreeSet::new();
+    let com_tokens: Vec<(BTreeSet<String>, &CommodityInput)> = inp
+        .commodities
+        .iter()
+        .map(|c| {
+            let mut t = tokens(&c.title);
+            for e in &c.examples {
+                t.extend(tokens(e));
+            }
+            (t, c)
+        })
+        .collect();
     let tools: Vec<Option<&CommodityInput>> = order
         .iter()
         .map(|g| match g {
-            Grounding::Task(t, _) => tool_for(&t.text, &inp.commodities)
+            Grounding::Task(t, _) => tool_for(&t.text, &com_tokens)
                 .filter(|c| used_tools.insert((c.table.clone(), c.commodity_code))),
             _ => None,
         })

@@ -77,18 +77,19 @@ async fn drafts_every_ready_occupation(app: TestApp) {
     // Durable domains are grounded in the fixture's work styles and skills.
     assert!(!v.durable(DurableDomain::Fortitude).is_empty());
     assert!(!v.durable(DurableDomain::CriticalThinking).is_empty());
-    // AI usage comes from the evidence rows, with source and release.
-    let ai = v.ai_usage(MasteryLevel::Developing);
+    // Its only evidence row says "not observed", so the page says so and invents nothing.
     assert!(
-        !ai.is_empty(),
-        "17-3024.00 has usage evidence in the fixture"
-    );
-    assert!(
-        ai[0]
-            .statement
-            .citations
+        v.statements
             .iter()
-            .any(|c| c.source == "aei" && c.release == "2025-02-10")
+            .all(|s| s.statement.section != Section::AiUsage)
+    );
+    assert_eq!(v.evidence.tasks_with_evidence, 1);
+    assert_eq!(v.evidence.tasks_observed, 0);
+    assert!(
+        v.evidence
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("observed"))
     );
     assert_eq!(v.evidence.job_exposure, Some(0.08));
     assert!(
@@ -96,8 +97,29 @@ async fn drafts_every_ready_occupation(app: TestApp) {
             .iter()
             .any(|s| s.key == "onet" && s.licence.contains("CC BY"))
     );
+    assert!(v.sources.iter().any(|s| s.key == "aei"));
 
-    // An occupation without evidence says so instead of inventing statements.
+    // AI usage comes from the evidence rows, each figure with its source and release.
+    let nurse = store::load_version(&app.db, "29-1141.00", None)
+        .await
+        .unwrap()
+        .unwrap();
+    for level in MasteryLevel::ALL {
+        let ai = nurse.ai_usage(level);
+        assert_eq!(ai.len(), 1, "{level:?}");
+        let c = &ai[0].statement.citations;
+        assert!(c.iter().any(|c| c.source == "aei"
+            && c.release == "labor_market_impacts"
+            && c.value == Some(0.05)));
+        assert!(c.iter().any(|c| matches!(
+            c.locator,
+            nsx_core::frameworks::Locator::Task { task_id: 90402 }
+        )));
+    }
+    assert_eq!(nurse.evidence.tasks_observed, 1);
+    assert!(nurse.evidence.note.is_none());
+
+    // An occupation without any evidence says so instead of inventing statements.
     let n = store::load_version(&app.db, "49-9041.00", None)
         .await
         .unwrap()
@@ -107,7 +129,12 @@ async fn drafts_every_ready_occupation(app: TestApp) {
             .iter()
             .all(|s| s.statement.section != Section::AiUsage)
     );
-    assert!(n.evidence.note.is_some());
+    assert!(
+        n.evidence
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("No AI-usage evidence"))
+    );
 
     // The linter over what was stored finds no errors.
     let (checked, findings) = frameworks::lint_stored(&app.db, None).await.unwrap();
