@@ -714,13 +714,19 @@ impl Built {
                             .map(|w| {
                                 let stem = stem_of(&mut stemmer, w);
                                 let df = self.df(self.f.ts, &stem).max(self.df(self.f.tw, w));
+                                // A word found in no title but in descriptions, tasks or
+                                // technology is a real word, not a typo.
+                                let in_content = df == 0
+                                    && [self.f.desc, self.f.task, self.f.tech]
+                                        .iter()
+                                        .any(|f| self.df(*f, &stem) > 0);
                                 if ai == 0 {
                                     orig_df = df;
                                 }
                                 if words.len() == 1 {
                                     max_df = max_df.max(df);
                                 }
-                                let known = df > 0;
+                                let known = df > 0 || in_content;
                                 QWord {
                                     word: w.clone(),
                                     stem,
@@ -1010,7 +1016,10 @@ impl Built {
                 let o = &self.occs[occ as usize];
                 let mut matched = Vec::new();
                 if let Some(a) = per.get(&occ) {
-                    for ti in &a.titles {
+                    let mut shown = a.titles.clone();
+                    // The official title first when it is among the reasons.
+                    shown.sort_by_key(|ti| self.titles[*ti as usize].kind != TitleKind::Official);
+                    for ti in &shown {
                         let t = &self.titles[*ti as usize];
                         matched.push(self.title_reason(t));
                     }
