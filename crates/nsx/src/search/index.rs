@@ -792,6 +792,11 @@ impl Built {
             for a in &s.alts {
                 let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for w in &a.words {
+                    if w.prefix && w.word.chars().count() < 2 {
+                        // One letter: too many words start with it to search for them; the
+                        // other words find the candidates and the re-ranker checks it.
+                        continue;
+                    }
                     let q: Box<dyn Query> = if w.prefix {
                         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                         for t in self.prefix_terms(&w.word, 40) {
