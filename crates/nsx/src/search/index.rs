@@ -603,6 +603,10 @@ fn word_match(q: &QWord, words: &[String], stems: &[String]) -> Option<(f32, usi
     best
 }
 
+/// How well one alternative of a slot matched: quality, (title position, how) per word, and
+/// which alternative.
+type AltMatch = (f32, Vec<(usize, How)>, usize);
+
 fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
     let mut used = vec![false; t.words.len()];
     let mut num = 0.0f32;
@@ -610,7 +614,7 @@ fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
     let mut m = TitleMatch::default();
     for s in slots {
         den += s.weight;
-        let mut best: Option<(f32, Vec<(usize, How)>, usize)> = None;
+        let mut best: Option<AltMatch> = None;
         for (ai, a) in s.alts.iter().enumerate() {
             let mut q = 1.0f32;
             let mut pos = Vec::with_capacity(a.words.len());
