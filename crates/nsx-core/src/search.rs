@@ -323,6 +323,8 @@ pub const EXPANSIONS: &[(&str, &[&str])] = &[
     ("clerk", &["clerk"]),
     ("teller", &["teller"]),
     ("chef", &["chef", "cook"]),
+    ("burger", &["fast food", "cook"]),
+    ("flipper", &["cook"]),
     ("sous", &["sous chef"]),
     ("bartender", &["bartender"]),
     ("pilot", &["pilot"]),

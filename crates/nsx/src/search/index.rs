@@ -603,6 +603,10 @@ fn word_match(q: &QWord, words: &[String], stems: &[String]) -> Option<(f32, usi
     best
 }
 
+/// How well one alternative of a slot matched: quality, (title position, how) per word, and
+/// which alternative.
+type AltMatch = (f32, Vec<(usize, How)>, usize);
+
 fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
     let mut used = vec![false; t.words.len()];
     let mut num = 0.0f32;
@@ -610,7 +614,7 @@ fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
     let mut m = TitleMatch::default();
     for s in slots {
         den += s.weight;
-        let mut best: Option<(f32, Vec<(usize, How)>, usize)> = None;
+        let mut best: Option<AltMatch> = None;
         for (ai, a) in s.alts.iter().enumerate() {
             let mut q = 1.0f32;
             let mut pos = Vec::with_capacity(a.words.len());
@@ -714,13 +718,19 @@ impl Built {
                             .map(|w| {
                                 let stem = stem_of(&mut stemmer, w);
                                 let df = self.df(self.f.ts, &stem).max(self.df(self.f.tw, w));
+                                // A word found in no title but in descriptions, tasks or
+                                // technology is a real word, not a typo.
+                                let in_content = df == 0
+                                    && [self.f.desc, self.f.task, self.f.tech]
+                                        .iter()
+                                        .any(|f| self.df(*f, &stem) > 0);
                                 if ai == 0 {
                                     orig_df = df;
                                 }
                                 if words.len() == 1 {
                                     max_df = max_df.max(df);
                                 }
-                                let known = df > 0;
+                                let known = df > 0 || in_content;
                                 QWord {
                                     word: w.clone(),
                                     stem,
@@ -786,6 +796,11 @@ impl Built {
             for a in &s.alts {
                 let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for w in &a.words {
+                    if w.prefix && w.word.chars().count() < 2 {
+                        // One letter: too many words start with it to search for them; the
+                        // other words find the candidates and the re-ranker checks it.
+                        continue;
+                    }
                     let q: Box<dyn Query> = if w.prefix {
                         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                         for t in self.prefix_terms(&w.word, 40) {
@@ -1010,7 +1025,10 @@ impl Built {
                 let o = &self.occs[occ as usize];
                 let mut matched = Vec::new();
                 if let Some(a) = per.get(&occ) {
-                    for ti in &a.titles {
+                    let mut shown = a.titles.clone();
+                    // The official title first when it is among the reasons.
+                    shown.sort_by_key(|ti| self.titles[*ti as usize].kind != TitleKind::Official);
+                    for ti in &shown {
                         let t = &self.titles[*ti as usize];
                         matched.push(self.title_reason(t));
                     }
