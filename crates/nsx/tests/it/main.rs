@@ -8,6 +8,9 @@ mod accounts;
 mod admin;
 mod backup;
 mod cli;
+#[path = "common/browser_fw.rs"]
+mod browser_fw;
+mod framework_pages;
 mod frameworks;
 mod import;
 mod schema;
