@@ -62,9 +62,10 @@ pub fn check_code(code: &str) -> Result<(), Error> {
 
 /// Reads a version label from a path segment.
 pub fn parse_label(s: &str) -> Result<VersionLabel, Error> {
-    s.parse().map_err(|e: nsx_core::frameworks::FrameworkError| {
-        Error::Invalid(vec![nsx_core::accounts::FieldError::new("version", e.0)])
-    })
+    s.parse()
+        .map_err(|e: nsx_core::frameworks::FrameworkError| {
+            Error::Invalid(vec![nsx_core::accounts::FieldError::new("version", e.0)])
+        })
 }
 
 /// A strong entity tag for a body.
@@ -107,7 +108,10 @@ fn answer(headers: &HeaderMap, page: &CachedPage, cacheable: bool) -> Response {
             "private, no-cache"
         }),
     );
-    h.insert(header::VARY, HeaderValue::from_static("Cookie, Authorization"));
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Authorization"),
+    );
     resp
 }
 
@@ -359,10 +363,7 @@ async fn index(
                 selected: f.status == Some(*s),
             })
             .collect(),
-        filtered: f.group.is_some()
-            || f.job_zone.is_some()
-            || f.status.is_some()
-            || !q.is_empty(),
+        filtered: f.group.is_some() || f.job_zone.is_some() || f.status.is_some() || !q.is_empty(),
         q,
         rows,
         total: result.total,
@@ -458,6 +459,7 @@ struct FrameworkPage {
     mastery: Vec<LevelBlock>,
     ai: Vec<LevelBlock>,
     ai_count: usize,
+    has_evidence: bool,
     figures: Vec<Figure>,
     top_tasks: Vec<TaskRow>,
     evidence_rows: Vec<EvidenceRow>,
@@ -621,10 +623,7 @@ async fn build_page(state: &AppState, chrome: Chrome, v: FrameworkView) -> PageR
         .map(|(i, c)| EvidenceRow {
             anchor: format!("evidence-{}", i + 1),
             source: format!("{} {}", source_name(&c.source), c.release),
-            text: match c.value {
-                Some(x) => format!("{} ({}): {x}", c.text, c.locator.short()),
-                None => format!("{} ({})", c.text, c.locator.short()),
-            },
+            text: c.text.clone(),
             href: match &c.locator {
                 Locator::Evidence {
                     task_id: Some(t), ..
@@ -635,11 +634,12 @@ async fn build_page(state: &AppState, chrome: Chrome, v: FrameworkView) -> PageR
         .collect();
     let evidence_note = if e.tasks_with_evidence == 0 && e.job_exposure.is_none() {
         Some(e.note.clone().unwrap_or_else(|| {
-            "No AI-usage evidence covers this occupation's tasks in the current sources.".into()
+            "No AI-usage evidence covers this occupation in the current sources.".into()
         }))
     } else {
         e.note.clone()
     };
+    let has_evidence = e.tasks_with_evidence > 0 || e.job_exposure.is_some();
     let label = v.version.label.to_string();
     let page = FrameworkPage {
         chrome,
@@ -664,6 +664,7 @@ async fn build_page(state: &AppState, chrome: Chrome, v: FrameworkView) -> PageR
         mastery,
         ai,
         ai_count,
+        has_evidence,
         figures,
         top_tasks,
         evidence_rows,
@@ -797,9 +798,5 @@ async fn correction(
         code,
     };
     let html = render(&t)?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        html,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

@@ -97,6 +97,38 @@ async fn element_exists(db: &Db, code: &str, element_id: &str) -> bool {
     n > 0
 }
 
+/// Checks every chip of a rendered version; returns the task, element and evidence chips.
+async fn check_chips(
+    app: &TestApp,
+    v: &frameworks::FrameworkView,
+    html: &str,
+) -> (usize, usize, usize) {
+    let code = &v.version.code;
+    let chips = hrefs_with_class(html, "chip");
+    let cites: usize = v
+        .statements
+        .iter()
+        .map(|s| s.statement.citations.len())
+        .sum();
+    assert_eq!(chips.len(), cites, "{code}: one chip per citation");
+    let (mut tasks, mut elements, mut evidence) = (0, 0, 0);
+    for h in &chips {
+        if let Some(t) = h.strip_prefix(&format!("/occupations/{code}#task-")) {
+            assert!(task_exists(&app.db, code, t.parse().unwrap()).await, "{h}");
+            tasks += 1;
+        } else if let Some(e) = h.strip_prefix(&format!("/occupations/{code}#element-")) {
+            assert!(element_exists(&app.db, code, e).await, "{h}");
+            elements += 1;
+        } else if let Some(a) = h.strip_prefix('#') {
+            assert!(html.contains(&format!("id=\"{a}\"")), "{h}");
+            evidence += 1;
+        } else {
+            assert_eq!(*h, format!("/occupations/{code}#technology"));
+        }
+    }
+    (tasks, elements, evidence)
+}
+
 async fn framework_page_in_order_with_chips(app: TestApp) {
     drafted(&app, true).await;
     let (status, html) = app.get(&format!("/frameworks/{CODE}")).await;
@@ -124,30 +156,30 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
         levels.windows(2).all(|w| w[1] <= w[0] + 1),
         "heading levels skip: {levels:?}"
     );
-    // Every chip links to a row inside NSX that exists.
+    // Every chip links to a row inside NSX that exists, on every drafted framework.
     let v = store::load_version(&app.db, CODE, None)
         .await
         .unwrap()
         .unwrap();
-    let chips = hrefs_with_class(&html, "chip");
-    let cites: usize = v.statements.iter().map(|s| s.statement.citations.len()).sum();
-    assert_eq!(chips.len(), cites, "one chip per citation");
-    let (mut tasks, mut elements, mut evidence) = (0, 0, 0);
-    for h in &chips {
-        if let Some(t) = h.strip_prefix(&format!("/occupations/{CODE}#task-")) {
-            assert!(task_exists(&app.db, CODE, t.parse().unwrap()).await, "{h}");
-            tasks += 1;
-        } else if let Some(e) = h.strip_prefix(&format!("/occupations/{CODE}#element-")) {
-            assert!(element_exists(&app.db, CODE, e).await, "{h}");
-            elements += 1;
-        } else if let Some(a) = h.strip_prefix('#') {
-            assert!(html.contains(&format!("id=\"{a}\"")), "{h}");
-            evidence += 1;
-        } else {
-            assert!(h.starts_with(&format!("/occupations/{CODE}#")), "{h}");
-        }
+    let (tasks, elements, _) = check_chips(&app, &v, &html).await;
+    assert!(tasks > 0 && elements > 0, "{tasks} {elements}");
+    let mut evidence_chips = 0;
+    let mut evidence_cites = 0;
+    for other in store::latest_versions(&app.db, None).await.unwrap() {
+        let o = store::load_version(&app.db, &other.code, None)
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, page) = app.get(&other.url).await;
+        evidence_chips += check_chips(&app, &o, &page).await.2;
+        evidence_cites += o
+            .statements
+            .iter()
+            .flat_map(|s| &s.statement.citations)
+            .filter(|c| matches!(c.locator, nsx_core::frameworks::Locator::Evidence { .. }))
+            .count();
     }
-    assert!(tasks > 0 && elements > 0 && evidence > 0, "{tasks} {elements} {evidence}");
+    assert_eq!(evidence_chips, evidence_cites);
     assert!(html.contains("aria-label=\"Source: O*NET "));
     // A correction link on every statement, and each one answers.
     let corrections = html.matches("/corrections/new?statement=").count();
@@ -155,7 +187,10 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
     assert!(html.contains("/corrections/new?anchor=task-"));
     let s = &v.statements[0];
     let (st, page) = app
-        .get(&format!("/frameworks/{CODE}/v26.05/corrections/new?statement={}", s.id))
+        .get(&format!(
+            "/frameworks/{CODE}/v26.05/corrections/new?statement={}",
+            s.id
+        ))
         .await;
     assert_eq!(st, 200);
     assert!(page.contains(&s.statement.subject.replace('&', "&amp;")));
@@ -186,7 +221,9 @@ async fn page_without_ai_evidence_says_so(app: TestApp) {
     drafted(&app, false).await;
     let (status, html) = app.get(&format!("/frameworks/{CODE}")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("There is no AI-usage evidence for this occupation"));
+    assert!(html.contains("No AI-usage statements in this version"));
+    assert!(html.contains("there is no AI-usage evidence for this occupation"));
+    assert!(html.contains("<dt>Tasks with AI-usage figures</dt><dd>0</dd>"));
     positions(&html);
     app.finish().await;
 }
@@ -198,7 +235,10 @@ async fn etag_304_and_gzip(app: TestApp) {
     let r = c.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
-    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "strong: {etag}");
+    assert!(
+        etag.starts_with('"') && !etag.starts_with("W/"),
+        "strong: {etag}"
+    );
     let body = r.text().await.unwrap();
     // Served again (from the cache) with the same validator.
     let r = c.get(&url).send().await.unwrap();
@@ -245,9 +285,19 @@ async fn index_filters_and_search(app: TestApp) {
     // SOC major group.
     let (_, html) = app.get("/frameworks?group=17").await;
     assert!(html.contains(CODE));
-    assert!(latest.iter().filter(|v| !v.code.starts_with("17")).all(|v| !html.contains(&v.url)));
+    assert!(
+        latest
+            .iter()
+            .filter(|v| !v.code.starts_with("17"))
+            .all(|v| !html.contains(&v.url))
+    );
     // Job Zone.
-    let zone = latest.iter().find(|v| v.code == CODE).unwrap().job_zone.unwrap();
+    let zone = latest
+        .iter()
+        .find(|v| v.code == CODE)
+        .unwrap()
+        .job_zone
+        .unwrap();
     let (_, html) = app.get(&format!("/frameworks?zone={zone}")).await;
     assert!(html.contains(CODE));
     for v in latest.iter().filter(|v| v.job_zone != Some(zone)) {
@@ -259,9 +309,20 @@ async fn index_filters_and_search(app: TestApp) {
     let (_, html) = app.get("/frameworks?status=draft&group=").await;
     assert!(html.contains(CODE));
     // Statement search over the newest versions.
-    let v = store::load_version(&app.db, CODE, None).await.unwrap().unwrap();
-    let word = v.statements[0].statement.subject.split_whitespace().next().unwrap().to_string();
-    let (_, html) = app.get(&format!("/frameworks?q={}", urlencode(&word))).await;
+    let v = store::load_version(&app.db, CODE, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let word = v.statements[0]
+        .statement
+        .subject
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, html) = app
+        .get(&format!("/frameworks?q={}", urlencode(&word)))
+        .await;
     assert!(html.contains(CODE), "searching {word}");
     assert!(html.contains("fw-hits"));
     let (_, html) = app.get("/frameworks?q=qqzzxxunfindable").await;
@@ -288,7 +349,13 @@ async fn api_routes(app: TestApp) {
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     assert_eq!(page["items"][0]["code"], list["items"][1]["code"]);
     let (_, g) = app.get_json("/api/v1/frameworks?group=17").await;
-    assert!(g["items"].as_array().unwrap().iter().all(|i| i["code"].as_str().unwrap().starts_with("17-")));
+    assert!(
+        g["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["code"].as_str().unwrap().starts_with("17-"))
+    );
     assert!(g["total"].as_u64().unwrap() >= 1);
 
     let (st, fw) = app.get_json(&format!("/api/v1/frameworks/{CODE}")).await;
@@ -297,10 +364,16 @@ async fn api_routes(app: TestApp) {
     assert_eq!(fw["version"]["url"], format!("/frameworks/{CODE}/v26.05"));
     let statements = fw["statements"].as_array().unwrap();
     assert!(!statements.is_empty());
-    assert!(statements.iter().all(|s| !s["citations"].as_array().unwrap().is_empty()));
+    assert!(
+        statements
+            .iter()
+            .all(|s| !s["citations"].as_array().unwrap().is_empty())
+    );
     assert_eq!(fw["version"]["statement_count"], statements.len());
 
-    let (st, versions) = app.get_json(&format!("/api/v1/frameworks/{CODE}/versions")).await;
+    let (st, versions) = app
+        .get_json(&format!("/api/v1/frameworks/{CODE}/versions"))
+        .await;
     assert_eq!(st, 200);
     assert_eq!(versions[0]["version"], "v26.05");
     let (st, one) = app
@@ -327,7 +400,11 @@ async fn api_routes(app: TestApp) {
     ] {
         let r = app.client().get(app.at(&path)).send().await.unwrap();
         assert_eq!(r.status().as_u16(), status, "{path}");
-        assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
         let p: serde_json::Value = r.json().await.unwrap();
         assert_eq!(p["status"], status);
     }
@@ -342,7 +419,13 @@ async fn api_routes(app: TestApp) {
     ] {
         assert_eq!(doc["paths"][p]["get"]["tags"][0], "frameworks", "{p}");
     }
-    assert!(doc["tags"].as_array().unwrap().iter().any(|t| t["name"] == "frameworks"));
+    assert!(
+        doc["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "frameworks")
+    );
     app.finish().await;
 }
 
@@ -374,7 +457,9 @@ async fn browser_follows_a_chip_and_prints() {
     let app = TestApp::builder().start().await;
     drafted(&app, true).await;
     let c = &b.client;
-    c.goto(&app.at(&format!("/frameworks/{CODE}"))).await.unwrap();
+    c.goto(&app.at(&format!("/frameworks/{CODE}")))
+        .await
+        .unwrap();
     let ids = c
         .execute(
             "return Array.from(document.querySelectorAll('[id]')).map(e => e.id);",
@@ -385,22 +470,37 @@ async fn browser_follows_a_chip_and_prints() {
     let ids: Vec<String> = serde_json::from_value(ids).unwrap();
     let pos: Vec<usize> = SECTIONS
         .iter()
-        .map(|s| ids.iter().position(|i| i == s).unwrap_or_else(|| panic!("#{s} missing")))
+        .map(|s| {
+            ids.iter()
+                .position(|i| i == s)
+                .unwrap_or_else(|| panic!("#{s} missing"))
+        })
         .collect();
     assert!(pos.windows(2).all(|w| w[0] < w[1]), "{pos:?}");
 
     // Printing: the frame and the correction links go, chips show their addresses,
     // sections start on a new page.
-    let display = |sel: &str| {
-        format!("return getComputedStyle(document.querySelector('{sel}')).display;")
-    };
+    let display =
+        |sel: &str| format!("return getComputedStyle(document.querySelector('{sel}')).display;");
     let before = c.execute(&display(".site-header"), vec![]).await.unwrap();
     assert_ne!(before, "none");
-    b.cdp("Emulation.setEmulatedMedia", serde_json::json!({"media": "print"}))
-        .await;
-    assert_eq!(c.execute(&display(".site-header"), vec![]).await.unwrap(), "none");
-    assert_eq!(c.execute(&display(".fw-correct"), vec![]).await.unwrap(), "none");
-    assert_eq!(c.execute(&display(".fw-toc"), vec![]).await.unwrap(), "none");
+    b.cdp(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"media": "print"}),
+    )
+    .await;
+    assert_eq!(
+        c.execute(&display(".site-header"), vec![]).await.unwrap(),
+        "none"
+    );
+    assert_eq!(
+        c.execute(&display(".fw-correct"), vec![]).await.unwrap(),
+        "none"
+    );
+    assert_eq!(
+        c.execute(&display(".fw-toc"), vec![]).await.unwrap(),
+        "none"
+    );
     let after = c
         .execute(
             "return getComputedStyle(document.querySelector('a.chip[href*=\"#task-\"]'), '::after').content;",
@@ -417,8 +517,11 @@ async fn browser_follows_a_chip_and_prints() {
         .await
         .unwrap();
     assert_eq!(brk, "page");
-    b.cdp("Emulation.setEmulatedMedia", serde_json::json!({"media": ""}))
-        .await;
+    b.cdp(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"media": ""}),
+    )
+    .await;
 
     // Following a task chip lands on the occupation page at that task.
     let chip = c

@@ -7,9 +7,9 @@ mod common;
 mod accounts;
 mod admin;
 mod backup;
-mod cli;
 #[path = "common/browser_fw.rs"]
 mod browser_fw;
+mod cli;
 mod framework_pages;
 mod frameworks;
 mod import;

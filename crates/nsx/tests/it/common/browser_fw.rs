@@ -77,9 +77,18 @@ impl Browser {
 
     /// Runs a Chrome DevTools Protocol command through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
-        let sid = self.client.session_id().await.ok().flatten().expect("session id");
+        let sid = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("session id");
         let r = reqwest::Client::new()
-            .post(format!("{}/session/{sid}/goog/cdp/execute", self.driver_url))
+            .post(format!(
+                "{}/session/{sid}/goog/cdp/execute",
+                self.driver_url
+            ))
             .json(&serde_json::json!({ "cmd": cmd, "params": params }))
             .send()
             .await
