@@ -276,6 +276,7 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 async fn index(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: HeaderMap,
     PageQuery(qs): PageQuery<IndexQuery>,
 ) -> PageResult<Response> {
     let mut f = filter_from(
@@ -379,7 +380,7 @@ async fn index(
         body,
         content_type: "text/html; charset=utf-8",
     };
-    Ok(answer(&HeaderMap::new(), &p, !viewer.signed_in()))
+    Ok(answer(&headers, &p, !viewer.signed_in()))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -276,8 +276,23 @@ async fn etag_304_and_gzip(app: TestApp) {
 async fn index_filters_and_search(app: TestApp) {
     drafted(&app, true).await;
     let latest = store::latest_versions(&app.db, None).await.unwrap();
-    let (st, html) = app.get("/frameworks").await;
-    assert_eq!(st, 200);
+    let r = app
+        .client()
+        .get(app.at("/frameworks"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let html = r.text().await.unwrap();
+    let r = app
+        .client()
+        .get(app.at("/frameworks"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
     for v in &latest {
         assert!(html.contains(&format!("href=\"{}\"", v.url)), "{}", v.code);
     }
