@@ -5,6 +5,9 @@
 //! The model, the drafter and the linter are pure and live in
 //! [`nsx_core::frameworks`]; this module puts the database around them.
 
+pub mod api;
+pub mod queries;
+pub mod routes;
 pub mod store;
 
 use std::collections::BTreeMap;

@@ -23,6 +23,7 @@ use super::AppState;
     tags(
         (name = "occupations", description = "The occupation catalog built from O*NET"),
         (name = "search", description = "Occupation search and suggestions"),
+        (name = "frameworks", description = "Occupation skills frameworks, their versions and statements"),
         (name = "accounts", description = "Users, organizations and API tokens"),
     )
 )]
@@ -33,6 +34,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::occupations::api::routes())
         .merge(crate::search::api::routes())
+        .merge(crate::frameworks::api::routes())
         .merge(crate::accounts::api::routes())
 }
 

@@ -8,8 +8,11 @@ mod accounts;
 mod admin;
 mod backup;
 mod browser;
+#[path = "common/browser_fw.rs"]
+mod browser_fw;
 mod catalog;
 mod cli;
+mod framework_pages;
 mod frameworks;
 mod import;
 mod openapi;

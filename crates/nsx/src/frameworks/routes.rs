@@ -1,0 +1,803 @@
+//! Framework pages: the index with filters and statement search, one page per framework
+//! version (at a stable URL per version, the bare code showing the newest), and the
+//! "suggest a correction" landing page. Public pages are cached per data version and
+//! answered with a strong `ETag` (so `If-None-Match` gets `304 Not Modified`).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use nsx_core::frameworks::{Citation, DurableDomain, Locator, MasteryLevel, Status, VersionLabel};
+use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::queries::{self, Anchors, IndexFilter};
+use super::{FrameworkView, StatementView, store};
+use crate::accounts::Viewer;
+use crate::error::Error;
+use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
+use crate::web::layout::Chrome;
+use crate::web::{AppState, CachedPage};
+
+/// Framework page routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/frameworks", get(index))
+        .route("/frameworks/{code}", get(latest))
+        .route("/frameworks/{code}/{version}", get(version))
+        .route(
+            "/frameworks/{code}/{version}/corrections/new",
+            get(correction),
+        )
+}
+
+/// Index page size.
+const PAGE_SIZE: usize = 50;
+
+/// Checks an O*NET-SOC code's shape (`17-3024.00`).
+pub fn check_code(code: &str) -> Result<(), Error> {
+    let b = code.as_bytes();
+    let ok = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            2 => *c == b'-',
+            7 => *c == b'.',
+            _ => c.is_ascii_digit(),
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(vec![nsx_core::accounts::FieldError::new(
+            "code",
+            format!("{code:?} is not an O*NET-SOC code like 17-3024.00"),
+        )]))
+    }
+}
+
+/// Reads a version label from a path segment.
+pub fn parse_label(s: &str) -> Result<VersionLabel, Error> {
+    s.parse()
+        .map_err(|e: nsx_core::frameworks::FrameworkError| {
+            Error::Invalid(vec![nsx_core::accounts::FieldError::new("version", e.0)])
+        })
+}
+
+/// A strong entity tag for a body.
+pub fn etag_of(body: &[u8]) -> String {
+    let d = Sha256::digest(body);
+    format!("\"{}\"", hex::encode(&d[..16]))
+}
+
+/// Whether the request's `If-None-Match` matches `etag`.
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// Answers a rendered page, or `304` when the client already holds it.
+fn answer(headers: &HeaderMap, page: &CachedPage, cacheable: bool) -> Response {
+    let mut resp = if not_modified(headers, &page.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, page.content_type)],
+            page.body.clone(),
+        )
+            .into_response()
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&page.etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if cacheable {
+            "public, max-age=60, must-revalidate"
+        } else {
+            "private, no-cache"
+        }),
+    );
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Authorization"),
+    );
+    resp
+}
+
+/// Renders `page` through the shared page cache: anonymous viewers share one cached copy
+/// per path; signed-in viewers get a fresh render (their name is in the frame).
+async fn cached<F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    key: String,
+    anonymous: bool,
+    render: F,
+) -> PageResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = PageResult<String>>,
+{
+    if anonymous && let Some(p) = state.pages.get(&key) {
+        return Ok(answer(headers, &p, true));
+    }
+    let data_version = state.pages.version();
+    let html = render().await?;
+    let body = Bytes::from(html);
+    let page = Arc::new(CachedPage {
+        etag: etag_of(&body),
+        body,
+        content_type: "text/html; charset=utf-8",
+    });
+    if anonymous {
+        state.pages.put(key, data_version, page.clone());
+    }
+    Ok(answer(headers, &page, anonymous))
+}
+
+fn render<T: Template>(t: &T) -> PageResult<String> {
+    t.render()
+        .map_err(|e| PageError(Error::Internal(format!("template: {e}"))))
+}
+
+fn chrome_for(viewer: &Viewer) -> Chrome {
+    if viewer.signed_in() {
+        Chrome::new(viewer)
+    } else {
+        Chrome::anonymous()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Index
+
+/// Index query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct IndexQuery {
+    /// SOC major group.
+    #[serde(default)]
+    group: Option<String>,
+    /// Job Zone (empty means any).
+    #[serde(default)]
+    zone: Option<String>,
+    /// Status name (empty means any).
+    #[serde(default)]
+    status: Option<String>,
+    /// Statement search.
+    #[serde(default)]
+    q: Option<String>,
+    /// 1-based page.
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+struct IndexRow {
+    code: String,
+    title: String,
+    url: String,
+    label: String,
+    status: String,
+    status_key: &'static str,
+    job_zone: String,
+    statements: i64,
+    hits: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "frameworks/index.html")]
+struct IndexPage {
+    chrome: Chrome,
+    groups: Vec<Choice>,
+    zones: Vec<Choice>,
+    statuses: Vec<Choice>,
+    q: String,
+    rows: Vec<IndexRow>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    filtered: bool,
+}
+
+/// A filter value from the query string: empty means "any".
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn invalid(field: &str, msg: String) -> PageError {
+    PageError(Error::Invalid(vec![nsx_core::accounts::FieldError::new(
+        field, msg,
+    )]))
+}
+
+/// Parses the index filters shared by the page and the API.
+pub fn filter_from(
+    group: Option<&str>,
+    zone: Option<&str>,
+    status: Option<&str>,
+    q: Option<&str>,
+) -> Result<IndexFilter, (String, String)> {
+    let group = match group {
+        Some(g) if major_group_title(g).is_some() => Some(g.to_string()),
+        Some(g) => return Err(("group".into(), format!("{g:?} is not a SOC major group"))),
+        None => None,
+    };
+    let job_zone = match zone {
+        Some(z) => match z.parse::<i64>() {
+            Ok(n) if (1..=5).contains(&n) => Some(n),
+            _ => return Err(("zone".into(), format!("{z:?} is not a Job Zone (1–5)"))),
+        },
+        None => None,
+    };
+    let status = match status {
+        Some(s) => Some(
+            s.parse::<Status>()
+                .map_err(|e| ("status".to_string(), e.0))?,
+        ),
+        None => None,
+    };
+    Ok(IndexFilter {
+        group,
+        job_zone,
+        status,
+        q: q.map(str::to_string),
+        limit: PAGE_SIZE,
+        offset: 0,
+    })
+}
+
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}
+
+async fn index(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    PageQuery(qs): PageQuery<IndexQuery>,
+) -> PageResult<Response> {
+    let mut f = filter_from(
+        nonempty(&qs.group),
+        nonempty(&qs.zone),
+        nonempty(&qs.status),
+        nonempty(&qs.q),
+    )
+    .map_err(|(field, msg)| invalid(&field, msg))?;
+    let page = qs.page.unwrap_or(1).max(1);
+    f.offset = (page - 1) * PAGE_SIZE;
+    let result = queries::index(&state.db, &f).await?;
+    let q = nonempty(&qs.q).unwrap_or("").to_string();
+    let mut hits = if q.is_empty() {
+        Default::default()
+    } else {
+        let ids: Vec<Uuid> = result.items.iter().map(|v| v.id).collect();
+        store::statements_of(&state.db, &ids).await?
+    };
+    let rows = result
+        .items
+        .iter()
+        .map(|v| IndexRow {
+            code: v.code.clone(),
+            title: v.title.clone(),
+            url: v.url.clone(),
+            label: v.label.to_string(),
+            status: v.status.label().to_string(),
+            status_key: v.status.as_str(),
+            job_zone: v.job_zone.map(|z| z.to_string()).unwrap_or_default(),
+            statements: v.statement_count,
+            hits: hits
+                .remove(&v.id)
+                .map(|st| {
+                    queries::matching_statements(&st, &q)
+                        .into_iter()
+                        .take(3)
+                        .map(|s| s.statement.full_text())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let pages = result.total.div_ceil(PAGE_SIZE).max(1);
+    let group = f.group.clone().unwrap_or_default();
+    let zone = f.job_zone.map(|z| z.to_string()).unwrap_or_default();
+    let status = f.status.map(|s| s.as_str()).unwrap_or("").to_string();
+    let link = |p: usize| {
+        let ps = p.to_string();
+        format!(
+            "/frameworks?{}",
+            query_string(&[
+                ("group", &group),
+                ("zone", &zone),
+                ("status", &status),
+                ("q", &q),
+                ("page", &ps),
+            ])
+        )
+    };
+    let prev = (page > 1).then(|| link(page - 1));
+    let next = (page < pages).then(|| link(page + 1));
+    let t = IndexPage {
+        chrome: chrome_for(&viewer),
+        groups: SOC_MAJOR_GROUPS
+            .iter()
+            .map(|(c, t)| Choice {
+                value: c.to_string(),
+                label: format!("{c} {t}"),
+                selected: group == *c,
+            })
+            .collect(),
+        zones: (1..=5)
+            .map(|z: i64| Choice {
+                value: z.to_string(),
+                label: format!("{z} · {}", job_zone_label(z)),
+                selected: f.job_zone == Some(z),
+            })
+            .collect(),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| Choice {
+                value: s.as_str().into(),
+                label: s.label().into(),
+                selected: f.status == Some(*s),
+            })
+            .collect(),
+        filtered: f.group.is_some() || f.job_zone.is_some() || f.status.is_some() || !q.is_empty(),
+        q,
+        rows,
+        total: result.total,
+        page,
+        pages,
+        prev,
+        next,
+    };
+    let html = render(&t)?;
+    let body = Bytes::from(html);
+    let p = CachedPage {
+        etag: etag_of(&body),
+        body,
+        content_type: "text/html; charset=utf-8",
+    };
+    Ok(answer(&headers, &p, !viewer.signed_in()))
+}
+
+// ---------------------------------------------------------------------------------------
+// One framework version
+
+/// A citation chip: a small link to the cited row.
+struct Chip {
+    href: String,
+    text: String,
+    aria: String,
+}
+
+struct StatementRow {
+    id: Uuid,
+    level: String,
+    subject: String,
+    performance: String,
+    chips: Vec<Chip>,
+    correction: String,
+}
+
+struct LevelBlock {
+    key: &'static str,
+    label: &'static str,
+    role: &'static str,
+    statements: Vec<StatementRow>,
+}
+
+struct DomainBlock {
+    key: &'static str,
+    label: &'static str,
+    statements: Vec<StatementRow>,
+}
+
+struct EvidenceRow {
+    anchor: String,
+    source: String,
+    text: String,
+    href: String,
+}
+
+struct Figure {
+    label: &'static str,
+    value: String,
+}
+
+struct TaskRow {
+    task_id: i64,
+    text: String,
+    href: String,
+    usage: String,
+    penetration: String,
+}
+
+struct OtherVersion {
+    label: String,
+    url: String,
+    status: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "frameworks/page.html")]
+struct FrameworkPage {
+    chrome: Chrome,
+    code: String,
+    title: String,
+    label: String,
+    status: String,
+    status_key: &'static str,
+    job_zone: String,
+    onet_release: String,
+    group: String,
+    canonical: String,
+    occupation_url: String,
+    context: String,
+    mastery: Vec<LevelBlock>,
+    ai: Vec<LevelBlock>,
+    ai_count: usize,
+    has_evidence: bool,
+    figures: Vec<Figure>,
+    top_tasks: Vec<TaskRow>,
+    evidence_rows: Vec<EvidenceRow>,
+    evidence_note: Option<String>,
+    durable: Vec<DomainBlock>,
+    anchors: Anchors,
+    anchor_count: usize,
+    anchor_correction: String,
+    gaps: Vec<String>,
+    sources: Vec<nsx_core::frameworks::Source>,
+    versions: Vec<OtherVersion>,
+}
+
+fn source_name(key: &str) -> &str {
+    match key {
+        "onet" => "O*NET",
+        "aei" => "Anthropic Economic Index",
+        "nsx-durable-map" => "NSX durable-skills mapping",
+        other => other,
+    }
+}
+
+/// The chip of one citation: where it links and what it is called.
+fn chip(occ: &str, evidence: &[Citation], c: &Citation) -> Chip {
+    let src = format!("{} {}", source_name(&c.source), c.release);
+    let (href, what) = match &c.locator {
+        Locator::Task { task_id } => (format!("{occ}#task-{task_id}"), format!("task {task_id}")),
+        Locator::Element { element_id, .. } => (
+            format!("{occ}#element-{element_id}"),
+            format!("element {element_id}"),
+        ),
+        Locator::Commodity {
+            commodity_code,
+            table,
+        } => (
+            format!("{occ}#technology"),
+            format!("{table} {commodity_code}"),
+        ),
+        Locator::Evidence { .. } => {
+            let href = match evidence.iter().position(|e| e.locator == c.locator) {
+                Some(i) => format!("#evidence-{}", i + 1),
+                None => "#evidence".to_string(),
+            };
+            (href, c.locator.short().replace('_', " "))
+        }
+    };
+    Chip {
+        aria: format!("Source: {src} {what}"),
+        text: what,
+        href,
+    }
+}
+
+fn rows(v: &FrameworkView, occ: &str, items: &[&StatementView]) -> Vec<StatementRow> {
+    items
+        .iter()
+        .map(|s| StatementRow {
+            id: s.id,
+            level: s.statement.level.label().to_string(),
+            subject: s.statement.subject.clone(),
+            performance: s.statement.performance.clone(),
+            chips: s
+                .statement
+                .citations
+                .iter()
+                .map(|c| chip(occ, &v.evidence.citations, c))
+                .collect(),
+            correction: format!("{}/corrections/new?statement={}", v.version.url, s.id),
+        })
+        .collect()
+}
+
+fn pct(x: f64) -> String {
+    format!("{x:.2}%")
+}
+
+async fn build_page(state: &AppState, chrome: Chrome, v: FrameworkView) -> PageResult<String> {
+    let code = v.version.code.clone();
+    let occ = format!("/occupations/{code}");
+    let cited: Vec<i64> = v.anchored_tasks().into_iter().map(|(t, _)| t).collect();
+    let anchors = queries::anchors(&state.db, &code, &v.version.onet_release, &cited).await?;
+    let versions = store::list_versions(&state.db, &code).await?;
+    let mastery = MasteryLevel::ALL
+        .iter()
+        .map(|l| LevelBlock {
+            key: l.as_str(),
+            label: l.label(),
+            role: l.role(),
+            statements: rows(&v, &occ, &v.technical(*l)),
+        })
+        .collect();
+    let ai: Vec<LevelBlock> = MasteryLevel::ALL
+        .iter()
+        .map(|l| LevelBlock {
+            key: l.as_str(),
+            label: l.label(),
+            role: l.role(),
+            statements: rows(&v, &occ, &v.ai_usage(*l)),
+        })
+        .collect();
+    let ai_count = ai.iter().map(|b| b.statements.len()).sum();
+    let durable = DurableDomain::ALL
+        .iter()
+        .map(|d| DomainBlock {
+            key: d.as_str(),
+            label: d.label(),
+            statements: rows(&v, &occ, &v.durable(*d)),
+        })
+        .collect();
+    let e = &v.evidence;
+    let mut figures = vec![
+        Figure {
+            label: "Tasks of the occupation",
+            value: e.tasks_total.to_string(),
+        },
+        Figure {
+            label: "Tasks with AI-usage figures",
+            value: e.tasks_with_evidence.to_string(),
+        },
+        Figure {
+            label: "Tasks observed in use",
+            value: e.tasks_observed.to_string(),
+        },
+    ];
+    if let Some(x) = e.usage_share_pct {
+        figures.push(Figure {
+            label: "Share of classified conversations",
+            value: pct(x),
+        });
+    }
+    if let Some(x) = e.mean_penetration {
+        figures.push(Figure {
+            label: "Mean task penetration",
+            value: format!("{x:.3}"),
+        });
+    }
+    if let Some(x) = e.job_exposure {
+        figures.push(Figure {
+            label: "Observed occupation exposure",
+            value: format!("{x:.3}"),
+        });
+    }
+    let top_tasks = e
+        .top_tasks
+        .iter()
+        .map(|t| TaskRow {
+            task_id: t.task_id,
+            text: t.task.clone(),
+            href: format!("{occ}#task-{}", t.task_id),
+            usage: t.usage_pct.map(pct).unwrap_or_else(|| "—".into()),
+            penetration: t
+                .penetration
+                .map(|p| format!("{p:.3}"))
+                .unwrap_or_else(|| "—".into()),
+        })
+        .collect();
+    let evidence_rows = e
+        .citations
+        .iter()
+        .enumerate()
+        .map(|(i, c)| EvidenceRow {
+            anchor: format!("evidence-{}", i + 1),
+            source: format!("{} {}", source_name(&c.source), c.release),
+            text: c.text.clone(),
+            href: match &c.locator {
+                Locator::Evidence {
+                    task_id: Some(t), ..
+                } => format!("{occ}#task-{t}"),
+                _ => occ.clone(),
+            },
+        })
+        .collect();
+    let evidence_note = if e.tasks_with_evidence == 0 && e.job_exposure.is_none() {
+        Some(e.note.clone().unwrap_or_else(|| {
+            "No AI-usage evidence covers this occupation in the current sources.".into()
+        }))
+    } else {
+        e.note.clone()
+    };
+    let has_evidence = e.tasks_with_evidence > 0 || e.job_exposure.is_some();
+    let label = v.version.label.to_string();
+    let page = FrameworkPage {
+        chrome,
+        title: v.version.title.clone(),
+        label: label.clone(),
+        status: v.version.status.label().into(),
+        status_key: v.version.status.as_str(),
+        job_zone: v
+            .version
+            .job_zone
+            .map(|z| format!("{z} · {}", job_zone_label(z)))
+            .unwrap_or_else(|| "not assigned".into()),
+        onet_release: v.version.onet_release.clone(),
+        group: code
+            .get(..2)
+            .and_then(major_group_title)
+            .unwrap_or("")
+            .to_string(),
+        canonical: v.version.url.clone(),
+        occupation_url: occ,
+        context: v.context.clone(),
+        mastery,
+        ai,
+        ai_count,
+        has_evidence,
+        figures,
+        top_tasks,
+        evidence_rows,
+        evidence_note,
+        durable,
+        anchor_count: anchors.count(),
+        anchors,
+        anchor_correction: format!("{}/corrections/new?anchor=", v.version.url),
+        gaps: v.gaps.clone(),
+        sources: v.sources.clone(),
+        versions: versions
+            .iter()
+            .map(|o| OtherVersion {
+                current: o.label == v.version.label,
+                label: o.label.to_string(),
+                url: o.url.clone(),
+                status: o.status.label().into(),
+            })
+            .collect(),
+        code,
+    };
+    render(&page)
+}
+
+async fn show(
+    state: AppState,
+    viewer: Viewer,
+    headers: HeaderMap,
+    code: String,
+    label: Option<VersionLabel>,
+) -> PageResult<Response> {
+    check_code(&code)?;
+    let key = match &label {
+        Some(l) => format!("/frameworks/{code}/{l}"),
+        None => format!("/frameworks/{code}"),
+    };
+    let chrome = chrome_for(&viewer);
+    let st = state.clone();
+    cached(&state, &headers, key, !viewer.signed_in(), || async move {
+        let v = store::load_version(&st.db, &code, label.as_ref())
+            .await?
+            .ok_or_else(|| {
+                Error::NotFound(match label {
+                    Some(l) => format!("version {l} of the framework for {code}"),
+                    None => format!("a framework for {code}"),
+                })
+            })?;
+        build_page(&st, chrome, v).await
+    })
+    .await
+}
+
+async fn latest(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    PagePath(code): PagePath<String>,
+) -> PageResult<Response> {
+    show(state, viewer, headers, code, None).await
+}
+
+async fn version(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    PagePath((code, version)): PagePath<(String, String)>,
+) -> PageResult<Response> {
+    let label = parse_label(&version)?;
+    show(state, viewer, headers, code, Some(label)).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Corrections
+
+/// What a correction is about.
+#[derive(Debug, Default, Deserialize)]
+pub struct CorrectionQuery {
+    /// Statement id.
+    #[serde(default)]
+    statement: Option<String>,
+    /// Anchor key, e.g. `task-12345`.
+    #[serde(default)]
+    anchor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "frameworks/correction.html")]
+struct CorrectionPage {
+    chrome: Chrome,
+    code: String,
+    title: String,
+    label: String,
+    url: String,
+    status: String,
+    about: Option<String>,
+    about_kind: &'static str,
+}
+
+async fn correction(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath((code, version)): PagePath<(String, String)>,
+    PageQuery(q): PageQuery<CorrectionQuery>,
+) -> PageResult<Response> {
+    check_code(&code)?;
+    let label = parse_label(&version)?;
+    let v = store::load_version(&state.db, &code, Some(&label))
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("version {label} of the framework for {code}")))?;
+    let (about, about_kind) = if let Some(id) = nonempty(&q.statement) {
+        let id: Uuid = id
+            .parse()
+            .map_err(|_| invalid("statement", format!("{id:?} is not a statement id")))?;
+        let s = v.statements.iter().find(|s| s.id == id).ok_or_else(|| {
+            Error::NotFound(format!("statement {id} in version {label} of {code}"))
+        })?;
+        (Some(s.statement.full_text()), "statement")
+    } else if let Some(a) = nonempty(&q.anchor) {
+        (Some(a.replace('-', " ")), "source anchor")
+    } else {
+        (None, "")
+    };
+    let t = CorrectionPage {
+        chrome: chrome_for(&viewer),
+        title: v.version.title.clone(),
+        label: label.to_string(),
+        url: v.version.url.clone(),
+        status: v.version.status.label().into(),
+        about,
+        about_kind,
+        code,
+    };
+    let html = render(&t)?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
