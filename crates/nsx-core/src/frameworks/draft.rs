@@ -281,8 +281,7 @@ pub fn split_task(text: &str) -> TaskParts {
     let mut i = 0;
     let mut verb = Vec::new();
     // Verb lists: "Modify, maintain, or repair", "Install or program", "Set up and run".
-    loop {
-        let Some(w) = words.get(i) else { break };
+    while let Some(w) = words.get(i) {
         verb.push(w.to_lowercase());
         i += 1;
         if !w.ends_with(',')

@@ -186,7 +186,7 @@ pub fn lint(statements: &[Statement]) -> Vec<Finding> {
         for (i, a) in g.iter().enumerate() {
             for b in &g[i + 1..] {
                 let sim = similarity(&a.full_text(), &b.full_text());
-                if sim >= NEAR_DUPLICATE && sim < 1.0 + f64::EPSILON {
+                if sim >= NEAR_DUPLICATE {
                     out.push(finding(
                         Severity::Error,
                         b.location(),

@@ -1,6 +1,8 @@
 //! Framework storage: reading every occupation's drafting inputs in a few big queries,
 //! writing drafted versions in one transaction, and reading versions back.
 
+#![allow(clippy::type_complexity)] // row tuples read straight from sqlx
+
 use std::collections::{BTreeMap, HashMap};
 
 use nsx_core::codes::OnetSocCode;
@@ -766,7 +768,7 @@ pub async fn list_versions(db: &Db, code: &str) -> Result<Vec<VersionSummary>> {
     .fetch_all(p)
     .await)?;
     let mut out = rows.iter().map(summary_of).collect::<Result<Vec<_>>>()?;
-    out.sort_by(|a, b| b.label.cmp(&a.label));
+    out.sort_by_key(|v| std::cmp::Reverse(v.label));
     Ok(out)
 }
 
@@ -860,7 +862,7 @@ pub async fn statements_of(
         })?;
         crows.append(&mut part);
     }
-    crows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    crows.sort_by_key(|c| (c.0, c.1));
     let mut cites: HashMap<Uuid, Vec<Citation>> = HashMap::new();
     for c in crows {
         let locator = locator_from(&c.4, c.5, c.6, c.7, c.8, c.9)?;
