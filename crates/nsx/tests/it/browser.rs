@@ -2,8 +2,8 @@
 //! page, the keyboard skip link and the print rendering. Skipped without chromedriver unless
 //! `NSX_REQUIRE_BROWSER=1`.
 //!
-//! The flow is a list of steps sharing one browser; a step for another page (e.g. searching
-//! from the home page) is one more function called from [`catalog_in_a_browser`].
+//! The flow is a list of steps sharing one browser: home page, search from the home page's
+//! form to the occupation, browse to it, then keyboard and print checks.
 
 use fantoccini::Locator;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -48,6 +48,49 @@ async fn home(b: &Browser, app: &TestApp) {
         .await
         .unwrap();
     assert!(count.trim().parse::<i64>().unwrap() > 0);
+}
+
+/// Types a query into the home page's search box and submits the form (a plain GET
+/// /search?q=), then follows the result for the occupation.
+async fn search_to_occupation(b: &Browser, app: &TestApp) {
+    b.client.goto(&app.at("/")).await.unwrap();
+    let input = b.client.find(Locator::Id("home-q")).await.unwrap();
+    input.send_keys("mechatronics").await.unwrap();
+    b.client
+        .find(Locator::Css("form[role='search'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = wait_for_url(b, |u| u.path() == "/search").await;
+    assert_eq!(url.path(), "/search", "{url}");
+    let q: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    assert!(
+        q.contains(&("q".to_string(), "mechatronics".to_string())),
+        "{url}"
+    );
+    let hit = b
+        .client
+        .find(Locator::Css(&format!(
+            "ol.results a[href='/occupations/{CODE}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("{CODE} is not among the results: {e}"));
+    assert!(hit.is_displayed().await.unwrap());
+    let codes = b
+        .eval("return Array.from(document.querySelectorAll('ol.results .code')).map(e => e.textContent.trim());")
+        .await;
+    assert!(
+        codes
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c == CODE)),
+        "{codes}"
+    );
+    hit.click().await.unwrap();
+    let want = format!("/occupations/{CODE}");
+    let url = wait_for_url(b, |u| u.path() == want).await;
+    assert_eq!(url.path(), want);
 }
 
 /// From the header to the browse page, filtered to one group, and on to the occupation.
@@ -125,16 +168,20 @@ async fn occupation_visible(b: &Browser, app: &TestApp) {
         assert!(row.is_displayed().await.unwrap(), "task {id} visible");
         assert!(row.text().await.unwrap().contains(text.as_str()));
     }
-    let titles = b
-        .client
-        .find(Locator::Id("titles"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(titles.contains("Mechatronics Technician"), "{titles}");
-    assert!(titles.contains("Field Service Technician"), "{titles}");
+    // An alternate title and a reported title from the fixture, each shown in its list.
+    for (list, title) in [
+        ("alternate-titles", "Electro-Mechanical Technician"),
+        ("reported-titles", "Field Service Technician"),
+    ] {
+        let item = b
+            .client
+            .find(Locator::XPath(&format!(
+                "//h3[@id='{list}']/following-sibling::ul[1]/li[contains(., '{title}')]"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("{title} not listed under #{list}: {e}"));
+        assert!(item.is_displayed().await.unwrap(), "{title} hidden");
+    }
 }
 
 /// Tab reaches the skip link first; Enter moves focus into the main content.
@@ -201,7 +248,8 @@ async fn catalog_in_a_browser() {
     };
     let app = TestApp::builder().start().await;
     home(&b, &app).await;
-    // Search steps (home → search → occupation) are added here by the search module.
+    search_to_occupation(&b, &app).await;
+    occupation_visible(&b, &app).await;
     browse_to_occupation(&b, &app).await;
     occupation_visible(&b, &app).await;
     skip_link(&b, &app).await;

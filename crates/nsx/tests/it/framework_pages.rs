@@ -3,7 +3,7 @@
 //! filters and statement search, ETag/304, compression, problem documents, a snapshot of
 //! one rendered page, and a real browser following a chip and printing.
 
-use crate::browser_fw::Browser;
+use crate::common::browser::Browser;
 use crate::common::{TestApp, fixture_dir};
 use nsx::db::Db;
 use nsx::frameworks::{self, store};
@@ -499,11 +499,7 @@ async fn browser_follows_a_chip_and_prints() {
         |sel: &str| format!("return getComputedStyle(document.querySelector('{sel}')).display;");
     let before = c.execute(&display(".site-header"), vec![]).await.unwrap();
     assert_ne!(before, "none");
-    b.cdp(
-        "Emulation.setEmulatedMedia",
-        serde_json::json!({"media": "print"}),
-    )
-    .await;
+    b.emulate_media("print").await;
     assert_eq!(
         c.execute(&display(".site-header"), vec![]).await.unwrap(),
         "none"
@@ -532,11 +528,7 @@ async fn browser_follows_a_chip_and_prints() {
         .await
         .unwrap();
     assert_eq!(brk, "page");
-    b.cdp(
-        "Emulation.setEmulatedMedia",
-        serde_json::json!({"media": ""}),
-    )
-    .await;
+    b.emulate_media("").await;
 
     // Following a task chip lands on the occupation page at that task.
     let chip = c
@@ -549,7 +541,19 @@ async fn browser_follows_a_chip_and_prints() {
     chip.click().await.unwrap();
     let url = c.current_url().await.unwrap();
     assert_eq!(url.path(), format!("/occupations/{CODE}"));
-    assert_eq!(Some(href.split('#').nth(1).unwrap()), url.fragment());
-    b.finish().await;
+    let fragment = href.split('#').nth(1).unwrap();
+    assert_eq!(Some(fragment), url.fragment());
+    assert!(fragment.starts_with("task-"), "{href}");
+    // The chip's target exists on the occupation page and is shown.
+    let task = c
+        .find(fantoccini::Locator::Id(fragment))
+        .await
+        .unwrap_or_else(|e| panic!("#{fragment} missing on the occupation page: {e}"));
+    assert!(task.is_displayed().await.unwrap(), "#{fragment} hidden");
+    assert!(
+        !task.text().await.unwrap().trim().is_empty(),
+        "#{fragment} empty"
+    );
+    b.close().await;
     app.finish().await;
 }

@@ -8,8 +8,6 @@ mod accounts;
 mod admin;
 mod backup;
 mod browser;
-#[path = "common/browser_fw.rs"]
-mod browser_fw;
 mod catalog;
 mod cli;
 mod framework_pages;
