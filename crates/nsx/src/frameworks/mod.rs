@@ -5,6 +5,9 @@
 //! The model, the drafter and the linter are pure and live in
 //! [`nsx_core::frameworks`]; this module puts the database around them.
 
+pub mod case;
+pub mod case_import;
+pub mod exports;
 pub mod store;
 
 use std::collections::BTreeMap;

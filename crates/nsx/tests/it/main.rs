@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod backup;
 mod cli;
+mod exchange;
 mod frameworks;
 mod import;
 mod schema;
