@@ -554,16 +554,15 @@ pub fn package(fw: &CaseFramework, base: &str) -> CfPackage {
                 .unwrap_or_default();
             item_link(&parent.to_string(), &pt)
         };
-        let seq = enumeration
-            .as_deref()
-            .and_then(|e| e.parse().ok())
-            .or_else(|| {
-                Some(match path.as_str() {
+        let seq =
+            enumeration
+                .as_deref()
+                .and_then(|e| e.parse().ok())
+                .or(Some(match path.as_str() {
                     "technical" => 1,
                     "durable" => 2,
                     _ => 3,
-                })
-            });
+                }));
         assoc("isChildOf", item_link(&ids, title), dest, seq);
     }
 

@@ -298,14 +298,13 @@ async fn documents(State(st): State<AppState>, Query(q): Query<ListParams>) -> R
     (headers, axum::Json(json!({ "CFDocuments": page }))).into_response()
 }
 
-fn parse_id(kind: &str, id: &str) -> std::result::Result<Uuid, Response> {
-    Uuid::parse_str(id).map_err(|_| not_found(kind, id))
+fn parse_id(id: &str) -> Option<Uuid> {
+    Uuid::parse_str(id).ok()
 }
 
 async fn document(State(st): State<AppState>, Path(id): Path<String>) -> Response {
-    let uid = match parse_id("CFDocument", &id) {
-        Ok(u) => u,
-        Err(r) => return r,
+    let Some(uid) = parse_id(&id) else {
+        return not_found("CFDocument", &id);
     };
     match load_package(&st, uid).await {
         Ok(Some(p)) => json_ok(&p.document),
@@ -319,9 +318,8 @@ async fn package(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let uid = match parse_id("CFPackage", &id) {
-        Ok(u) => u,
-        Err(r) => return r,
+    let Some(uid) = parse_id(&id) else {
+        return not_found("CFPackage", &id);
     };
     match package_body(&st, uid).await {
         Ok(Some(p)) => {
@@ -357,7 +355,7 @@ async fn candidate_versions(db: &Db, id: Uuid) -> Result<Vec<Uuid>> {
     .fetch_all(p)
     .await)?;
     let mut direct = direct;
-    direct.sort_by(|a, b| b.1.cmp(&a.1));
+    direct.sort_by_key(|d| std::cmp::Reverse(d.1.clone()));
     let mut out: Vec<Uuid> = direct.into_iter().map(|d| d.0).collect();
     let mut all = all_documents(db).await?;
     all.sort_by(|a, b| b.label.cmp(&a.label).then(a.code.cmp(&b.code)));
@@ -392,9 +390,8 @@ async fn lookup(
     id: String,
     f: impl Fn(&CfPackage, &str) -> Option<Value>,
 ) -> Response {
-    let uid = match parse_id(kind, &id) {
-        Ok(u) => u,
-        Err(r) => return r,
+    let Some(uid) = parse_id(&id) else {
+        return not_found(kind, &id);
     };
     match find(&st, uid, f).await {
         Ok(Some(v)) => json_ok(&v),

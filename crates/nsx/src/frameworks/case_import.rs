@@ -111,16 +111,17 @@ fn check_required(v: &serde_json::Value) -> std::result::Result<(), PackageError
     Ok(())
 }
 
-fn locator_cols(
-    l: &Locator,
-) -> (
+/// Citation columns: kind, task id, element id, scale, commodity code, ref.
+type LocatorCols = (
     String,
     Option<i64>,
     Option<String>,
     Option<String>,
     Option<i64>,
     Option<String>,
-) {
+);
+
+fn locator_cols(l: &Locator) -> LocatorCols {
     match l {
         Locator::Task { task_id } => ("task".into(), Some(*task_id), None, None, None, None),
         Locator::Element { element_id, scale } => (

@@ -368,6 +368,9 @@ pub fn framework_csv(v: &FrameworkView) -> Result<Vec<u8>> {
     csv_bytes(&CSV_HEADER, rows)
 }
 
+/// A progression model: key, title and its levels (key, label, definition).
+type Scale<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str, String)>);
+
 fn ctid(id: Uuid) -> String {
     format!("ce-{id}")
 }
@@ -447,7 +450,7 @@ pub fn ctdl_json(v: &FrameworkView, base: &str) -> Value {
         "asn:hasProgressionModel": [node(model("mastery")), node(model("durable"))],
     }));
     graph.extend(nodes);
-    let scales: [(&str, &str, Vec<(&str, &str, String)>); 2] = [
+    let scales: [Scale; 2] = [
         (
             "mastery",
             "Mastery levels",
