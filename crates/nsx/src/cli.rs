@@ -154,6 +154,11 @@ pub enum ImportCommand {
         /// CSV file.
         file: PathBuf,
     },
+    /// A 1EdTech CASE 1.0 CFPackage (JSON) as a framework version.
+    Case {
+        /// CFPackage JSON file.
+        file: PathBuf,
+    },
 }
 
 /// `user` subcommands.
@@ -384,6 +389,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             r.unknown_codes.join(", ")
                         );
                     }
+                }
+                ImportCommand::Case { file } => {
+                    let json = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let r = crate::frameworks::case_import::import_json(&db, &json)
+                        .await
+                        .with_context(|| format!("{}", file.display()))?;
+                    println!(
+                        "Imported framework {} {} ({}): {} statements, {} citations.",
+                        r.code, r.label, r.version_id, r.statements, r.citations
+                    );
                 }
             }
         }

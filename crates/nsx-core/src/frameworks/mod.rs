@@ -5,6 +5,7 @@
 //! Everything here is pure: the drafter is a function from [`draft::OccupationInputs`] to
 //! [`draft::Draft`], the linter a function from a draft to findings.
 
+pub mod case;
 pub mod draft;
 pub mod durable;
 pub mod lint;

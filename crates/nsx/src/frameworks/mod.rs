@@ -8,6 +8,9 @@
 pub mod api;
 pub mod queries;
 pub mod routes;
+pub mod case;
+pub mod case_import;
+pub mod exports;
 pub mod store;
 
 use std::collections::BTreeMap;

@@ -11,6 +11,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod framework_pages;
+mod exchange;
 mod frameworks;
 mod import;
 mod openapi;

@@ -1,0 +1,1189 @@
+//! 1EdTech CASE 1.0 mapping: a framework version as a `CFPackage`, and a `CFPackage` back
+//! as a framework version.
+//!
+//! The mapping is pure and deterministic: every identifier is a UUID v5 derived from the
+//! occupation code (or the stored item id), and every list is sorted by identifier, so
+//! the same version always gives the same bytes.
+//!
+//! | NSX | CASE |
+//! |---|---|
+//! | framework version | `CFDocument` (identifier = version id) |
+//! | section, durable domain, level | `CFItem` of type Section / Domain / Level, `isChildOf` up to the document |
+//! | statement | `CFItem` of type Statement (identifier = item id), `isChildOf` its level |
+//! | cited source row | `CFItem` of type Source reference (`humanCodingScheme` = locator) |
+//! | citation | `isRelatedTo` (or `exactMatchOf` when the texts are equal) statement → source row |
+//! | source | `CFConcept` (keywords = key, hierarchyCode = release) + `CFLicense` |
+//! | occupation | `CFSubject` (hierarchyCode = O*NET-SOC code) |
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use super::{
+    Citation, DurableDomain, ID_NAMESPACE, Level, Locator, MasteryLevel, Section, Source,
+    Statement, Status, VersionLabel,
+};
+
+/// The path every CASE endpoint hangs off.
+pub const CASE_PREFIX: &str = "/ims/case/v1p0";
+
+/// CFItemType titles NSX uses.
+pub const TYPE_SECTION: &str = "Section";
+/// Durable-skill domain grouping.
+pub const TYPE_DOMAIN: &str = "Domain";
+/// Level grouping.
+pub const TYPE_LEVEL: &str = "Level";
+/// A framework statement.
+pub const TYPE_STATEMENT: &str = "Statement";
+/// A cited source row.
+pub const TYPE_SOURCE: &str = "Source reference";
+
+/// A link to another CASE object (`LinkURI` / `LinkGenURI`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkUri {
+    /// Title of the target.
+    pub title: String,
+    /// Identifier of the target.
+    pub identifier: String,
+    /// URI of the target.
+    pub uri: String,
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+        Null(()),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+        OneOrMany::Null(()) => Vec::new(),
+    })
+}
+
+/// A `CFDocument`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CfDocument {
+    /// Version id.
+    pub identifier: String,
+    /// Where the document is served.
+    pub uri: String,
+    /// Creator.
+    pub creator: String,
+    /// Title.
+    pub title: String,
+    /// Last change.
+    #[serde(rename = "lastChangeDateTime")]
+    pub last_change_date_time: String,
+    /// The human page of the version.
+    #[serde(rename = "officialSourceURL", skip_serializing_if = "Option::is_none")]
+    pub official_source_url: Option<String>,
+    /// Publisher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Subjects (the O*NET-SOC code).
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub subject: Vec<String>,
+    /// Links to the subjects.
+    #[serde(rename = "subjectURI", default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_uri: Vec<LinkUri>,
+    /// Language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Version label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Status.
+    #[serde(rename = "adoptionStatus", skip_serializing_if = "Option::is_none")]
+    pub adoption_status: Option<String>,
+    /// Licence of the framework.
+    #[serde(rename = "licenseURI", skip_serializing_if = "Option::is_none")]
+    pub license_uri: Option<LinkUri>,
+    /// The "context covered" paragraph.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Link to the package.
+    #[serde(rename = "CFPackageURI", skip_serializing_if = "Option::is_none")]
+    pub package_uri: Option<LinkUri>,
+}
+
+/// A `CFItem`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CfItem {
+    /// Identifier.
+    pub identifier: String,
+    /// Where the item is served.
+    pub uri: String,
+    /// The statement.
+    #[serde(rename = "fullStatement")]
+    pub full_statement: String,
+    /// Short form.
+    #[serde(
+        rename = "abbreviatedStatement",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub abbreviated_statement: Option<String>,
+    /// Item type title.
+    #[serde(rename = "CFItemType", skip_serializing_if = "Option::is_none")]
+    pub item_type: Option<String>,
+    /// Link to the item type.
+    #[serde(rename = "CFItemTypeURI", skip_serializing_if = "Option::is_none")]
+    pub item_type_uri: Option<LinkUri>,
+    /// Coding (location or locator).
+    #[serde(rename = "humanCodingScheme", skip_serializing_if = "Option::is_none")]
+    pub human_coding_scheme: Option<String>,
+    /// Position among siblings.
+    #[serde(rename = "listEnumeration", skip_serializing_if = "Option::is_none")]
+    pub list_enumeration: Option<String>,
+    /// The source a source-reference item belongs to.
+    #[serde(rename = "conceptKeywordsURI", skip_serializing_if = "Option::is_none")]
+    pub concept_keywords_uri: Option<LinkUri>,
+    /// Notes (a source row's figure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Licence.
+    #[serde(rename = "licenseURI", skip_serializing_if = "Option::is_none")]
+    pub license_uri: Option<LinkUri>,
+    /// Last change.
+    #[serde(rename = "lastChangeDateTime")]
+    pub last_change_date_time: String,
+    /// The document the item belongs to.
+    #[serde(rename = "CFDocumentURI", skip_serializing_if = "Option::is_none")]
+    pub document_uri: Option<LinkUri>,
+}
+
+/// A `CFAssociation`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CfAssociation {
+    /// Identifier.
+    pub identifier: String,
+    /// `isChildOf`, `isRelatedTo`, `exactMatchOf`…
+    #[serde(rename = "associationType")]
+    pub association_type: String,
+    /// Where the association is served.
+    pub uri: String,
+    /// Position among siblings.
+    #[serde(rename = "sequenceNumber", skip_serializing_if = "Option::is_none")]
+    pub sequence_number: Option<i64>,
+    /// The origin (child, citing statement).
+    #[serde(rename = "originNodeURI")]
+    pub origin: LinkUri,
+    /// The destination (parent, cited row).
+    #[serde(rename = "destinationNodeURI")]
+    pub destination: LinkUri,
+    /// Last change.
+    #[serde(rename = "lastChangeDateTime")]
+    pub last_change_date_time: String,
+    /// The document the association belongs to.
+    #[serde(rename = "CFDocumentURI", skip_serializing_if = "Option::is_none")]
+    pub document_uri: Option<LinkUri>,
+}
+
+/// A `CFItemType`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CfItemType {
+    /// Identifier.
+    pub identifier: String,
+    /// URI.
+    pub uri: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Code.
+    #[serde(rename = "hierarchyCode")]
+    pub hierarchy_code: String,
+    /// Last change.
+    #[serde(rename = "lastChangeDateTime")]
+    pub last_change_date_time: String,
+}
+
+/// A `CFConcept` (NSX: a cited source).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CfConcept {
+    /// Identifier.
+    pub identifier: String,
+    /// URI.
+    pub uri: String,
+    /// Title (source name).
+    pub title: String,
+    /// Keywords (source key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<String>,
+    /// Code (source release).
+    #[serde(rename = "hierarchyCode")]
+    pub hierarchy_code: String,
+    /// Description (publisher).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Last change.
+    #[serde(rename = "lastChangeDateTime")]
+    pub last_change_date_time: String,
+}
+
+/// A `CFSubject` (NSX: the occupation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CfSubject {
+    /// Identifier.
+    pub identifier: String,
+    /// URI.
+    pub uri: String,
+    /// Title.
+    pub title: String,
+    /// Code.
+    #[serde(rename = "hierarchyCode")]
+    pub hierarchy_code: String,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Last change.
+    #[serde(rename = "lastChangeDateTime")]
+    pub last_change_date_time: String,
+}
+
+/// A `CFLicense`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CfLicense {
+    /// Identifier.
+    pub identifier: String,
+    /// URI.
+    pub uri: String,
+    /// Title (licence name).
+    pub title: String,
+    /// Description (where the licensed data is published).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Licence or attribution text.
+    #[serde(rename = "licenseText")]
+    pub license_text: String,
+    /// Last change.
+    #[serde(rename = "lastChangeDateTime")]
+    pub last_change_date_time: String,
+}
+
+/// `CFDefinitions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CfDefinitions {
+    /// Concepts.
+    #[serde(rename = "CFConcepts", default)]
+    pub concepts: Vec<CfConcept>,
+    /// Subjects.
+    #[serde(rename = "CFSubjects", default)]
+    pub subjects: Vec<CfSubject>,
+    /// Licences.
+    #[serde(rename = "CFLicenses", default)]
+    pub licenses: Vec<CfLicense>,
+    /// Item types.
+    #[serde(rename = "CFItemTypes", default)]
+    pub item_types: Vec<CfItemType>,
+    /// Association groupings (NSX uses none).
+    #[serde(rename = "CFAssociationGroupings", default)]
+    pub association_groupings: Vec<serde_json::Value>,
+}
+
+fn definitions<'de, D: Deserializer<'de>>(d: D) -> Result<CfDefinitions, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    match v {
+        serde_json::Value::Array(a) if a.is_empty() => Ok(CfDefinitions::default()),
+        serde_json::Value::Null => Ok(CfDefinitions::default()),
+        other => serde_json::from_value(other).map_err(serde::de::Error::custom),
+    }
+}
+
+/// A whole `CFPackage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CfPackage {
+    /// The document.
+    #[serde(rename = "CFDocument")]
+    pub document: CfDocument,
+    /// Items.
+    #[serde(rename = "CFItems", default)]
+    pub items: Vec<CfItem>,
+    /// Associations.
+    #[serde(rename = "CFAssociations", default)]
+    pub associations: Vec<CfAssociation>,
+    /// Definitions.
+    #[serde(rename = "CFDefinitions", default, deserialize_with = "definitions")]
+    pub definitions: CfDefinitions,
+    /// Rubrics (NSX uses none).
+    #[serde(rename = "CFRubrics", default)]
+    pub rubrics: Vec<serde_json::Value>,
+}
+
+/// A framework version as the mapping needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFramework {
+    /// Version id.
+    pub version_id: Uuid,
+    /// O*NET-SOC code.
+    pub code: String,
+    /// Occupation title.
+    pub title: String,
+    /// Version label.
+    pub label: VersionLabel,
+    /// Status.
+    pub status: Status,
+    /// Context paragraph.
+    pub context: String,
+    /// Last change.
+    pub changed: OffsetDateTime,
+    /// Statements with their item ids, in display order.
+    pub statements: Vec<(Uuid, Statement)>,
+    /// Sources cited.
+    pub sources: Vec<Source>,
+}
+
+fn v5(name: &str) -> Uuid {
+    Uuid::new_v5(&ID_NAMESPACE, name.as_bytes())
+}
+
+/// The CASE timestamp of an instant (UTC, whole seconds).
+pub fn case_time(t: OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The URI of a CASE object.
+pub fn case_uri(base: &str, kind: &str, id: &str) -> String {
+    format!("{}{CASE_PREFIX}/{kind}/{id}", base.trim_end_matches('/'))
+}
+
+fn link(base: &str, kind: &str, id: &str, title: &str) -> LinkUri {
+    LinkUri {
+        title: title.to_string(),
+        identifier: id.to_string(),
+        uri: case_uri(base, kind, id),
+    }
+}
+
+/// The id of the licence NSX publishes its frameworks under.
+pub fn framework_license_id() -> Uuid {
+    v5("case-license:nsx-frameworks")
+}
+
+const FRAMEWORK_LICENSE: &str = "CC BY 4.0";
+const FRAMEWORK_LICENSE_TEXT: &str = "This framework is published under the Creative Commons Attribution 4.0 International licence (https://creativecommons.org/licenses/by/4.0/). It includes information from the sources its statements cite; see each source's licence.";
+
+fn item_type_id(title: &str) -> Uuid {
+    v5(&format!("case-item-type:{title}"))
+}
+
+fn subject_id(code: &str) -> Uuid {
+    v5(&format!("case-subject:{code}"))
+}
+
+fn concept_id(key: &str, release: &str) -> Uuid {
+    v5(&format!("case-concept:{key}:{release}"))
+}
+
+fn license_id(key: &str, release: &str) -> Uuid {
+    v5(&format!("case-license:{key}:{release}"))
+}
+
+fn group_id(code: &str, path: &str) -> Uuid {
+    v5(&format!("case-group:{code}:{path}"))
+}
+
+fn source_item_id(c: &Citation) -> Uuid {
+    v5(&format!(
+        "case-source:{}:{}:{}:{}:{:?}",
+        c.source,
+        c.release,
+        c.locator.short(),
+        c.text,
+        c.value
+    ))
+}
+
+fn section_title(s: Section) -> &'static str {
+    match s {
+        Section::Technical => "Technical competencies",
+        Section::Durable => "Durable skills",
+        Section::AiUsage => "AI usage",
+    }
+}
+
+fn level_title(l: Level) -> String {
+    match l {
+        Level::Mastery(m) => format!("{} — {}", m.label(), m.role()),
+        Level::Durable(d) => d.label().to_string(),
+    }
+}
+
+/// The CASE status name of a version status.
+pub fn adoption_status(s: Status) -> &'static str {
+    s.label()
+}
+
+/// The version status of a CASE adoption status (unknown ones are drafts).
+pub fn status_of(adoption: Option<&str>) -> Status {
+    match adoption.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        Some("in review") | Some("private draft") => Status::InReview,
+        Some("published") | Some("adopted") => Status::Published,
+        Some("superseded") | Some("deprecated") => Status::Superseded,
+        _ => Status::Draft,
+    }
+}
+
+/// Builds the `CFPackage` of a framework version. `base` is the public base URL.
+pub fn package(fw: &CaseFramework, base: &str) -> CfPackage {
+    let ts = case_time(fw.changed);
+    let doc_id = fw.version_id.to_string();
+    let doc_link = link(base, "CFDocuments", &doc_id, &fw.title);
+    let mut items: Vec<CfItem> = Vec::new();
+    let mut assocs: Vec<CfAssociation> = Vec::new();
+    let mut used_types: HashSet<&'static str> = HashSet::new();
+    let mut groups: BTreeMap<String, (Uuid, String, &'static str, Option<String>, Uuid)> =
+        BTreeMap::new();
+
+    let item_link = |id: &str, title: &str| link(base, "CFItems", id, title);
+    let mut assoc = |kind: &str, origin: LinkUri, dest: LinkUri, seq: Option<i64>| {
+        let id = Uuid::new_v5(
+            &fw.version_id,
+            format!(
+                "{kind}:{}:{}:{}",
+                origin.identifier,
+                dest.identifier,
+                seq.unwrap_or(0)
+            )
+            .as_bytes(),
+        )
+        .to_string();
+        assocs.push(CfAssociation {
+            uri: case_uri(base, "CFAssociations", &id),
+            identifier: id,
+            association_type: kind.to_string(),
+            sequence_number: seq,
+            origin,
+            destination: dest,
+            last_change_date_time: ts.clone(),
+            document_uri: Some(doc_link.clone()),
+        });
+    };
+
+    // Grouping items: section → (domain →) level.
+    let doc_uuid = fw.version_id;
+    for (_, st) in &fw.statements {
+        let sec = st.section.as_str().to_string();
+        groups.entry(sec.clone()).or_insert_with(|| {
+            (
+                group_id(&fw.code, &sec),
+                section_title(st.section).to_string(),
+                TYPE_SECTION,
+                None,
+                doc_uuid,
+            )
+        });
+        let mut parent_path = sec.clone();
+        if let Some(d) = st.domain {
+            let p = format!("{sec}/{}", d.as_str());
+            let parent = group_id(&fw.code, &sec);
+            groups.entry(p.clone()).or_insert_with(|| {
+                (
+                    group_id(&fw.code, &p),
+                    d.label().to_string(),
+                    TYPE_DOMAIN,
+                    Some(
+                        (DurableDomain::ALL.iter().position(|x| *x == d).unwrap_or(0) + 1)
+                            .to_string(),
+                    ),
+                    parent,
+                )
+            });
+            parent_path = p;
+        }
+        let lp = format!("{parent_path}/{}", st.level.as_str());
+        let parent = group_id(&fw.code, &parent_path);
+        groups.entry(lp.clone()).or_insert_with(|| {
+            (
+                group_id(&fw.code, &lp),
+                level_title(st.level),
+                TYPE_LEVEL,
+                Some((st.level.rank() + 1).to_string()),
+                parent,
+            )
+        });
+    }
+    for (path, (id, title, ty, enumeration, parent)) in &groups {
+        used_types.insert(ty);
+        let ids = id.to_string();
+        items.push(CfItem {
+            uri: case_uri(base, "CFItems", &ids),
+            identifier: ids.clone(),
+            full_statement: title.clone(),
+            abbreviated_statement: None,
+            item_type: Some(ty.to_string()),
+            item_type_uri: Some(link(base, "CFItemTypes", &item_type_id(ty).to_string(), ty)),
+            human_coding_scheme: Some(path.clone()),
+            list_enumeration: enumeration.clone(),
+            concept_keywords_uri: None,
+            notes: None,
+            language: Some("en".into()),
+            license_uri: None,
+            last_change_date_time: ts.clone(),
+            document_uri: Some(doc_link.clone()),
+        });
+        let dest = if *parent == doc_uuid {
+            doc_link.clone()
+        } else {
+            let pt = groups
+                .values()
+                .find(|g| g.0 == *parent)
+                .map(|g| g.1.clone())
+                .unwrap_or_default();
+            item_link(&parent.to_string(), &pt)
+        };
+        let seq =
+            enumeration
+                .as_deref()
+                .and_then(|e| e.parse().ok())
+                .or(Some(match path.as_str() {
+                    "technical" => 1,
+                    "durable" => 2,
+                    _ => 3,
+                }));
+        assoc("isChildOf", item_link(&ids, title), dest, seq);
+    }
+
+    // Statements and the source rows they cite.
+    let mut source_items: BTreeMap<Uuid, &Citation> = BTreeMap::new();
+    for (item, st) in &fw.statements {
+        used_types.insert(TYPE_STATEMENT);
+        let ids = item.to_string();
+        let full = st.full_text();
+        items.push(CfItem {
+            uri: case_uri(base, "CFItems", &ids),
+            identifier: ids.clone(),
+            full_statement: full.clone(),
+            abbreviated_statement: Some(st.subject.clone()),
+            item_type: Some(TYPE_STATEMENT.into()),
+            item_type_uri: Some(link(
+                base,
+                "CFItemTypes",
+                &item_type_id(TYPE_STATEMENT).to_string(),
+                TYPE_STATEMENT,
+            )),
+            human_coding_scheme: Some(st.location()),
+            list_enumeration: Some(st.order.to_string()),
+            concept_keywords_uri: None,
+            notes: None,
+            language: Some("en".into()),
+            license_uri: None,
+            last_change_date_time: ts.clone(),
+            document_uri: Some(doc_link.clone()),
+        });
+        let lp = match st.domain {
+            Some(d) => format!(
+                "{}/{}/{}",
+                st.section.as_str(),
+                d.as_str(),
+                st.level.as_str()
+            ),
+            None => format!("{}/{}", st.section.as_str(), st.level.as_str()),
+        };
+        let parent = group_id(&fw.code, &lp);
+        assoc(
+            "isChildOf",
+            item_link(&ids, &st.subject),
+            item_link(&parent.to_string(), &level_title(st.level)),
+            Some(st.order as i64),
+        );
+        for (i, c) in st.citations.iter().enumerate() {
+            let sid = source_item_id(c);
+            source_items.entry(sid).or_insert(c);
+            let kind = if c.text == st.performance || c.text == full {
+                "exactMatchOf"
+            } else {
+                "isRelatedTo"
+            };
+            assoc(
+                kind,
+                item_link(&ids, &st.subject),
+                item_link(&sid.to_string(), &c.locator.short()),
+                Some(i as i64 + 1),
+            );
+        }
+    }
+    let source_by_key: HashMap<(&str, &str), &Source> = fw
+        .sources
+        .iter()
+        .map(|s| ((s.key.as_str(), s.release.as_str()), s))
+        .collect();
+    for (sid, c) in &source_items {
+        used_types.insert(TYPE_SOURCE);
+        let ids = sid.to_string();
+        let src = source_by_key.get(&(c.source.as_str(), c.release.as_str()));
+        items.push(CfItem {
+            uri: case_uri(base, "CFItems", &ids),
+            identifier: ids.clone(),
+            full_statement: c.text.clone(),
+            abbreviated_statement: None,
+            item_type: Some(TYPE_SOURCE.into()),
+            item_type_uri: Some(link(
+                base,
+                "CFItemTypes",
+                &item_type_id(TYPE_SOURCE).to_string(),
+                TYPE_SOURCE,
+            )),
+            human_coding_scheme: Some(c.locator.short()),
+            list_enumeration: None,
+            concept_keywords_uri: Some(link(
+                base,
+                "CFConcepts",
+                &concept_id(&c.source, &c.release).to_string(),
+                &format!("{} {}", c.source, c.release),
+            )),
+            notes: c.value.map(|v| v.to_string()),
+            language: Some("en".into()),
+            license_uri: src.map(|s| {
+                link(
+                    base,
+                    "CFLicenses",
+                    &license_id(&s.key, &s.release).to_string(),
+                    &s.licence,
+                )
+            }),
+            last_change_date_time: ts.clone(),
+            document_uri: Some(doc_link.clone()),
+        });
+    }
+
+    // Definitions.
+    let mut item_types: Vec<CfItemType> = used_types
+        .into_iter()
+        .map(|t| {
+            let id = item_type_id(t).to_string();
+            CfItemType {
+                uri: case_uri(base, "CFItemTypes", &id),
+                identifier: id,
+                title: t.to_string(),
+                description: None,
+                hierarchy_code: t.to_ascii_lowercase().replace(' ', "_"),
+                last_change_date_time: ts.clone(),
+            }
+        })
+        .collect();
+    item_types.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    let mut concepts: Vec<CfConcept> = Vec::new();
+    let fl = framework_license_id().to_string();
+    let mut licenses: Vec<CfLicense> = vec![CfLicense {
+        uri: case_uri(base, "CFLicenses", &fl),
+        identifier: fl.clone(),
+        title: FRAMEWORK_LICENSE.into(),
+        description: None,
+        license_text: FRAMEWORK_LICENSE_TEXT.into(),
+        last_change_date_time: ts.clone(),
+    }];
+    for s in &fw.sources {
+        let cid = concept_id(&s.key, &s.release).to_string();
+        concepts.push(CfConcept {
+            uri: case_uri(base, "CFConcepts", &cid),
+            identifier: cid,
+            title: s.name.clone(),
+            keywords: Some(s.key.clone()),
+            hierarchy_code: s.release.clone(),
+            description: Some(s.publisher.clone()),
+            last_change_date_time: ts.clone(),
+        });
+        let lid = license_id(&s.key, &s.release).to_string();
+        licenses.push(CfLicense {
+            uri: case_uri(base, "CFLicenses", &lid),
+            identifier: lid,
+            title: s.licence.clone(),
+            description: Some(s.url.clone()),
+            license_text: s.attribution.clone(),
+            last_change_date_time: ts.clone(),
+        });
+    }
+    concepts.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    concepts.dedup_by(|a, b| a.identifier == b.identifier);
+    licenses.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    licenses.dedup_by(|a, b| a.identifier == b.identifier);
+    let sid = subject_id(&fw.code).to_string();
+    let subject = CfSubject {
+        uri: case_uri(base, "CFSubjects", &sid),
+        identifier: sid.clone(),
+        title: fw.title.clone(),
+        hierarchy_code: fw.code.clone(),
+        description: Some("O*NET-SOC occupation".into()),
+        last_change_date_time: ts.clone(),
+    };
+    items.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    assocs.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+
+    CfPackage {
+        document: document(fw, base),
+        items,
+        associations: assocs,
+        definitions: CfDefinitions {
+            concepts,
+            subjects: vec![subject],
+            licenses,
+            item_types,
+            association_groupings: Vec::new(),
+        },
+        rubrics: Vec::new(),
+    }
+}
+
+/// The `CFDocument` of a framework version (statements are not needed).
+pub fn document(fw: &CaseFramework, base: &str) -> CfDocument {
+    let doc_id = fw.version_id.to_string();
+    let sid = subject_id(&fw.code).to_string();
+    CfDocument {
+        uri: case_uri(base, "CFDocuments", &doc_id),
+        identifier: doc_id.clone(),
+        creator: "NSX".into(),
+        title: fw.title.clone(),
+        last_change_date_time: case_time(fw.changed),
+        official_source_url: Some(format!(
+            "{}{}",
+            base.trim_end_matches('/'),
+            super::version_path(&fw.code, &fw.label)
+        )),
+        publisher: Some("NSX".into()),
+        description: Some(format!(
+            "Occupation framework for {} (O*NET-SOC {}), version {}.",
+            fw.title, fw.code, fw.label
+        )),
+        subject: vec![fw.code.clone()],
+        subject_uri: vec![link(base, "CFSubjects", &sid, &fw.title)],
+        language: Some("en".into()),
+        version: Some(fw.label.to_string()),
+        adoption_status: Some(adoption_status(fw.status).into()),
+        license_uri: Some(link(
+            base,
+            "CFLicenses",
+            &framework_license_id().to_string(),
+            FRAMEWORK_LICENSE,
+        )),
+        notes: Some(fw.context.clone()),
+        package_uri: Some(link(base, "CFPackages", &doc_id, &fw.title)),
+    }
+}
+
+/// Reads a locator back from its short form ([`Locator::short`]).
+pub fn parse_locator(s: &str) -> Option<Locator> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    match parts.as_slice() {
+        ["task", id] => Some(Locator::Task {
+            task_id: id.parse().ok()?,
+        }),
+        ["element", rest] => {
+            let (e, scale) = rest.rsplit_once('/')?;
+            Some(Locator::Element {
+                element_id: e.to_string(),
+                scale: scale.to_string(),
+            })
+        }
+        [measure, "task", id] => Some(Locator::Evidence {
+            measure: measure.to_string(),
+            task_id: Some(id.parse().ok()?),
+            soc_code: None,
+        }),
+        [first, second] => match second.parse::<i64>() {
+            Ok(code) => Some(Locator::Commodity {
+                commodity_code: code,
+                table: first.to_string(),
+            }),
+            Err(_) => Some(Locator::Evidence {
+                measure: first.to_string(),
+                task_id: None,
+                soc_code: Some(second.to_string()),
+            }),
+        },
+        [measure] => Some(Locator::Evidence {
+            measure: measure.to_string(),
+            task_id: None,
+            soc_code: None,
+        }),
+        _ => None,
+    }
+}
+
+/// Reads a statement location back (`technical/proficient#3`, `durable/fortitude/applying#1`).
+pub fn parse_location(s: &str) -> Option<(Section, Option<DurableDomain>, Level, u32)> {
+    let (path, order) = s.rsplit_once('#')?;
+    let order: u32 = order.parse().ok()?;
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        [sec, level] => {
+            let section: Section = sec.parse().ok()?;
+            if section == Section::Durable {
+                return None;
+            }
+            Some((section, None, Level::parse(section, level).ok()?, order))
+        }
+        [sec, domain, level] => {
+            let section: Section = sec.parse().ok()?;
+            if section != Section::Durable {
+                return None;
+            }
+            Some((
+                section,
+                Some(domain.parse().ok()?),
+                Level::parse(section, level).ok()?,
+                order,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// A `CFPackage` read as a framework version: what an import writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedFramework {
+    /// The framework.
+    pub framework: CaseFramework,
+}
+
+/// A problem with a package: the field and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct PackageError {
+    /// JSON path of the offending field.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn perr(field: impl Into<String>, message: impl Into<String>) -> PackageError {
+    PackageError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn is_uuid(s: &str) -> bool {
+    Uuid::parse_str(s).is_ok()
+}
+
+/// Reads a `CFPackage` as a framework version. NSX's own packages come back exactly;
+/// other packages become a framework whose statements are the leaf items of the
+/// `isChildOf` tree (technical section, level from the nearest ancestor named after a
+/// mastery level, else Emerging).
+pub fn from_package(p: &CfPackage) -> Result<CaseFramework, PackageError> {
+    let d = &p.document;
+    let version_id = Uuid::parse_str(&d.identifier)
+        .map_err(|_| perr("CFDocument.identifier", "is not a UUID"))?;
+    if d.title.trim().is_empty() {
+        return Err(perr("CFDocument.title", "is empty"));
+    }
+    let changed = OffsetDateTime::parse(&d.last_change_date_time, &Rfc3339).map_err(|e| {
+        perr(
+            "CFDocument.lastChangeDateTime",
+            format!("is not an RFC 3339 date-time ({e})"),
+        )
+    })?;
+    let code = d
+        .subject
+        .first()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| format!("case-{}", &d.identifier[..8.min(d.identifier.len())]));
+    let label = match d.version.as_deref().map(str::parse::<VersionLabel>) {
+        Some(Ok(l)) => l,
+        _ => VersionLabel::for_date(changed.date()),
+    };
+    let status = status_of(d.adoption_status.as_deref());
+    for (i, it) in p.items.iter().enumerate() {
+        if !is_uuid(&it.identifier) {
+            return Err(perr(
+                format!("CFItems[{i}].identifier"),
+                format!("{:?} is not a UUID", it.identifier),
+            ));
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, it) in p.items.iter().enumerate() {
+        if !seen.insert(it.identifier.to_ascii_lowercase()) {
+            return Err(perr(
+                format!("CFItems[{i}].identifier"),
+                format!("{} appears twice", it.identifier),
+            ));
+        }
+    }
+    const TYPES: [&str; 9] = [
+        "isChildOf",
+        "isPeerOf",
+        "isPartOf",
+        "exactMatchOf",
+        "precedes",
+        "isRelatedTo",
+        "replacedBy",
+        "exemplar",
+        "hasSkillLevel",
+    ];
+    for (i, a) in p.associations.iter().enumerate() {
+        if !TYPES.contains(&a.association_type.as_str()) {
+            return Err(perr(
+                format!("CFAssociations[{i}].associationType"),
+                format!("{:?} is not a CASE association type", a.association_type),
+            ));
+        }
+    }
+
+    // Sources: concepts that have NSX's matching licence.
+    let licenses: HashMap<&str, &CfLicense> = p
+        .definitions
+        .licenses
+        .iter()
+        .map(|l| (l.identifier.as_str(), l))
+        .collect();
+    let mut sources: Vec<Source> = Vec::new();
+    for c in &p.definitions.concepts {
+        let Some(key) = &c.keywords else { continue };
+        let lid = license_id(key, &c.hierarchy_code).to_string();
+        if c.identifier != concept_id(key, &c.hierarchy_code).to_string() {
+            continue;
+        }
+        if let Some(l) = licenses.get(lid.as_str()) {
+            sources.push(Source {
+                key: key.clone(),
+                name: c.title.clone(),
+                publisher: c.description.clone().unwrap_or_default(),
+                release: c.hierarchy_code.clone(),
+                url: l.description.clone().unwrap_or_default(),
+                licence: l.title.clone(),
+                attribution: l.license_text.clone(),
+            });
+        }
+    }
+    let concept_source: HashMap<&str, (&str, &str)> = p
+        .definitions
+        .concepts
+        .iter()
+        .filter_map(|c| {
+            c.keywords
+                .as_deref()
+                .map(|k| (c.identifier.as_str(), (k, c.hierarchy_code.as_str())))
+        })
+        .collect();
+
+    let by_id: HashMap<&str, &CfItem> =
+        p.items.iter().map(|i| (i.identifier.as_str(), i)).collect();
+    let mut parent: HashMap<&str, &str> = HashMap::new();
+    let mut has_children: HashSet<&str> = HashSet::new();
+    let mut cites: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
+    for a in &p.associations {
+        match a.association_type.as_str() {
+            "isChildOf" => {
+                parent.insert(
+                    a.origin.identifier.as_str(),
+                    a.destination.identifier.as_str(),
+                );
+                has_children.insert(a.destination.identifier.as_str());
+            }
+            "isRelatedTo" | "exactMatchOf" => cites
+                .entry(a.origin.identifier.as_str())
+                .or_default()
+                .push((
+                    a.sequence_number.unwrap_or(0),
+                    a.destination.identifier.as_str(),
+                )),
+            _ => {}
+        }
+    }
+    let citation_of = |it: &CfItem| -> Option<Citation> {
+        if it.item_type.as_deref() != Some(TYPE_SOURCE) {
+            return None;
+        }
+        let (key, release) =
+            concept_source.get(it.concept_keywords_uri.as_ref()?.identifier.as_str())?;
+        Some(Citation {
+            source: key.to_string(),
+            release: release.to_string(),
+            locator: parse_locator(it.human_coding_scheme.as_deref()?)?,
+            text: it.full_statement.clone(),
+            value: it.notes.as_deref().and_then(|n| n.parse().ok()),
+        })
+    };
+
+    let mut statements: Vec<(Uuid, Statement)> = Vec::new();
+    let mut foreign_order: HashMap<Level, u32> = HashMap::new();
+    for it in &p.items {
+        let ty = it.item_type.as_deref();
+        if ty == Some(TYPE_SOURCE) && citation_of(it).is_some() {
+            continue;
+        }
+        let own = ty == Some(TYPE_STATEMENT);
+        let located = it
+            .human_coding_scheme
+            .as_deref()
+            .and_then(parse_location)
+            .filter(|_| own);
+        if located.is_none()
+            && (has_children.contains(it.identifier.as_str())
+                || ty == Some(TYPE_SECTION)
+                || ty == Some(TYPE_DOMAIN)
+                || ty == Some(TYPE_LEVEL))
+        {
+            continue;
+        }
+        let (section, domain, level, order) = match located {
+            Some(l) => l,
+            None => {
+                // The nearest ancestor named after a mastery level.
+                let mut level = Level::Mastery(MasteryLevel::Emerging);
+                let mut cur = parent.get(it.identifier.as_str()).copied();
+                let mut hops = 0;
+                while let Some(pid) = cur {
+                    if hops > 64 {
+                        break;
+                    }
+                    hops += 1;
+                    if let Some(pi) = by_id.get(pid) {
+                        let name = pi.full_statement.to_ascii_lowercase();
+                        if let Some(m) = MasteryLevel::ALL
+                            .into_iter()
+                            .find(|m| name.contains(m.as_str()))
+                        {
+                            level = Level::Mastery(m);
+                            break;
+                        }
+                    }
+                    cur = parent.get(pid).copied();
+                }
+                let n = foreign_order.entry(level).or_insert(0);
+                *n += 1;
+                (Section::Technical, None, level, *n)
+            }
+        };
+        let subject = it
+            .abbreviated_statement
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| it.human_coding_scheme.clone())
+            .unwrap_or_else(|| it.full_statement.chars().take(80).collect());
+        let prefix = format!("{subject} — ");
+        let performance = it
+            .full_statement
+            .strip_prefix(&prefix)
+            .unwrap_or(&it.full_statement)
+            .to_string();
+        if performance.trim().is_empty() {
+            return Err(perr(
+                format!("CFItems[{}].fullStatement", it.identifier),
+                "is empty",
+            ));
+        }
+        let mut cs = cites
+            .get(it.identifier.as_str())
+            .cloned()
+            .unwrap_or_default();
+        cs.sort();
+        let citations = cs
+            .iter()
+            .filter_map(|(_, dest)| by_id.get(dest).and_then(|d| citation_of(d)))
+            .collect();
+        let item = Uuid::parse_str(&it.identifier)
+            .map_err(|_| perr("CFItems.identifier", "is not a UUID"))?;
+        statements.push((
+            item,
+            Statement {
+                section,
+                domain,
+                level,
+                order,
+                subject,
+                performance,
+                citations,
+            },
+        ));
+    }
+    if statements.is_empty() {
+        return Err(perr(
+            "CFItems",
+            "the package has no statements (no leaf items)",
+        ));
+    }
+    statements.sort_by(|(_, x), (_, y)| {
+        (x.section, x.domain, x.level, x.order).cmp(&(y.section, y.domain, y.level, y.order))
+    });
+    Ok(CaseFramework {
+        version_id,
+        code,
+        title: d.title.clone(),
+        label,
+        status,
+        context: d
+            .notes
+            .clone()
+            .or_else(|| d.description.clone())
+            .unwrap_or_default(),
+        changed: changed.replace_nanosecond(0).unwrap_or(changed),
+        statements,
+        sources,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locators_round_trip_through_their_short_form() {
+        let ls = [
+            Locator::Task { task_id: 123 },
+            Locator::Element {
+                element_id: "2.A.2.a".into(),
+                scale: "IM".into(),
+            },
+            Locator::Commodity {
+                commodity_code: 43211503,
+                table: "technology".into(),
+            },
+            Locator::Evidence {
+                measure: "task_usage".into(),
+                task_id: Some(9),
+                soc_code: None,
+            },
+            Locator::Evidence {
+                measure: "job_exposure".into(),
+                task_id: None,
+                soc_code: Some("17-3024".into()),
+            },
+        ];
+        for l in ls {
+            assert_eq!(parse_locator(&l.short()), Some(l));
+        }
+        assert_eq!(parse_locator("a b c d"), None);
+    }
+
+    #[test]
+    fn locations_parse() {
+        assert_eq!(
+            parse_location("technical/proficient#3"),
+            Some((
+                Section::Technical,
+                None,
+                Level::Mastery(MasteryLevel::Proficient),
+                3
+            ))
+        );
+        assert!(parse_location("durable/fortitude/applying#1").is_some());
+        assert!(parse_location("durable/applying#1").is_none());
+        assert!(parse_location("technical/proficient").is_none());
+    }
+}

@@ -1,0 +1,487 @@
+//! The 1EdTech CASE 1.0 read API under `/ims/case/v1p0/`: documents (one per framework
+//! version), packages, items, associations and definitions, with `imsx_StatusInfo` errors.
+//!
+//! Packages are built by the pure mapping in [`nsx_core::frameworks::case`] and cached
+//! per version in the page cache, keyed by the catalog's data version, so a package is
+//! served from memory until the frameworks change.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use nsx_core::frameworks::case::{self as map, CaseFramework, CfPackage};
+use nsx_core::frameworks::{Status, VersionLabel};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{FrameworkView, store};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::on_db;
+use crate::web::{AppState, CachedPage};
+
+/// The CASE routes.
+pub fn routes() -> Router<AppState> {
+    let p = map::CASE_PREFIX;
+    Router::new()
+        .route(&format!("{p}/CFDocuments"), get(documents))
+        .route(&format!("{p}/CFDocuments/{{id}}"), get(document))
+        .route(&format!("{p}/CFPackages/{{id}}"), get(package))
+        .route(&format!("{p}/CFItems/{{id}}"), get(item))
+        .route(
+            &format!("{p}/CFItemAssociations/{{id}}"),
+            get(item_associations),
+        )
+        .route(&format!("{p}/CFAssociations/{{id}}"), get(association))
+        .route(&format!("{p}/CFItemTypes/{{id}}"), get(item_type))
+        .route(&format!("{p}/CFLicenses/{{id}}"), get(license))
+        .route(&format!("{p}/CFSubjects/{{id}}"), get(subject))
+        .route(&format!("{p}/CFConcepts/{{id}}"), get(concept))
+        .route(&format!("{p}/CFRubrics/{{id}}"), get(rubric))
+        .route(
+            &format!("{p}/CFAssociationGroupings/{{id}}"),
+            get(association_grouping),
+        )
+}
+
+/// The CASE view of a stored framework version.
+pub fn case_framework(v: &FrameworkView) -> CaseFramework {
+    CaseFramework {
+        version_id: v.version.id,
+        code: v.version.code.clone(),
+        title: v.version.title.clone(),
+        label: v.version.label,
+        status: v.version.status,
+        context: v.context.clone(),
+        changed: v.version.updated_at,
+        statements: v
+            .statements
+            .iter()
+            .map(|s| (s.item_id, s.statement.clone()))
+            .collect(),
+        sources: v.sources.clone(),
+    }
+}
+
+/// The code and label of a version id.
+pub async fn version_key(db: &Db, id: Uuid) -> Result<Option<(String, VersionLabel)>> {
+    let row: Option<(String, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, label FROM framework_versions WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(p)
+    .await)?;
+    row.map(|(c, l)| {
+        l.parse()
+            .map(|l| (c, l))
+            .map_err(|e: nsx_core::frameworks::FrameworkError| Error::Internal(e.0))
+    })
+    .transpose()
+}
+
+/// The CASE package of a stored version, `None` when there is no such version.
+pub async fn package_of(db: &Db, base: &str, id: Uuid) -> Result<Option<CfPackage>> {
+    let Some((code, label)) = version_key(db, id).await? else {
+        return Ok(None);
+    };
+    let Some(v) = store::load_version(db, &code, Some(&label)).await? else {
+        return Ok(None);
+    };
+    Ok(Some(map::package(&case_framework(&v), base)))
+}
+
+/// A package's JSON body, from the page cache when the data has not moved on.
+async fn package_body(st: &AppState, id: Uuid) -> Result<Option<Arc<CachedPage>>> {
+    let key = format!("case:package:{id}");
+    let version = st.db.data_version("catalog").await?;
+    if version == st.pages.version()
+        && let Some(p) = st.pages.get(&key)
+    {
+        return Ok(Some(p));
+    }
+    let Some(pkg) = package_of(&st.db, &st.config.public_url(), id).await? else {
+        return Ok(None);
+    };
+    let body = serde_json::to_vec(&pkg).map_err(|e| Error::Internal(e.to_string()))?;
+    let etag = format!("\"{}\"", Uuid::new_v5(&id, &body).simple());
+    let page = Arc::new(CachedPage {
+        body: body.into(),
+        etag,
+        content_type: "application/json",
+    });
+    st.pages.put(key, version, page.clone());
+    Ok(Some(page))
+}
+
+async fn load_package(st: &AppState, id: Uuid) -> Result<Option<CfPackage>> {
+    match package_body(st, id).await? {
+        Some(p) => Ok(Some(
+            serde_json::from_slice(&p.body).map_err(|e| Error::Internal(e.to_string()))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// An `imsx_StatusInfo` failure.
+pub fn status_info(code: StatusCode, minor: &str, description: &str) -> Response {
+    let body = json!({
+        "imsx_codeMajor": "failure",
+        "imsx_severity": "error",
+        "imsx_description": description,
+        "imsx_codeMinor": {
+            "imsx_codeMinorField": [{
+                "imsx_codeMinorFieldName": "sourcedId",
+                "imsx_codeMinorFieldValue": minor,
+            }]
+        }
+    });
+    (code, axum::Json(body)).into_response()
+}
+
+fn not_found(kind: &str, id: &str) -> Response {
+    status_info(
+        StatusCode::NOT_FOUND,
+        "unknownobject",
+        &format!("No {kind} with identifier {id}."),
+    )
+}
+
+fn internal(e: Error) -> Response {
+    tracing::error!(error = %e, "CASE request failed");
+    status_info(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_server_error",
+        "The request could not be completed.",
+    )
+}
+
+fn json_ok(v: &impl serde::Serialize) -> Response {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=60")],
+        axum::Json(v),
+    )
+        .into_response()
+}
+
+/// Query parameters of `GET CFDocuments`.
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    limit: Option<String>,
+    offset: Option<String>,
+    sort: Option<String>,
+    #[serde(rename = "orderBy")]
+    order_by: Option<String>,
+    filter: Option<String>,
+    fields: Option<String>,
+}
+
+type DocRow = (Uuid, String, String, String, String, String, OffsetDateTime);
+
+/// Every stored version as a `CaseFramework` without statements.
+pub async fn all_documents(db: &Db) -> Result<Vec<CaseFramework>> {
+    let rows: Vec<DocRow> = on_db!(db, p => sqlx::query_as(
+        "SELECT id, code, label, status, title, context, updated_at FROM framework_versions"
+    )
+    .fetch_all(p)
+    .await)?;
+    rows.into_iter()
+        .map(|r| {
+            let bad = |e: nsx_core::frameworks::FrameworkError| Error::Internal(e.0);
+            Ok(CaseFramework {
+                version_id: r.0,
+                code: r.1,
+                label: r.2.parse().map_err(bad)?,
+                status: r.3.parse::<Status>().map_err(bad)?,
+                title: r.4,
+                context: r.5,
+                changed: r.6,
+                statements: Vec::new(),
+                sources: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+fn bad_param(minor: &str, what: String) -> Response {
+    status_info(StatusCode::BAD_REQUEST, minor, &what)
+}
+
+async fn documents(State(st): State<AppState>, Query(q): Query<ListParams>) -> Response {
+    let limit = match q.limit.as_deref().map(str::parse::<usize>) {
+        None => 100,
+        Some(Ok(n)) if n >= 1 => n.min(1000),
+        _ => {
+            return bad_param(
+                "invalid_selection_field",
+                "limit must be a whole number of at least 1.".into(),
+            );
+        }
+    };
+    let offset = match q.offset.as_deref().map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(n)) => n,
+        _ => {
+            return bad_param(
+                "invalid_selection_field",
+                "offset must be a whole number.".into(),
+            );
+        }
+    };
+    let desc = match q.order_by.as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(o) => {
+            return bad_param(
+                "invalid_selection_field",
+                format!("orderBy must be asc or desc, not {o:?}."),
+            );
+        }
+    };
+    const SORTS: [&str; 6] = [
+        "identifier",
+        "title",
+        "lastChangeDateTime",
+        "version",
+        "adoptionStatus",
+        "subject",
+    ];
+    let sort = q.sort.as_deref().unwrap_or("identifier");
+    if !SORTS.contains(&sort) {
+        return bad_param(
+            "invalid_sort_field",
+            format!("sort must be one of {}, not {sort:?}.", SORTS.join(", ")),
+        );
+    }
+    if q.filter.as_deref().is_some_and(|f| !f.is_empty()) {
+        return bad_param(
+            "invalid_filter_field",
+            "filter is not supported; use limit, offset, sort and orderBy.".into(),
+        );
+    }
+    let _ = &q.fields;
+    let docs = match all_documents(&st.db).await {
+        Ok(d) => d,
+        Err(e) => return internal(e),
+    };
+    let base = st.config.public_url();
+    let mut docs: Vec<_> = docs.iter().map(|d| map::document(d, &base)).collect();
+    docs.sort_by(|a, b| {
+        let key = |d: &map::CfDocument| -> String {
+            match sort {
+                "title" => d.title.clone(),
+                "lastChangeDateTime" => d.last_change_date_time.clone(),
+                "version" => d.version.clone().unwrap_or_default(),
+                "adoptionStatus" => d.adoption_status.clone().unwrap_or_default(),
+                "subject" => d.subject.join(","),
+                _ => d.identifier.clone(),
+            }
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.identifier.cmp(&b.identifier))
+    });
+    if desc {
+        docs.reverse();
+    }
+    let total = docs.len();
+    let page: Vec<_> = docs.into_iter().skip(offset).take(limit).collect();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "x-total-count",
+        HeaderValue::from_str(&total.to_string()).unwrap_or(HeaderValue::from_static("0")),
+    );
+    (headers, axum::Json(json!({ "CFDocuments": page }))).into_response()
+}
+
+fn parse_id(id: &str) -> Option<Uuid> {
+    Uuid::parse_str(id).ok()
+}
+
+async fn document(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(uid) = parse_id(&id) else {
+        return not_found("CFDocument", &id);
+    };
+    match load_package(&st, uid).await {
+        Ok(Some(p)) => json_ok(&p.document),
+        Ok(None) => not_found("CFDocument", &id),
+        Err(e) => internal(e),
+    }
+}
+
+async fn package(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(uid) = parse_id(&id) else {
+        return not_found("CFPackage", &id);
+    };
+    match package_body(&st, uid).await {
+        Ok(Some(p)) => {
+            if headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v == p.etag)
+            {
+                return StatusCode::NOT_MODIFIED.into_response();
+            }
+            (
+                [
+                    (header::CONTENT_TYPE, p.content_type.to_string()),
+                    (header::ETAG, p.etag.clone()),
+                    (header::CACHE_CONTROL, "public, max-age=60".to_string()),
+                ],
+                p.body.clone(),
+            )
+                .into_response()
+        }
+        Ok(None) => not_found("CFPackage", &id),
+        Err(e) => internal(e),
+    }
+}
+
+/// The versions to search for an object, newest first: those holding the item as a
+/// statement, then every other version.
+async fn candidate_versions(db: &Db, id: Uuid) -> Result<Vec<Uuid>> {
+    let direct: Vec<(Uuid, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT s.version_id, v.label FROM statements s JOIN framework_versions v ON v.id = s.version_id WHERE s.item_id = $1"
+    )
+    .bind(id)
+    .fetch_all(p)
+    .await)?;
+    let mut direct = direct;
+    direct.sort_by_key(|d| std::cmp::Reverse(d.1.clone()));
+    let mut out: Vec<Uuid> = direct.into_iter().map(|d| d.0).collect();
+    let mut all = all_documents(db).await?;
+    all.sort_by(|a, b| b.label.cmp(&a.label).then(a.code.cmp(&b.code)));
+    for d in all {
+        if !out.contains(&d.version_id) {
+            out.push(d.version_id);
+        }
+    }
+    Ok(out)
+}
+
+/// Finds the first package (newest first) for which `f` yields something.
+async fn find<T>(
+    st: &AppState,
+    id: Uuid,
+    f: impl Fn(&CfPackage, &str) -> Option<T>,
+) -> Result<Option<T>> {
+    let ids = id.to_string();
+    for v in candidate_versions(&st.db, id).await? {
+        if let Some(p) = load_package(st, v).await?
+            && let Some(t) = f(&p, &ids)
+        {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+async fn lookup(
+    st: AppState,
+    kind: &str,
+    id: String,
+    f: impl Fn(&CfPackage, &str) -> Option<Value>,
+) -> Response {
+    let Some(uid) = parse_id(&id) else {
+        return not_found(kind, &id);
+    };
+    match find(&st, uid, f).await {
+        Ok(Some(v)) => json_ok(&v),
+        Ok(None) => not_found(kind, &id),
+        Err(e) => internal(e),
+    }
+}
+
+fn to_value(v: &impl serde::Serialize) -> Option<Value> {
+    serde_json::to_value(v).ok()
+}
+
+async fn item(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    lookup(st, "CFItem", id, |p, id| {
+        p.items
+            .iter()
+            .find(|i| i.identifier == id)
+            .and_then(to_value)
+    })
+    .await
+}
+
+async fn item_associations(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    lookup(st, "CFItem", id, |p, id| {
+        let it = p.items.iter().find(|i| i.identifier == id)?;
+        let assocs: Vec<_> = p
+            .associations
+            .iter()
+            .filter(|a| a.origin.identifier == id || a.destination.identifier == id)
+            .collect();
+        Some(json!({ "CFItem": it, "CFAssociations": assocs }))
+    })
+    .await
+}
+
+async fn association(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    lookup(st, "CFAssociation", id, |p, id| {
+        p.associations
+            .iter()
+            .find(|a| a.identifier == id)
+            .and_then(to_value)
+    })
+    .await
+}
+
+async fn item_type(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    lookup(st, "CFItemType", id, |p, id| {
+        let t = p
+            .definitions
+            .item_types
+            .iter()
+            .find(|t| t.identifier == id)?;
+        Some(json!({ "CFItemTypes": [t] }))
+    })
+    .await
+}
+
+async fn license(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    lookup(st, "CFLicense", id, |p, id| {
+        p.definitions
+            .licenses
+            .iter()
+            .find(|t| t.identifier == id)
+            .and_then(to_value)
+    })
+    .await
+}
+
+async fn subject(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    lookup(st, "CFSubject", id, |p, id| {
+        let t = p.definitions.subjects.iter().find(|t| t.identifier == id)?;
+        Some(json!({ "CFSubjects": [t] }))
+    })
+    .await
+}
+
+async fn concept(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    lookup(st, "CFConcept", id, |p, id| {
+        let t = p.definitions.concepts.iter().find(|t| t.identifier == id)?;
+        Some(json!({ "CFConcepts": [t] }))
+    })
+    .await
+}
+
+async fn rubric(Path(id): Path<String>) -> Response {
+    // NSX frameworks carry no rubrics.
+    not_found("CFRubric", &id)
+}
+
+async fn association_grouping(Path(id): Path<String>) -> Response {
+    // NSX frameworks use no association groupings.
+    not_found("CFAssociationGrouping", &id)
+}

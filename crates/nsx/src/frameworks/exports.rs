@@ -1,0 +1,505 @@
+//! Downloads of a framework version in exchange formats, under
+//! `/exports/frameworks/{code}/{version}/{format}` (and `/exports/frameworks/{code}/{format}`
+//! for the newest version): `case.json` (CASE 1.0 CFPackage), `rsd.json` (Open Skills
+//! Network Rich Skill Descriptors, JSON-LD), `rsd.csv`, `ctdl.json` (CTDL-ASN JSON-LD)
+//! and `csv` (one row per statement, for spreadsheets).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use nsx_core::frameworks::case as map;
+use nsx_core::frameworks::{Citation, DurableLevel, Level, MasteryLevel, Section, Status};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{FrameworkView, StatementView, store};
+use crate::error::{Error, Result};
+use crate::web::AppState;
+
+/// The formats a framework can be downloaded in.
+pub const FORMATS: [&str; 5] = ["case.json", "rsd.json", "rsd.csv", "ctdl.json", "csv"];
+
+/// The RSD CSV header row.
+pub const RSD_CSV_HEADER: [&str; 12] = [
+    "Canonical URL",
+    "RSD Name",
+    "Author",
+    "Skill Statement",
+    "Category",
+    "Keywords",
+    "Standards",
+    "Occupation Major Groups",
+    "O*NET Job Codes",
+    "Alignment Name",
+    "Alignment URL",
+    "Status",
+];
+
+/// The framework CSV header row.
+pub const CSV_HEADER: [&str; 10] = [
+    "item_id",
+    "section",
+    "domain",
+    "level",
+    "order",
+    "subject",
+    "performance",
+    "statement",
+    "citations",
+    "sources",
+];
+
+/// The export routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/exports/frameworks/{code}/{format}", get(latest))
+        .route(
+            "/exports/frameworks/{code}/{version}/{format}",
+            get(versioned),
+        )
+}
+
+async fn latest(
+    State(st): State<AppState>,
+    Path((code, format)): Path<(String, String)>,
+) -> Response {
+    serve(&st, &code, None, &format).await
+}
+
+async fn versioned(
+    State(st): State<AppState>,
+    Path((code, version, format)): Path<(String, String, String)>,
+) -> Response {
+    let Ok(label) = version.parse() else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("No version {version} of {code}."),
+        )
+            .into_response();
+    };
+    serve(&st, &code, Some(label), &format).await
+}
+
+async fn serve(
+    st: &AppState,
+    code: &str,
+    label: Option<nsx_core::frameworks::VersionLabel>,
+    format: &str,
+) -> Response {
+    if !FORMATS.contains(&format) {
+        return (
+            StatusCode::NOT_FOUND,
+            format!(
+                "No export format {format:?}; use one of {}.",
+                FORMATS.join(", ")
+            ),
+        )
+            .into_response();
+    }
+    let v = match store::load_version(&st.db, code, label.as_ref()).await {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            return (
+                StatusCode::NOT_FOUND,
+                format!("No framework {code} with that version."),
+            )
+                .into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "export failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    match render(&v, &st.config.public_url(), format) {
+        Ok((ctype, body)) => {
+            let name = format!("nsx-{}-{}.{format}", v.version.code, v.version.label);
+            (
+                [
+                    (header::CONTENT_TYPE, ctype.to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "export failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Renders a version in a format: content type and body.
+pub fn render(v: &FrameworkView, base: &str, format: &str) -> Result<(&'static str, Vec<u8>)> {
+    let js = |v: &Value| serde_json::to_vec_pretty(v).map_err(|e| Error::Internal(e.to_string()));
+    Ok(match format {
+        "case.json" => (
+            "application/json",
+            serde_json::to_vec_pretty(&map::package(&super::case::case_framework(v), base))
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        ),
+        "rsd.json" => ("application/ld+json", js(&rsd_json(v, base))?),
+        "ctdl.json" => ("application/ld+json", js(&ctdl_json(v, base))?),
+        "rsd.csv" => ("text/csv; charset=utf-8", rsd_csv(v, base)?),
+        "csv" => ("text/csv; charset=utf-8", framework_csv(v)?),
+        other => return Err(Error::NotFound(format!("no export format {other:?}"))),
+    })
+}
+
+fn root(base: &str) -> &str {
+    base.trim_end_matches('/')
+}
+
+fn rsd_status(s: Status) -> &'static str {
+    match s {
+        Status::Draft | Status::InReview => "draft",
+        Status::Published => "published",
+        Status::Superseded => "archived",
+    }
+}
+
+fn category(s: &StatementView) -> String {
+    match (s.statement.section, s.statement.domain) {
+        (Section::Durable, Some(d)) => format!("Durable skills: {}", d.label()),
+        (Section::Durable, None) => "Durable skills".into(),
+        (Section::Technical, _) => "Technical competencies".into(),
+        (Section::AiUsage, _) => "AI usage".into(),
+    }
+}
+
+fn citation_name(c: &Citation) -> String {
+    format!(
+        "{} {} {}: {}",
+        c.source,
+        c.release,
+        c.locator.short(),
+        c.text
+    )
+}
+
+fn citation_url(c: &Citation) -> String {
+    match &c.locator {
+        nsx_core::frameworks::Locator::Element { element_id, .. } if c.source == "onet" => {
+            format!("https://www.onetonline.org/find/descriptor/result/{element_id}")
+        }
+        _ => String::new(),
+    }
+}
+
+fn soc_of(code: &str) -> String {
+    code.split('.').next().unwrap_or(code).to_string()
+}
+
+fn skill_uri(base: &str, s: &StatementView) -> String {
+    format!("{}/ims/case/v1p0/CFItems/{}", root(base), s.item_id)
+}
+
+/// One Rich Skill Descriptor per statement, in a collection for the version.
+pub fn rsd_json(v: &FrameworkView, base: &str) -> Value {
+    let code = &v.version.code;
+    let collection_uri = format!(
+        "{}/exports/frameworks/{code}/{}/rsd.json",
+        root(base),
+        v.version.label
+    );
+    let collection = json!({
+        "id": collection_uri,
+        "uuid": v.version.id.to_string(),
+        "name": format!("{} ({code}) {}", v.version.title, v.version.label),
+    });
+    let occupations = json!([
+        { "frameworkName": "o*net", "code": code, "name": v.version.title, "id": format!("https://www.onetonline.org/link/summary/{code}") },
+        { "frameworkName": "bls", "code": soc_of(code), "name": v.version.title },
+    ]);
+    let author = json!({ "name": "NSX", "id": root(base) });
+    let status = rsd_status(v.version.status);
+    let skills: Vec<Value> = v
+        .statements
+        .iter()
+        .map(|s| {
+            let st = &s.statement;
+            let alignments: Vec<Value> = st
+                .citations
+                .iter()
+                .map(|c| {
+                    let mut a = json!({
+                        "skillName": citation_name(c),
+                        "frameworkName": format!("{} {}", c.source, c.release),
+                        "code": c.locator.short(),
+                    });
+                    let url = citation_url(c);
+                    if !url.is_empty() {
+                        a["id"] = json!(url);
+                    }
+                    a
+                })
+                .collect();
+            let mut keywords = vec![
+                st.subject.clone(),
+                st.level.label().to_string(),
+                code.clone(),
+            ];
+            if let Some(d) = st.domain {
+                keywords.push(d.label().to_string());
+            }
+            json!({
+                "@context": "https://rsd.openskillsnetwork.org/context-v1.json",
+                "id": skill_uri(base, s),
+                "type": "RichSkillDescriptor",
+                "uuid": s.item_id.to_string(),
+                "skillName": st.subject,
+                "skillStatement": st.performance,
+                "status": status,
+                "author": author,
+                "publisher": author,
+                "creator": author,
+                "categories": [category(s)],
+                "keywords": keywords,
+                "standards": [{ "name": format!("NSX {} framework {code} {}", v.version.title, v.version.label), "id": format!("{}{}", root(base), v.version.url), "code": st.location() }],
+                "alignments": alignments,
+                "occupations": occupations,
+                "collections": [collection],
+                "creationDate": time_str(v.version.drafted_at),
+                "updateDate": time_str(v.version.updated_at),
+            })
+        })
+        .collect();
+    json!({
+        "@context": "https://rsd.openskillsnetwork.org/context-v1.json",
+        "id": collection_uri,
+        "type": "Collection",
+        "uuid": v.version.id.to_string(),
+        "name": collection["name"],
+        "author": author,
+        "status": status,
+        "skills": skills,
+    })
+}
+
+fn time_str(t: time::OffsetDateTime) -> String {
+    map::case_time(t)
+}
+
+fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    for r in rows {
+        w.write_record(&r)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// The RSDs as CSV (the Open Skills Network spreadsheet columns).
+pub fn rsd_csv(v: &FrameworkView, base: &str) -> Result<Vec<u8>> {
+    let code = &v.version.code;
+    let rows = v
+        .statements
+        .iter()
+        .map(|s| {
+            let st = &s.statement;
+            vec![
+                skill_uri(base, s),
+                st.subject.clone(),
+                "NSX".into(),
+                st.performance.clone(),
+                category(s),
+                [st.subject.as_str(), st.level.label(), code.as_str()].join("; "),
+                format!("NSX {code} {} {}", v.version.label, st.location()),
+                code.get(..2).unwrap_or(code).to_string(),
+                code.clone(),
+                st.citations
+                    .iter()
+                    .map(citation_name)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                st.citations
+                    .iter()
+                    .map(citation_url)
+                    .filter(|u| !u.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                rsd_status(v.version.status).into(),
+            ]
+        })
+        .collect();
+    csv_bytes(&RSD_CSV_HEADER, rows)
+}
+
+/// One row per statement, for spreadsheets.
+pub fn framework_csv(v: &FrameworkView) -> Result<Vec<u8>> {
+    let rows = v
+        .statements
+        .iter()
+        .map(|s| {
+            let st = &s.statement;
+            vec![
+                s.item_id.to_string(),
+                st.section.as_str().into(),
+                st.domain
+                    .map(|d| d.as_str().to_string())
+                    .unwrap_or_default(),
+                st.level.as_str().into(),
+                st.order.to_string(),
+                st.subject.clone(),
+                st.performance.clone(),
+                st.full_text(),
+                st.citations
+                    .iter()
+                    .map(|c| format!("{} {}", c.locator.short(), c.text))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                st.citations
+                    .iter()
+                    .map(|c| format!("{} {}", c.source, c.release))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+        })
+        .collect();
+    csv_bytes(&CSV_HEADER, rows)
+}
+
+/// A progression model: key, title and its levels (key, label, definition).
+type Scale<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str, String)>);
+
+fn ctid(id: Uuid) -> String {
+    format!("ce-{id}")
+}
+
+fn lang(s: &str) -> Value {
+    json!({ "en-US": s })
+}
+
+/// CTDL-ASN JSON-LD: the framework, a competency per statement and two progression
+/// models (mastery levels, durable-skill levels) of four levels each.
+pub fn ctdl_json(v: &FrameworkView, base: &str) -> Value {
+    let b = root(base);
+    let code = &v.version.code;
+    let fw_ctid = ctid(v.version.id);
+    let fw_uri = format!(
+        "{b}/exports/frameworks/{code}/{}/ctdl.json#{fw_ctid}",
+        v.version.label
+    );
+    let ns = v.version.id;
+    let model = |name: &str| Uuid::new_v5(&ns, format!("progression-model:{name}").as_bytes());
+    let level_id =
+        |name: &str, l: &str| Uuid::new_v5(&ns, format!("progression-level:{name}:{l}").as_bytes());
+    let node = |id: Uuid| format!("{b}/ctdl/{}", ctid(id));
+    let mut graph: Vec<Value> = Vec::new();
+    let mut comps: Vec<String> = Vec::new();
+    let mut nodes: Vec<Value> = Vec::new();
+    for s in &v.statements {
+        let st = &s.statement;
+        let cid = Uuid::new_v5(&ns, s.item_id.as_bytes());
+        let uri = node(cid);
+        comps.push(uri.clone());
+        let (scale, lvl) = match st.level {
+            Level::Mastery(m) => ("mastery", m.as_str()),
+            Level::Durable(d) => ("durable", d.as_str()),
+        };
+        let mut c = json!({
+            "@id": uri,
+            "@type": "ceasn:Competency",
+            "ceterms:ctid": ctid(cid),
+            "ceasn:competencyLabel": lang(&st.subject),
+            "ceasn:competencyText": lang(&st.performance),
+            "ceasn:competencyCategory": lang(&category(s)),
+            "ceasn:codedNotation": st.location(),
+            "ceasn:listID": st.order.to_string(),
+            "ceasn:isPartOf": fw_uri,
+            "ceasn:isTopChildOf": fw_uri,
+            "asn:hasProgressionLevel": node(level_id(scale, lvl)),
+            "ceasn:exactAlignment": [skill_uri(base, s)],
+            "ceasn:inLanguage": ["en-US"],
+        });
+        if !st.citations.is_empty() {
+            c["ceasn:comment"] = json!({
+                "en-US": st.citations.iter().map(citation_name).collect::<Vec<_>>()
+            });
+        }
+        nodes.push(c);
+    }
+    graph.push(json!({
+        "@id": fw_uri,
+        "@type": "ceasn:CompetencyFramework",
+        "ceterms:ctid": fw_ctid,
+        "ceasn:name": lang(&format!("{} ({code}) competency framework {}", v.version.title, v.version.label)),
+        "ceasn:description": lang(&v.context),
+        "ceasn:inLanguage": ["en-US"],
+        "ceasn:publisherName": lang("NSX"),
+        "ceasn:creator": [b],
+        "ceasn:publicationStatusType": format!("https://purl.org/ctdlasn/vocabs/publicationStatus/{}", match v.version.status {
+            Status::Published => "Published",
+            Status::Superseded => "Deprecated",
+            _ => "Draft",
+        }),
+        "ceasn:dateModified": time_str(v.version.updated_at),
+        "ceasn:license": "https://creativecommons.org/licenses/by/4.0/",
+        "ceasn:source": [format!("{b}{}", v.version.url)],
+        "ceasn:occupationType": [{ "@type": "ceterms:CredentialAlignmentObject", "ceterms:codedNotation": code, "ceterms:frameworkName": lang("O*NET-SOC"), "ceterms:targetNodeName": lang(&v.version.title) }],
+        "ceasn:hasTopChild": comps,
+        "asn:hasProgressionModel": [node(model("mastery")), node(model("durable"))],
+    }));
+    graph.extend(nodes);
+    let scales: [Scale; 2] = [
+        (
+            "mastery",
+            "Mastery levels",
+            MasteryLevel::ALL
+                .iter()
+                .map(|m| (m.as_str(), m.label(), m.role().to_string()))
+                .collect(),
+        ),
+        (
+            "durable",
+            "Durable-skill levels",
+            DurableLevel::ALL
+                .iter()
+                .map(|d| (d.as_str(), d.label(), d.label().to_string()))
+                .collect(),
+        ),
+    ];
+    for (name, title, levels) in scales {
+        let m = model(name);
+        let level_uris: Vec<String> = levels.iter().map(|l| node(level_id(name, l.0))).collect();
+        graph.push(json!({
+            "@id": node(m),
+            "@type": "asn:ProgressionModel",
+            "ceterms:ctid": ctid(m),
+            "ceasn:name": lang(title),
+            "ceasn:description": lang(&format!("The four {} of NSX frameworks, lowest first.", title.to_lowercase())),
+            "ceasn:inLanguage": ["en-US"],
+            "skos:hasTopConcept": level_uris,
+        }));
+        for (i, (key, label, def)) in levels.iter().enumerate() {
+            let id = level_id(name, key);
+            let mut l = json!({
+                "@id": node(id),
+                "@type": "asn:ProgressionLevel",
+                "ceterms:ctid": ctid(id),
+                "skos:prefLabel": lang(label),
+                "skos:definition": lang(def),
+                "skos:inScheme": node(m),
+                "skos:notation": (i + 1).to_string(),
+            });
+            if i + 1 < level_uris.len() {
+                l["asn:precedes"] = json!(level_uris[i + 1]);
+            }
+            graph.push(l);
+        }
+    }
+    json!({
+        "@context": "https://credreg.net/ctdlasn/schema/context/json",
+        "@id": fw_uri,
+        "@graph": graph,
+    })
+}
