@@ -111,28 +111,10 @@ impl BulkInserter {
 
     /// Writes whatever is buffered.
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
-        let rows = std::mem::take(&mut self.buf);
-        self.write(tx, rows).await?;
-        self.buf = Vec::with_capacity(self.shape.batch_rows());
-        Ok(())
-    }
-
-    /// Writes rows already gathered elsewhere, at most [`TableShape::batch_rows`] of them
-    /// per statement.
-    pub async fn write(&mut self, tx: &mut Tx, mut rows: Vec<Vec<Value>>) -> Result<()> {
-        let max = self.shape.batch_rows();
-        while rows.len() > max {
-            let rest = rows.split_off(max);
-            self.write_one(tx, rows).await?;
-            rows = rest;
-        }
-        self.write_one(tx, rows).await
-    }
-
-    async fn write_one(&mut self, tx: &mut Tx, rows: Vec<Vec<Value>>) -> Result<()> {
-        if rows.is_empty() {
+        if self.buf.is_empty() {
             return Ok(());
         }
+        let rows = std::mem::take(&mut self.buf);
         let n = rows.len();
         let backend = tx.backend();
         let sql = if n == self.shape.batch_rows() {
@@ -153,6 +135,7 @@ impl BulkInserter {
             q.execute(c).await.map(|r| r.rows_affected())
         })?;
         self.written += n as u64;
+        self.buf = Vec::with_capacity(self.shape.batch_rows());
         Ok(())
     }
 }

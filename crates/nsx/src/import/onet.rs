@@ -90,11 +90,6 @@ pub async fn import(
 ) -> Result<OnetReport> {
     let started = Instant::now();
     let mut tx = db.begin().await?;
-    // SQLite: loading into tables without their secondary indexes and building each index
-    // once from the loaded rows is much faster than updating it row by row. Both the drop
-    // and the re-creation are part of this transaction, so a failed import leaves the
-    // schema (and the rows) as they were.
-    let indexes = drop_secondary_indexes(&mut tx).await?;
     let mut report =
         import_release(&mut tx, files, opts.release, opts.supplement, progress).await?;
     for (label, sup) in &files.supplements {
@@ -107,7 +102,6 @@ pub async fn import(
         let r = import_release(&mut tx, sup, Some(id), true, progress).await?;
         report.supplements.push(r);
     }
-    recreate_indexes(&mut tx, &indexes).await?;
     progress.message("rebuilding the occupation catalog");
     let (occupations, ready) = super::catalog::rebuild(&mut tx).await?;
     super::evidence::rematch(&mut tx).await?;
@@ -118,43 +112,6 @@ pub async fn import(
     store_report(&mut tx, &report).await?;
     tx.commit().await?;
     Ok(report)
-}
-
-/// On SQLite, drops the secondary indexes of the O*NET tables inside the transaction and
-/// returns their definitions for [`recreate_indexes`]. PostgreSQL keeps its indexes.
-async fn drop_secondary_indexes(tx: &mut Tx) -> Result<Vec<(String, String)>> {
-    let Tx::Sqlite(t) = tx else {
-        return Ok(Vec::new());
-    };
-    let tables = onet::tables();
-    let all: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
-    )
-    .fetch_all(&mut **t)
-    .await?;
-    let mut kept = Vec::new();
-    for (name, table, sql) in all {
-        if !tables.contains(&table.as_str()) {
-            continue;
-        }
-        let drop = format!("DROP INDEX \"{}\"", name.replace('"', "\"\""));
-        sqlx::query(AssertSqlSafe(drop)).execute(&mut **t).await?;
-        kept.push((name, sql));
-    }
-    Ok(kept)
-}
-
-/// Re-creates the indexes [`drop_secondary_indexes`] dropped, from their stored definitions.
-async fn recreate_indexes(tx: &mut Tx, indexes: &[(String, String)]) -> Result<()> {
-    let Tx::Sqlite(t) = tx else {
-        return Ok(());
-    };
-    for (_, sql) in indexes {
-        sqlx::query(AssertSqlSafe(sql.clone()))
-            .execute(&mut **t)
-            .await?;
-    }
-    Ok(())
 }
 
 async fn store_report(tx: &mut Tx, report: &OnetReport) -> Result<()> {
@@ -232,7 +189,7 @@ async fn import_release(
             missing.push(spec.file.to_string());
             continue;
         };
-        let rows = import_file(tx, spec, text, &rel, progress, &mut occupation_codes).await?;
+        let rows = import_file(tx, spec, &text, &rel, progress, &mut occupation_codes).await?;
         reports.push(rows);
     }
     let known: HashSet<String> = onet::FILES
@@ -300,109 +257,32 @@ async fn import_release(
     Ok(report)
 }
 
-/// Rows parsed off the writer's thread, a batch at a time.
-struct Parsed {
-    /// Lines of the file consumed for this batch (for progress).
-    lines: u64,
-    /// Checked rows, ready to bind.
-    rows: Vec<Vec<Value>>,
-}
-
-/// Checks the data lines of one file and sends them in batches of `batch` rows. Pure: runs
-/// on a blocking thread while the writer inserts the previous batch. Stops at the first
-/// refused row and sends its error; the receiver going away stops it too.
-#[allow(clippy::too_many_arguments)]
-fn parse_file(
-    spec: &'static onet::FileSpec,
-    text: &str,
-    skip: usize,
-    header: &HeaderMap,
-    release: &str,
-    batch: usize,
-    occupation_codes: &mut HashSet<String>,
-    out: &tokio::sync::mpsc::Sender<Result<Parsed>>,
-) {
-    let file = spec.file;
-    let is_occupations = spec.table == "onet_occupations";
-    let mut rows = Vec::with_capacity(batch);
-    let mut lines = 0u64;
-    for (i, line) in text.lines().enumerate().skip(skip) {
-        lines += 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let line_no = i + 1;
-        let fields = onet::split_line(line);
-        let values = match header.parse_row(file, line_no, &fields) {
-            Ok(v) => v,
-            Err(e) => {
-                let _ = out.blocking_send(Err(e.into()));
-                return;
-            }
-        };
-        if is_occupations
-            && let Value::Text(code) = &values[0]
-            && !occupation_codes.insert(code.clone())
-        {
-            let _ = out.blocking_send(Err(RowError {
-                file: file.into(),
-                line: line_no,
-                field: "O*NET-SOC Code".into(),
-                message: format!("{code} is listed twice"),
-            }
-            .into()));
-            return;
-        }
-        let mut row = Vec::with_capacity(values.len() + 2);
-        row.push(Value::Text(release.to_string()));
-        if let Some((_, v)) = spec.discriminator {
-            row.push(Value::Text(v.to_string()));
-        }
-        row.extend(values);
-        rows.push(row);
-        if rows.len() >= batch {
-            let full = std::mem::replace(&mut rows, Vec::with_capacity(batch));
-            if out
-                .blocking_send(Ok(Parsed {
-                    lines: std::mem::take(&mut lines),
-                    rows: full,
-                }))
-                .is_err()
-            {
-                return;
-            }
-        }
-    }
-    let _ = out.blocking_send(Ok(Parsed { lines, rows }));
-}
-
 async fn import_file(
     tx: &mut Tx,
     spec: &'static onet::FileSpec,
-    text: String,
+    text: &str,
     release: &str,
     progress: &dyn Progress,
     occupation_codes: &mut HashSet<String>,
 ) -> Result<FileReport> {
     let file = spec.file;
-    let mut header_at = None;
-    for (i, l) in text.lines().enumerate() {
-        if !l.trim().is_empty() {
-            header_at = Some((i, l));
-            break;
+    let mut lines = text.lines().enumerate();
+    let header_line = loop {
+        match lines.next() {
+            Some((_, l)) if l.trim().is_empty() => continue,
+            Some((_, l)) => break l,
+            None => {
+                return Err(RowError {
+                    file: file.into(),
+                    line: 1,
+                    field: "header".into(),
+                    message: "the file is empty".into(),
+                }
+                .into());
+            }
         }
-    }
-    let Some((header_index, header_line)) = header_at else {
-        return Err(RowError {
-            file: file.into(),
-            line: 1,
-            field: "header".into(),
-            message: "the file is empty".into(),
-        }
-        .into());
     };
     let header = HeaderMap::new(spec, file, &onet::split_line(header_line))?;
-    let ignored_columns = header.ignored.clone();
     let mut columns = vec!["release"];
     let mut types = vec![ColType::Text];
     if let Some((col, _)) = spec.discriminator {
@@ -411,60 +291,53 @@ async fn import_file(
     }
     columns.extend(header.db_columns());
     types.extend(spec.columns.iter().map(|c| c.ty));
-    let shape = TableShape {
+    let mut ins = BulkInserter::new(TableShape {
         table: spec.table,
         columns,
         types,
-    };
-    let batch = shape.batch_rows();
-    let mut ins = BulkInserter::new(shape);
+    });
     let total = text.bytes().filter(|b| *b == b'\n').count() as u64;
     progress.start(file, total);
-
-    // Parsing is pure, so it runs on its own thread a few batches ahead of the writer.
-    let (send, mut recv) = tokio::sync::mpsc::channel::<Result<Parsed>>(4);
-    let mut codes = std::mem::take(occupation_codes);
-    let rel = release.to_string();
-    let parser = tokio::task::spawn_blocking(move || {
-        parse_file(
-            spec,
-            &text,
-            header_index + 1,
-            &header,
-            &rel,
-            batch,
-            &mut codes,
-            &send,
-        );
-        codes
-    });
-    let mut failed = None;
-    while let Some(msg) = recv.recv().await {
-        let parsed = match msg {
-            Ok(p) => p,
-            Err(e) => {
-                failed = Some(e);
-                break;
-            }
-        };
-        if let Err(e) = ins.write(tx, parsed.rows).await {
-            failed = Some(e);
-            break;
+    let is_occupations = spec.table == "onet_occupations";
+    let mut since = 0u64;
+    for (i, line) in lines {
+        let line_no = i + 1;
+        since += 1;
+        if since >= 2048 {
+            progress.advance(since);
+            since = 0;
         }
-        progress.advance(parsed.lines);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields = onet::split_line(line);
+        let values = header.parse_row(file, line_no, &fields)?;
+        if is_occupations
+            && let Value::Text(code) = &values[0]
+            && !occupation_codes.insert(code.clone())
+        {
+            return Err(RowError {
+                file: file.into(),
+                line: line_no,
+                field: "O*NET-SOC Code".into(),
+                message: format!("{code} is listed twice"),
+            }
+            .into());
+        }
+        let mut row = Vec::with_capacity(values.len() + 2);
+        row.push(Value::Text(release.to_string()));
+        if let Some((_, v)) = spec.discriminator {
+            row.push(Value::Text(v.to_string()));
+        }
+        row.extend(values);
+        ins.push(tx, row).await?;
     }
-    drop(recv);
-    let codes = parser
-        .await
-        .map_err(|e| Error::Internal(format!("{file}: the parser stopped: {e}")))?;
-    *occupation_codes = codes;
-    if let Some(e) = failed {
-        return Err(e);
-    }
+    ins.flush(tx).await?;
+    progress.advance(since);
     progress.finish(&format!("{} rows", ins.written));
     Ok(FileReport {
         file: file.to_string(),
         rows: ins.written,
-        ignored_columns,
+        ignored_columns: header.ignored.clone(),
     })
 }
