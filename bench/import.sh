@@ -10,7 +10,7 @@ DATA=$(cd "${1:-../shared/data/onet}" && pwd)
 RUNS=${2:-5}
 command -v sqlite3 >/dev/null || { echo "sqlite3 shell not found (apt-get install sqlite3)"; exit 1; }
 cargo build --release -q -p nsx
-BIN=$PWD/target/release/nsx
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/nsx
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
