@@ -13,7 +13,10 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 after_start=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-codes=$(curl -fs "http://127.0.0.1:$PORT/api/v1/occupations?limit=1000" | grep -o '"code":"[0-9-]*\.[0-9]*"' | cut -d'"' -f4 || true)
+codes=$(for off in $(seq 0 200 1200); do
+  curl -fs "http://127.0.0.1:$PORT/api/v1/occupations?limit=200&offset=$off" |
+    python3 -c 'import json,sys; [print(o["code"]) for o in json.load(sys.stdin)["items"]]' || true
+done)
 n=0
 for c in $codes; do
   curl -fs -o /dev/null "http://127.0.0.1:$PORT/occupations/$c" || true
