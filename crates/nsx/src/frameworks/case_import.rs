@@ -4,7 +4,7 @@
 
 use nsx_core::frameworks::case::{self as map, CaseFramework, CfPackage, PackageError};
 use nsx_core::frameworks::draft::EvidencePack;
-use nsx_core::frameworks::{Locator, framework_id, statement_id, version_path};
+use nsx_core::frameworks::{framework_id, statement_id, version_path};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -111,53 +111,6 @@ fn check_required(v: &serde_json::Value) -> std::result::Result<(), PackageError
     Ok(())
 }
 
-/// Citation columns: kind, task id, element id, scale, commodity code, ref.
-type LocatorCols = (
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-);
-
-fn locator_cols(l: &Locator) -> LocatorCols {
-    match l {
-        Locator::Task { task_id } => ("task".into(), Some(*task_id), None, None, None, None),
-        Locator::Element { element_id, scale } => (
-            "element".into(),
-            None,
-            Some(element_id.clone()),
-            Some(scale.clone()),
-            None,
-            None,
-        ),
-        Locator::Commodity {
-            commodity_code,
-            table,
-        } => (
-            "commodity".into(),
-            None,
-            None,
-            None,
-            Some(*commodity_code),
-            Some(table.clone()),
-        ),
-        Locator::Evidence {
-            measure,
-            task_id,
-            soc_code,
-        } => (
-            format!("evidence:{measure}"),
-            *task_id,
-            None,
-            None,
-            None,
-            soc_code.clone(),
-        ),
-    }
-}
-
 fn empty_evidence() -> EvidencePack {
     EvidencePack {
         tasks_total: 0,
@@ -247,7 +200,7 @@ pub async fn write(db: &Db, fw: &CaseFramework) -> Result<CaseImport> {
         .bind(s.order as i64).bind(&s.subject).bind(&s.performance)
         .execute(c).await.map(|r| r.rows_affected()))?;
         for (i, ct) in s.citations.iter().enumerate() {
-            let (kind, task_id, element_id, scale, cc, r) = locator_cols(&ct.locator);
+            let (kind, task_id, element_id, scale, cc, r) = super::store::locator_cols(&ct.locator);
             on_tx!(&mut tx, c => sqlx::query(
                 "INSERT INTO citations (statement_id, version_id, ord, source, release, kind, task_id, element_id, scale, commodity_code, ref, cited_text, value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             )

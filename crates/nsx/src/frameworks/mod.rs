@@ -6,11 +6,11 @@
 //! [`nsx_core::frameworks`]; this module puts the database around them.
 
 pub mod api;
-pub mod queries;
-pub mod routes;
 pub mod case;
 pub mod case_import;
 pub mod exports;
+pub mod queries;
+pub mod routes;
 pub mod store;
 
 use std::collections::BTreeMap;

@@ -400,16 +400,18 @@ pub struct WriteReport {
     pub citations: u64,
 }
 
-fn locator_cols(
-    l: &Locator,
-) -> (
+/// Citation columns: kind, task id, element id, scale, commodity code, ref.
+pub(crate) type LocatorCols = (
     String,
     Option<i64>,
     Option<String>,
     Option<String>,
     Option<i64>,
     Option<String>,
-) {
+);
+
+/// How a locator is spread over the citation table's columns.
+pub(crate) fn locator_cols(l: &Locator) -> LocatorCols {
     match l {
         Locator::Task { task_id } => ("task".into(), Some(*task_id), None, None, None, None),
         Locator::Element { element_id, scale } => (
