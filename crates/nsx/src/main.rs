@@ -5,6 +5,11 @@ use nsx::cli::{Cli, run};
 use nsx::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc: fewer cycles per request than the system allocator under many small
+/// allocations from many threads (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_logging(cli: &Cli) {
     let format = nsx::cli::load_config(cli)
         .map(|c| c.log_format)
