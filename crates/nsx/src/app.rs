@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::accounts::mail::Mailer;
@@ -43,6 +44,7 @@ pub async fn state(db: Db, config: Config) -> Result<AppState> {
         search,
         mailer,
         pages,
+        case_ids: Arc::default(),
     })
 }
 
@@ -132,21 +134,28 @@ pub fn spawn_refresher(state: AppState) {
     let every = Duration::from_secs(state.config.refresh_secs.max(1));
     tokio::spawn(async move {
         let mut ticks: u64 = 0;
+        // The data version the search index was last built from; a failed rebuild leaves
+        // it behind, so the next tick tries again.
+        let mut indexed = state.pages.version();
         loop {
             tokio::time::sleep(every).await;
             ticks += 1;
             match state.db.data_version("catalog").await {
-                Ok(v) if v != state.pages.version() => {
-                    tracing::info!(
-                        version = v,
-                        "catalog changed; refreshing caches and the search index"
-                    );
-                    if let Err(e) = state.search.rebuild(&state.db).await {
-                        tracing::error!(error = %e, "search index rebuild failed");
+                Ok(v) => {
+                    if v != state.pages.version() {
+                        tracing::info!(version = v, "catalog changed; dropping cached pages");
+                        state.pages.reset(v);
                     }
-                    state.pages.reset(v);
+                    if v != indexed {
+                        match state.search.rebuild(&state.db).await {
+                            Ok(()) => indexed = v,
+                            Err(e) => tracing::error!(
+                                error = %e,
+                                "search index rebuild failed; retrying at the next check"
+                            ),
+                        }
+                    }
                 }
-                Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot read the data version"),
             }
             if ticks.is_multiple_of(1800)
@@ -174,6 +183,13 @@ pub async fn serve_on(listener: TcpListener, state: AppState) -> Result<()> {
     let db = state.db.clone();
     let app = crate::web::router(state);
     tracing::info!("NSX is serving on http://{local}");
+    // Responses are written whole, so Nagle's algorithm would only hold back the last
+    // segment of a large page until the client acknowledges the ones before it.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

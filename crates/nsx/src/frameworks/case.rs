@@ -5,6 +5,7 @@
 //! per version in the page cache, keyed by the catalog's data version, so a package is
 //! served from memory until the frameworks change.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -109,12 +110,10 @@ async fn package_body(st: &AppState, id: Uuid) -> Result<Option<Arc<CachedPage>>
     };
     let body = serde_json::to_vec(&pkg).map_err(|e| Error::Internal(e.to_string()))?;
     let etag = format!("\"{}\"", Uuid::new_v5(&id, &body).simple());
-    let page = Arc::new(CachedPage {
-        body: body.into(),
-        etag,
-        content_type: "application/json",
-    });
-    st.pages.put(key, version, page.clone());
+    let page = Arc::new(
+        CachedPage::new(body, "application/json", "public, max-age=60", version).with_etag(etag),
+    );
+    st.pages.put(key, page.clone());
     Ok(Some(page))
 }
 
@@ -322,49 +321,83 @@ async fn package(
         return not_found("CFPackage", &id);
     };
     match package_body(&st, uid).await {
-        Ok(Some(p)) => {
-            if headers
-                .get(header::IF_NONE_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v == p.etag)
-            {
-                return StatusCode::NOT_MODIFIED.into_response();
-            }
-            (
-                [
-                    (header::CONTENT_TYPE, p.content_type.to_string()),
-                    (header::ETAG, p.etag.clone()),
-                    (header::CACHE_CONTROL, "public, max-age=60".to_string()),
-                ],
-                p.body.clone(),
-            )
-                .into_response()
-        }
+        Ok(Some(p)) => p.respond_shared(&headers),
         Ok(None) => not_found("CFPackage", &id),
         Err(e) => internal(e),
     }
 }
 
-/// The versions to search for an object, newest first: those holding the item as a
-/// statement, then every other version.
-async fn candidate_versions(db: &Db, id: Uuid) -> Result<Vec<Uuid>> {
-    let direct: Vec<(Uuid, String)> = on_db!(db, p => sqlx::query_as(
+/// Which version's package holds each CASE item and association, for the identifiers that
+/// are not statements (levels, domains, source items, associations). Built on first need
+/// for each catalog data version and kept per node; a cache, safe to lose.
+#[derive(Default)]
+pub struct CaseIdIndex {
+    inner: tokio::sync::Mutex<Option<(i64, Arc<HashMap<Uuid, Uuid>>)>>,
+}
+
+impl CaseIdIndex {
+    /// The version holding `id`, newest version first when several do.
+    async fn version_of(&self, st: &AppState, id: Uuid) -> Result<Option<Uuid>> {
+        let data_version = st.db.data_version("catalog").await?;
+        // One builder at a time; the others wait for its map.
+        let mut guard = self.inner.lock().await;
+        let map = match guard.as_ref() {
+            Some((v, map)) if *v == data_version => map.clone(),
+            _ => {
+                let map = Arc::new(build_id_index(st).await?);
+                *guard = Some((data_version, map.clone()));
+                map
+            }
+        };
+        Ok(map.get(&id).copied())
+    }
+}
+
+async fn build_id_index(st: &AppState) -> Result<HashMap<Uuid, Uuid>> {
+    let started = std::time::Instant::now();
+    let mut docs = all_documents(&st.db).await?;
+    docs.sort_by(|a, b| b.label.cmp(&a.label).then(a.code.cmp(&b.code)));
+    let base = st.config.public_url();
+    let mut map = HashMap::new();
+    for d in &docs {
+        let Some(p) = package_of(&st.db, &base, d.version_id).await? else {
+            continue;
+        };
+        let ids = p
+            .items
+            .iter()
+            .map(|i| i.identifier.as_str())
+            .chain(p.associations.iter().map(|a| a.identifier.as_str()));
+        for id in ids {
+            if let Ok(id) = Uuid::parse_str(id) {
+                map.entry(id).or_insert(d.version_id);
+            }
+        }
+    }
+    tracing::info!(
+        versions = docs.len(),
+        identifiers = map.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "CASE identifier index built"
+    );
+    Ok(map)
+}
+
+/// The versions that may hold an object, newest first: those holding the item as a
+/// statement, else the one the identifier index names.
+async fn candidate_versions(st: &AppState, id: Uuid) -> Result<Vec<Uuid>> {
+    let db = &st.db;
+    let mut direct: Vec<(Uuid, String)> = on_db!(db, p => sqlx::query_as(
         "SELECT s.version_id, v.label FROM statements s JOIN framework_versions v ON v.id = s.version_id WHERE s.item_id = $1"
     )
     .bind(id)
     .fetch_all(p)
     .await)?;
-    let mut direct = direct;
-    direct.sort_by_key(|d| std::cmp::Reverse(d.1.clone()));
-    let mut out: Vec<Uuid> = direct.into_iter().map(|d| d.0).collect();
-    let mut all = all_documents(db).await?;
-    all.sort_by(|a, b| b.label.cmp(&a.label).then(a.code.cmp(&b.code)));
-    for d in all {
-        if !out.contains(&d.version_id) {
-            out.push(d.version_id);
-        }
+    if !direct.is_empty() {
+        direct.sort_by_key(|d| std::cmp::Reverse(d.1.clone()));
+        return Ok(direct.into_iter().map(|d| d.0).collect());
     }
-    Ok(out)
+    Ok(st.case_ids.version_of(st, id).await?.into_iter().collect())
 }
 
 /// Finds the first package (newest first) for which `f` yields something.
@@ -374,7 +407,7 @@ async fn find<T>(
     f: impl Fn(&CfPackage, &str) -> Option<T>,
 ) -> Result<Option<T>> {
     let ids = id.to_string();
-    for v in candidate_versions(&st.db, id).await? {
+    for v in candidate_versions(st, id).await? {
         if let Some(p) = load_package(st, v).await?
             && let Some(t) = f(&p, &ids)
         {

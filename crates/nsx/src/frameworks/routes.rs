@@ -7,24 +7,25 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use nsx_core::frameworks::{Citation, DurableDomain, Locator, MasteryLevel, Status, VersionLabel};
 use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::queries::{self, Anchors, IndexFilter};
 use super::{FrameworkView, StatementView, store};
 use crate::accounts::Viewer;
 use crate::error::Error;
+use crate::web::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
-use crate::web::{AppState, CachedPage};
+use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
+
+const HTML: &str = "text/html; charset=utf-8";
 
 /// Framework page routes.
 pub fn routes() -> Router<AppState> {
@@ -68,53 +69,6 @@ pub fn parse_label(s: &str) -> Result<VersionLabel, Error> {
         })
 }
 
-/// A strong entity tag for a body.
-pub fn etag_of(body: &[u8]) -> String {
-    let d = Sha256::digest(body);
-    format!("\"{}\"", hex::encode(&d[..16]))
-}
-
-/// Whether the request's `If-None-Match` matches `etag`.
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == etag || t == "*")
-}
-
-/// Answers a rendered page, or `304` when the client already holds it.
-fn answer(headers: &HeaderMap, page: &CachedPage, cacheable: bool) -> Response {
-    let mut resp = if not_modified(headers, &page.etag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        (
-            [(header::CONTENT_TYPE, page.content_type)],
-            page.body.clone(),
-        )
-            .into_response()
-    };
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&page.etag) {
-        h.insert(header::ETAG, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(if cacheable {
-            "public, max-age=60, must-revalidate"
-        } else {
-            "private, no-cache"
-        }),
-    );
-    h.insert(
-        header::VARY,
-        HeaderValue::from_static("Cookie, Authorization"),
-    );
-    resp
-}
-
 /// Renders `page` through the shared page cache: anonymous viewers share one cached copy
 /// per path; signed-in viewers get a fresh render (their name is in the frame).
 async fn cached<F, Fut>(
@@ -129,20 +83,16 @@ where
     Fut: std::future::Future<Output = PageResult<String>>,
 {
     if anonymous && let Some(p) = state.pages.get(&key) {
-        return Ok(answer(headers, &p, true));
+        return Ok(p.respond_shared(headers));
     }
     let data_version = state.pages.version();
     let html = render().await?;
-    let body = Bytes::from(html);
-    let page = Arc::new(CachedPage {
-        etag: etag_of(&body),
-        body,
-        content_type: "text/html; charset=utf-8",
-    });
-    if anonymous {
-        state.pages.put(key, data_version, page.clone());
+    if !anonymous {
+        return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, data_version).respond(headers));
     }
-    Ok(answer(headers, &page, anonymous))
+    let page = Arc::new(CachedPage::new(html, HTML, SHARED_PAGE, data_version));
+    state.pages.put(key, page.clone());
+    Ok(page.respond_shared(headers))
 }
 
 fn render<T: Template>(t: &T) -> PageResult<String> {
@@ -374,13 +324,12 @@ async fn index(
         next,
     };
     let html = render(&t)?;
-    let body = Bytes::from(html);
-    let p = CachedPage {
-        etag: etag_of(&body),
-        body,
-        content_type: "text/html; charset=utf-8",
+    let policy = if viewer.signed_in() {
+        PRIVATE_PAGE
+    } else {
+        SHARED_PAGE
     };
-    Ok(answer(&headers, &p, !viewer.signed_in()))
+    Ok(CachedPage::new(html, HTML, policy, state.pages.version()).respond(&headers))
 }
 
 // ---------------------------------------------------------------------------------------

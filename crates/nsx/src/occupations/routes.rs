@@ -9,23 +9,22 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use nsx_core::codes::{OnetSocCode, SocCode};
 use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::model::{CatalogStats, Facet, OccupationDetail, OccupationList, SourceRelease};
 use super::store::{self, ListFilter};
 use crate::accounts::Viewer;
 use crate::error::Error;
+use crate::web::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
-use crate::web::{AppState, CachedPage};
+use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
 
 /// Occupations per browse page.
 pub const PAGE_SIZE: i64 = 50;
@@ -38,51 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/occupations/{code}", get(occupation))
         .route("/sources", get(sources))
         .route("/api", get(api_overview))
-}
-
-/// A strong entity tag for a body.
-pub fn etag_for(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    format!("\"{}\"", hex::encode(&digest[..16]))
-}
-
-/// Whether `If-None-Match` names the tag (weak comparison, as RFC 9110 asks for this header).
-pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-}
-
-fn respond(page: &CachedPage, headers: &HeaderMap, shared: bool) -> Response {
-    let cache_control = if shared {
-        "public, no-cache"
-    } else {
-        "private, no-cache"
-    };
-    let mut resp = if etag_matches(headers, &page.etag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = page.body.clone().into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(page.content_type),
-        );
-        r
-    };
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&page.etag) {
-        h.insert(header::ETAG, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control),
-    );
-    h.insert(header::VARY, HeaderValue::from_static("Cookie"));
-    resp
 }
 
 /// Serves a public page: from the cache for anonymous visitors (rendering it on a miss),
@@ -101,25 +55,16 @@ where
     const HTML: &str = "text/html; charset=utf-8";
     if viewer.signed_in() {
         let html = render(Chrome::new(viewer)).await?;
-        let page = CachedPage {
-            etag: etag_for(html.as_bytes()),
-            body: Bytes::from(html),
-            content_type: HTML,
-        };
-        return Ok(respond(&page, headers, false));
+        return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, 0).respond(headers));
     }
     if let Some(page) = state.pages.get(&key) {
-        return Ok(respond(&page, headers, true));
+        return Ok(page.respond_shared(headers));
     }
     let version = state.pages.version();
     let html = render(Chrome::anonymous()).await?;
-    let page = Arc::new(CachedPage {
-        etag: etag_for(html.as_bytes()),
-        body: Bytes::from(html),
-        content_type: HTML,
-    });
-    state.pages.put(key, version, page.clone());
-    Ok(respond(&page, headers, true))
+    let page = Arc::new(CachedPage::new(html, HTML, SHARED_PAGE, version));
+    state.pages.put(key, page.clone());
+    Ok(page.respond_shared(headers))
 }
 
 fn render<T: Template>(t: &T) -> PageResult<String> {

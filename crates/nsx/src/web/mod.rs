@@ -7,12 +7,15 @@ pub mod error;
 pub mod health;
 pub mod layout;
 pub mod openapi;
+pub mod page_cache;
+
+pub use page_cache::{CachedPage, PageCache};
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -45,66 +48,8 @@ pub struct AppState {
     pub mailer: Option<Arc<Mailer>>,
     /// Rendered-page cache (safe to lose).
     pub pages: Arc<PageCache>,
-}
-
-/// A small cache of rendered public pages keyed by path, invalidated when the catalog's
-/// data version changes (on any node).
-#[derive(Default)]
-pub struct PageCache {
-    inner: std::sync::RwLock<PageCacheInner>,
-}
-
-#[derive(Default)]
-struct PageCacheInner {
-    version: i64,
-    pages: std::collections::HashMap<String, Arc<CachedPage>>,
-}
-
-/// A rendered page and its validator.
-#[derive(Debug)]
-pub struct CachedPage {
-    /// The HTML (or JSON) body.
-    pub body: axum::body::Bytes,
-    /// Strong entity tag for `If-None-Match`.
-    pub etag: String,
-    /// Content type.
-    pub content_type: &'static str,
-}
-
-const PAGE_CACHE_LIMIT: usize = 4096;
-
-impl PageCache {
-    /// Looks a page up (only if cached under the current data version).
-    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        let g = self.inner.read().ok()?;
-        g.pages.get(key).cloned()
-    }
-
-    /// Stores a page rendered from data at `version`; ignored if the data has moved on.
-    pub fn put(&self, key: String, version: i64, page: Arc<CachedPage>) {
-        if let Ok(mut g) = self.inner.write() {
-            if version != g.version {
-                return;
-            }
-            if g.pages.len() >= PAGE_CACHE_LIMIT {
-                g.pages.clear();
-            }
-            g.pages.insert(key, page);
-        }
-    }
-
-    /// The data version the cache holds pages for.
-    pub fn version(&self) -> i64 {
-        self.inner.read().map(|g| g.version).unwrap_or(-1)
-    }
-
-    /// Drops everything and moves to a new data version.
-    pub fn reset(&self, version: i64) {
-        if let Ok(mut g) = self.inner.write() {
-            g.version = version;
-            g.pages.clear();
-        }
-    }
+    /// Where each CASE identifier lives (safe to lose).
+    pub case_ids: Arc<crate::frameworks::case::CaseIdIndex>,
 }
 
 /// Builds the complete application: every route and every layer.
@@ -129,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         .into_response()
     });
 
+    let [nosniff, referrer_policy, frame_options] =
+        page_cache::SECURITY_HEADERS.map(|(name, value)| {
+            SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+        });
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
 
@@ -148,18 +97,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(csrf_problem_for_api))
         .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+        .layer(nosniff)
+        .layer(referrer_policy)
+        .layer(frame_options)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,
@@ -177,6 +117,10 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn_with_state(
+            state.pages.clone(),
+            page_cache::fast_path,
+        ))
         .with_state(state)
 }
 

@@ -687,6 +687,77 @@ async fn newest_release_shown_older_noted(app: TestApp) {
     app.finish().await;
 }
 
+/// Anonymous visitors share one rendered copy, answered in front of the router from the
+/// second visit on; signed-in visitors never get it, and a data change replaces it.
+async fn shared_pages_follow_viewers_and_data(app: TestApp) {
+    let path = "/occupations/17-3024.00";
+    let first = app.client().get(app.at(path)).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_string();
+    let body = first.text().await.unwrap();
+    for _ in 0..2 {
+        let r = app.client().get(app.at(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let h = r.headers();
+        assert_eq!(h["etag"].to_str().unwrap(), tag);
+        assert_eq!(h["cache-control"], "public, no-cache");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "same-origin");
+        assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert_eq!(r.text().await.unwrap(), body);
+    }
+
+    // The gzip copy has a tag of its own, and a client holding it gets 304.
+    let gz = |inm: Option<&str>| {
+        let mut rb = app
+            .client()
+            .get(app.at(path))
+            .header("accept-encoding", "gzip");
+        if let Some(t) = inm {
+            rb = rb.header("if-none-match", t.to_string());
+        }
+        rb.send()
+    };
+    let r = gz(None).await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let gz_tag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert_ne!(gz_tag, tag);
+    assert_eq!(gz(Some(&gz_tag)).await.unwrap().status(), 304);
+    assert_eq!(gz(Some(&tag)).await.unwrap().status(), 200);
+
+    // A signed-in visitor gets a page of their own, never the shared copy.
+    crate::accounts::make_user(&app, "pat@example.org", &[]).await;
+    let c = crate::accounts::signed_in(&app, "pat@example.org").await;
+    let r = c.get(app.at(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-cache");
+    let mine = r.text().await.unwrap();
+    assert!(mine.contains("Sign out"));
+    assert!(!body.contains("Sign out"));
+
+    // New data reaches anonymous visitors once the data version moves.
+    assert!(!body.contains("15.0403"));
+    let crosswalks = fixture_dir().join("../crosswalks");
+    nsx::import::crosswalk::import(&app.db, &[crosswalks], false, &Silent)
+        .await
+        .expect("crosswalk import");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (s, html) = app.get(path).await;
+        assert_eq!(s, 200);
+        if html.contains("15.0403") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the shared copy outlived the data"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
     home_shows_search_and_counts,
     browse_filters_by_group_and_zone,
@@ -696,4 +767,5 @@ on_both_backends!(
     api_lists_and_details,
     sources_and_api_pages,
     newest_release_shown_older_noted,
+    shared_pages_follow_viewers_and_data,
 );
