@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use nsx_core::frameworks::Status;
+use nsx_core::release::ReleaseId;
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 use utoipa::ToSchema;
@@ -127,6 +128,8 @@ pub struct AnchorElement {
     pub name: String,
     /// Importance (or work-style impact) rating.
     pub value: f64,
+    /// The O*NET release the rating comes from.
+    pub release: String,
 }
 
 /// An O*NET task shown among the anchors.
@@ -187,30 +190,32 @@ impl Anchors {
     }
 }
 
-async fn elements(
-    db: &Db,
-    code: &str,
-    release: &str,
-    domain: &str,
-    scale: &str,
-) -> Result<Vec<AnchorElement>> {
-    let rows: Vec<(String, String, f64)> = on_db!(db, p => sqlx::query_as(
-        "SELECT element_id, element_name, data_value FROM onet_ratings
-         WHERE code = $1 AND release = $2 AND domain = $3 AND scale_id = $4
-         ORDER BY data_value DESC, element_id LIMIT 12"
+/// The occupation's most important elements of a domain, from the newest release that rates
+/// them (a release may leave a domain to an earlier release or a supplement).
+async fn elements(db: &Db, code: &str, domain: &str, scale: &str) -> Result<Vec<AnchorElement>> {
+    let rows: Vec<(String, String, f64, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT element_id, element_name, data_value, release FROM onet_ratings
+         WHERE code = $1 AND domain = $2 AND scale_id = $3
+         ORDER BY data_value DESC, element_id"
     )
     .bind(code)
-    .bind(release)
     .bind(domain)
     .bind(scale)
     .fetch_all(p)
     .await)?;
+    let seq = |r: &str| r.parse::<ReleaseId>().map(|r| r.seq()).unwrap_or(0);
+    let Some(newest) = rows.iter().map(|r| seq(&r.3)).max() else {
+        return Ok(Vec::new());
+    };
     Ok(rows
         .into_iter()
-        .map(|(element_id, name, value)| AnchorElement {
+        .filter(|r| seq(&r.3) == newest)
+        .take(12)
+        .map(|(element_id, name, value, release)| AnchorElement {
             element_id,
             name,
             value,
+            release,
         })
         .collect())
 }
@@ -268,10 +273,10 @@ pub async fn anchors(db: &Db, code: &str, release: &str, cited: &[i64]) -> Resul
             .into_iter()
             .map(|(code, title)| AnchorCode { code, title })
             .collect(),
-        skills: elements(db, code, release, "skills", "IM").await?,
-        knowledge: elements(db, code, release, "knowledge", "IM").await?,
-        abilities: elements(db, code, release, "abilities", "IM").await?,
-        work_styles: elements(db, code, release, "work_styles", "WI").await?,
+        skills: elements(db, code, "skills", "IM").await?,
+        knowledge: elements(db, code, "knowledge", "IM").await?,
+        abilities: elements(db, code, "abilities", "IM").await?,
+        work_styles: elements(db, code, "work_styles", "WI").await?,
         technology,
         tasks,
         cip: cip

@@ -180,7 +180,7 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
             .count();
     }
     assert_eq!(evidence_chips, evidence_cites);
-    assert!(html.contains("aria-label=\"Source: O*NET "));
+    assert!(html.contains("title=\"Source: O*NET "));
     // A correction link on every statement, and each one answers.
     let corrections = html.matches("/corrections/new?statement=").count();
     assert_eq!(corrections, v.statements.len());
@@ -536,7 +536,7 @@ async fn browser_follows_a_chip_and_prints() {
         .await
         .unwrap();
     let href = chip.attr("href").await.unwrap().unwrap();
-    let name = chip.attr("aria-label").await.unwrap().unwrap();
+    let name = chip.attr("title").await.unwrap().unwrap();
     assert!(name.starts_with("Source: O*NET"), "{name}");
     chip.click().await.unwrap();
     let url = c.current_url().await.unwrap();

@@ -312,6 +312,14 @@ async fn full_data_drafts_and_lints_clean() {
         .unwrap()
         .unwrap();
     assert_eq!(v.technical(MasteryLevel::Advanced).len(), 10);
+    // O*NET 30.1 leaves skills and knowledge to its 29.3 supplement: the anchors show them
+    // from there, labelled with that release.
+    let anchors = nsx::frameworks::queries::anchors(&db, "17-3024.00", "30.1", &[])
+        .await
+        .unwrap();
+    assert!(!anchors.skills.is_empty() && !anchors.knowledge.is_empty());
+    assert!(anchors.skills.iter().all(|e| e.release == "29.3"));
+    assert!(anchors.work_styles.iter().all(|e| e.release == "30.1"));
     assert!(Path::new(&data).is_dir());
     db.close().await;
 }
