@@ -114,7 +114,25 @@ impl BulkInserter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let rows = std::mem::take(&mut self.buf);
+        let rows = std::mem::replace(&mut self.buf, Vec::with_capacity(self.shape.batch_rows()));
+        self.write(tx, rows).await
+    }
+
+    /// Writes rows at once, in statements of at most [`TableShape::batch_rows`] rows.
+    pub async fn write(&mut self, tx: &mut Tx, mut rows: Vec<Vec<Value>>) -> Result<()> {
+        let per = self.shape.batch_rows();
+        while rows.len() > per {
+            let rest = rows.split_off(per);
+            self.write_one(tx, rows).await?;
+            rows = rest;
+        }
+        if !rows.is_empty() {
+            self.write_one(tx, rows).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_one(&mut self, tx: &mut Tx, rows: Vec<Vec<Value>>) -> Result<()> {
         let n = rows.len();
         let backend = tx.backend();
         let sql = if n == self.shape.batch_rows() {
@@ -128,6 +146,7 @@ impl BulkInserter {
         on_tx!(tx, c => {
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for row in rows {
+                debug_assert_eq!(row.len(), types.len());
                 for (v, ty) in row.into_iter().zip(types.iter().copied()) {
                     q = bind_value!(q, ty, v);
                 }
@@ -135,7 +154,6 @@ impl BulkInserter {
             q.execute(c).await.map(|r| r.rows_affected())
         })?;
         self.written += n as u64;
-        self.buf = Vec::with_capacity(self.shape.batch_rows());
         Ok(())
     }
 }

@@ -181,17 +181,50 @@ async fn import_release(
         on_tx!(tx, c => sqlx::query(AssertSqlSafe(sql)).bind(&rel).execute(c).await.map(|r| r.rows_affected()))?;
     }
 
+    // Files are read and checked on a blocking thread while this task writes the rows it
+    // has already checked, so parsing and SQLite's work overlap.
+    let (sender, mut parsed) = tokio::sync::mpsc::channel::<Result<Parsed>>(4);
+    let parser = {
+        let files = files.clone();
+        let rel = rel.clone();
+        tokio::task::spawn_blocking(move || parse_release(&files, &rel, &sender))
+    };
     let mut reports = Vec::new();
     let mut missing = Vec::new();
-    let mut occupation_codes: HashSet<String> = HashSet::new();
-    for spec in onet::FILES {
-        let Some(text) = files.read(spec.file)? else {
-            missing.push(spec.file.to_string());
-            continue;
-        };
-        let rows = import_file(tx, spec, &text, &rel, progress, &mut occupation_codes).await?;
-        reports.push(rows);
+    let mut current: Option<(BulkInserter, &'static str, Vec<String>)> = None;
+    while let Some(msg) = parsed.recv().await {
+        match msg? {
+            Parsed::Missing(file) => missing.push(file.to_string()),
+            Parsed::File {
+                file,
+                shape,
+                ignored,
+                lines,
+            } => {
+                progress.start(file, lines);
+                current = Some((BulkInserter::new(shape), file, ignored));
+            }
+            Parsed::Rows { rows, lines } => {
+                if let Some((ins, _, _)) = current.as_mut() {
+                    ins.write(tx, rows).await?;
+                }
+                progress.advance(lines);
+            }
+            Parsed::EndFile => {
+                if let Some((ins, file, ignored)) = current.take() {
+                    progress.finish(&format!("{} rows", ins.written));
+                    reports.push(FileReport {
+                        file: file.to_string(),
+                        rows: ins.written,
+                        ignored_columns: ignored,
+                    });
+                }
+            }
+        }
     }
+    parser
+        .await
+        .map_err(|e| Error::Internal(format!("the O*NET file reader stopped: {e}")))?;
     let known: HashSet<String> = onet::FILES
         .iter()
         .map(|f| f.file.to_ascii_lowercase())
@@ -257,14 +290,66 @@ async fn import_release(
     Ok(report)
 }
 
-async fn import_file(
-    tx: &mut Tx,
+/// What the parsing thread hands to the writer, in file order.
+enum Parsed {
+    /// A file begins: the shape of its rows, header columns not imported, its line count.
+    File {
+        file: &'static str,
+        shape: TableShape,
+        ignored: Vec<String>,
+        lines: u64,
+    },
+    /// Checked rows of the current file and the lines they came from.
+    Rows { rows: Vec<Vec<Value>>, lines: u64 },
+    /// The current file is done.
+    EndFile,
+    /// A file of the layout that this release does not have.
+    Missing(&'static str),
+}
+
+/// The channel's sending side closed: the writer stopped (on an error of its own).
+struct WriterGone;
+
+type Sender = tokio::sync::mpsc::Sender<Result<Parsed>>;
+
+fn send(out: &Sender, msg: Result<Parsed>) -> std::result::Result<(), WriterGone> {
+    out.blocking_send(msg).map_err(|_| WriterGone)
+}
+
+/// Reads and checks every file of a release, in layout order; the first problem is sent
+/// as an error and ends the run.
+fn parse_release(files: &ReleaseFiles, release: &str, out: &Sender) {
+    let mut occupation_codes: HashSet<String> = HashSet::new();
+    for spec in onet::FILES {
+        let step = match files.read(spec.file) {
+            Ok(None) => send(out, Ok(Parsed::Missing(spec.file))),
+            Ok(Some(text)) => match parse_file(spec, &text, release, &mut occupation_codes, out) {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = send(out, Err(e));
+                    return;
+                }
+            },
+            Err(e) => {
+                let _ = send(out, Err(e));
+                return;
+            }
+        };
+        if step.is_err() {
+            return;
+        }
+    }
+}
+
+/// Checks one file and sends its rows in batches. `Err` is a problem in the file;
+/// `Ok(Err(WriterGone))` means the writer stopped listening.
+fn parse_file(
     spec: &'static onet::FileSpec,
     text: &str,
     release: &str,
-    progress: &dyn Progress,
     occupation_codes: &mut HashSet<String>,
-) -> Result<FileReport> {
+    out: &Sender,
+) -> Result<std::result::Result<(), WriterGone>> {
     let file = spec.file;
     let mut lines = text.lines().enumerate();
     let header_line = loop {
@@ -291,22 +376,30 @@ async fn import_file(
     }
     columns.extend(header.db_columns());
     types.extend(spec.columns.iter().map(|c| c.ty));
-    let mut ins = BulkInserter::new(TableShape {
+    let shape = TableShape {
         table: spec.table,
         columns,
         types,
-    });
+    };
+    let per_batch = shape.batch_rows();
     let total = text.bytes().filter(|b| *b == b'\n').count() as u64;
-    progress.start(file, total);
+    if let Err(gone) = send(
+        out,
+        Ok(Parsed::File {
+            file,
+            shape,
+            ignored: header.ignored.clone(),
+            lines: total,
+        }),
+    ) {
+        return Ok(Err(gone));
+    }
     let is_occupations = spec.table == "onet_occupations";
+    let mut batch = Vec::with_capacity(per_batch);
     let mut since = 0u64;
     for (i, line) in lines {
         let line_no = i + 1;
         since += 1;
-        if since >= 2048 {
-            progress.advance(since);
-            since = 0;
-        }
         if line.trim().is_empty() {
             continue;
         }
@@ -330,14 +423,23 @@ async fn import_file(
             row.push(Value::Text(v.to_string()));
         }
         row.extend(values);
-        ins.push(tx, row).await?;
+        batch.push(row);
+        if batch.len() >= per_batch {
+            let rows = std::mem::replace(&mut batch, Vec::with_capacity(per_batch));
+            if let Err(gone) = send(out, Ok(Parsed::Rows { rows, lines: since })) {
+                return Ok(Err(gone));
+            }
+            since = 0;
+        }
     }
-    ins.flush(tx).await?;
-    progress.advance(since);
-    progress.finish(&format!("{} rows", ins.written));
-    Ok(FileReport {
-        file: file.to_string(),
-        rows: ins.written,
-        ignored_columns: header.ignored.clone(),
-    })
+    if let Err(gone) = send(
+        out,
+        Ok(Parsed::Rows {
+            rows: batch,
+            lines: since,
+        }),
+    ) {
+        return Ok(Err(gone));
+    }
+    Ok(send(out, Ok(Parsed::EndFile)))
 }

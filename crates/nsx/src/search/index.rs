@@ -444,8 +444,10 @@ impl SearchIndex {
             .tokenizers(tokenizers)
             .create_in_ram()
             .map_err(terr)?;
+        // One indexing thread, so documents keep their order and every node ranks ties
+        // alike; the budget is well above what the whole index needs (one segment).
         let mut writer = index
-            .writer_with_num_threads::<TantivyDocument>(1, 200_000_000)
+            .writer_with_num_threads::<TantivyDocument>(1, 100_000_000)
             .map_err(terr)?;
         for (j, t) in titles.iter().enumerate() {
             let mut d = TantivyDocument::default();
