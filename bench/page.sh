@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Requests per second for one page of a warm release-build server (keep-alive, 64
 # connections, 30 s by default), against nginx serving the same bytes as a static file in the
-# same run. The database must already hold the data (see bench/README.md).
+# same run. The servers take turns for ROUNDS rounds (default 3) and the median of each is
+# compared, so a change in machine speed during the run touches all of them alike.
+# The database must already hold the data (see BENCHMARKS.md).
 #
-#   bench/page.sh DATABASE_URL PATH [DURATION] [EXTRA_WRK_ARGS...]
+#   [ROUNDS=3] bench/page.sh DATABASE_URL PATH [DURATION] [EXTRA_WRK_ARGS...]
 #   bench/page.sh sqlite:///tmp/nsx-full.db /occupations/17-3024.00
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=${1:?database URL}
 PAGE=${2:?path, e.g. /occupations/17-3024.00}
 DURATION=${3:-30s}
+ROUNDS=${ROUNDS:-3}
 shift $(( $# < 3 ? $# : 3 ))
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)"; exit 1; }
 command -v nginx >/dev/null || { echo "nginx not found (apt-get install nginx-light)"; exit 1; }
@@ -17,9 +20,11 @@ cargo build --release -q -p nsx
 work=$(mktemp -d)
 NSX_PORT=18181
 NGINX_PORT=18182
+NGINX_COPY_PORT=18184
 cleanup() {
   [ -n "${nsx_pid:-}" ] && kill "$nsx_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  [ -f "$work/nginx-copy.pid" ] && kill "$(cat "$work/nginx-copy.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,33 +37,51 @@ bytes=$(wc -c < "$work/page.html")
 
 mkdir -p "$work/www"
 cp "$work/page.html" "$work/www/page.html"
-cat > "$work/nginx.conf" <<CONF
+# nginx as it is usually deployed (sendfile on: the kernel sends the file's pages without
+# copying them through user space), and a second instance with sendfile off, which copies
+# every response through a user-space buffer as NSX must.
+nginx_conf() { # PORT SENDFILE PIDFILE
+  cat <<CONF
 worker_processes auto;
-pid $work/nginx.pid;
+pid $3;
 error_log $work/nginx-error.log;
 events { worker_connections 1024; }
 http {
   access_log off;
-  sendfile on;
+  sendfile $2;
   keepalive_requests 100000;
   server {
-    listen 127.0.0.1:$NGINX_PORT;
+    listen 127.0.0.1:$1;
     root $work/www;
     location / { default_type text/html; }
   }
 }
 CONF
+}
+nginx_conf "$NGINX_PORT" on "$work/nginx.pid" > "$work/nginx.conf"
+nginx_conf "$NGINX_COPY_PORT" off "$work/nginx-copy.pid" > "$work/nginx-copy.conf"
 nginx -c "$work/nginx.conf"
+nginx -c "$work/nginx-copy.conf"
 sleep 0.5
 
 run() {
   wrk -t2 -c64 -d"$DURATION" --latency "$@" | tee "$work/last.txt" >&2
   awk '/Requests\/sec/ {print $2}' "$work/last.txt"
 }
-echo "page $PAGE: $bytes bytes" >&2
-echo "--- NSX (release build, warm)" >&2
-nsx_rps=$(run "$@" "http://127.0.0.1:$NSX_PORT$PAGE")
-echo "--- nginx, the same bytes as a static file" >&2
-nginx_rps=$(run "$@" "http://127.0.0.1:$NGINX_PORT/page.html")
-printf '\npage %s (%s bytes)\nNSX:   %s req/s\nnginx: %s req/s\nratio: %.2f\n' \
-  "$PAGE" "$bytes" "$nsx_rps" "$nginx_rps" "$(echo "$nsx_rps / $nginx_rps" | bc -l)"
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+echo "page $PAGE: $bytes bytes; $ROUNDS round(s), each server in turn" >&2
+nsx_all=(); nginx_all=(); copy_all=()
+for r in $(seq 1 "$ROUNDS"); do
+  echo "--- round $r: NSX (release build, warm)" >&2
+  nsx_all+=("$(run "$@" "http://127.0.0.1:$NSX_PORT$PAGE")")
+  echo "--- round $r: nginx, the same bytes as a static file (sendfile on)" >&2
+  nginx_all+=("$(run "$@" "http://127.0.0.1:$NGINX_PORT/page.html")")
+  echo "--- round $r: nginx, the same file with sendfile off (copied through user space)" >&2
+  copy_all+=("$(run "$@" "http://127.0.0.1:$NGINX_COPY_PORT/page.html")")
+done
+nsx_rps=$(printf '%s\n' "${nsx_all[@]}" | median)
+nginx_rps=$(printf '%s\n' "${nginx_all[@]}" | median)
+copy_rps=$(printf '%s\n' "${copy_all[@]}" | median)
+printf '\npage %s (%s bytes), median of %s round(s)\nNSX:                    %s req/s   [%s]\nnginx (sendfile on):    %s req/s   [%s]\nnginx (sendfile off):   %s req/s   [%s]\nratio NSX / nginx:                   %.2f\nratio NSX / nginx without sendfile:  %.2f\n' \
+  "$PAGE" "$bytes" "$ROUNDS" "$nsx_rps" "${nsx_all[*]}" "$nginx_rps" "${nginx_all[*]}" "$copy_rps" "${copy_all[*]}" \
+  "$(echo "$nsx_rps / $nginx_rps" | bc -l)" "$(echo "$nsx_rps / $copy_rps" | bc -l)"

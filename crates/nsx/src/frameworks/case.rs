@@ -327,8 +327,9 @@ async fn package(
     }
 }
 
-/// Which version's package holds each CASE item and association, for the identifiers that
-/// are not statements (levels, domains, source items, associations). Built on first need
+/// Which version's package holds each CASE identifier that is not a statement: levels,
+/// domains, source items, associations and definitions (item types, licences, subjects,
+/// concepts). Built on first need
 /// for each catalog data version and kept per node; a cache, safe to lose.
 #[derive(Default)]
 pub struct CaseIdIndex {
@@ -363,11 +364,16 @@ async fn build_id_index(st: &AppState) -> Result<HashMap<Uuid, Uuid>> {
         let Some(p) = package_of(&st.db, &base, d.version_id).await? else {
             continue;
         };
+        let defs = &p.definitions;
         let ids = p
             .items
             .iter()
             .map(|i| i.identifier.as_str())
-            .chain(p.associations.iter().map(|a| a.identifier.as_str()));
+            .chain(p.associations.iter().map(|a| a.identifier.as_str()))
+            .chain(defs.item_types.iter().map(|d| d.identifier.as_str()))
+            .chain(defs.licenses.iter().map(|d| d.identifier.as_str()))
+            .chain(defs.subjects.iter().map(|d| d.identifier.as_str()))
+            .chain(defs.concepts.iter().map(|d| d.identifier.as_str()));
         for id in ids {
             if let Ok(id) = Uuid::parse_str(id) {
                 map.entry(id).or_insert(d.version_id);
