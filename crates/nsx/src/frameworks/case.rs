@@ -333,8 +333,11 @@ async fn package(
 /// for each catalog data version and kept per node; a cache, safe to lose.
 #[derive(Default)]
 pub struct CaseIdIndex {
-    inner: tokio::sync::Mutex<Option<(i64, Arc<HashMap<Uuid, Uuid>>)>>,
+    inner: tokio::sync::Mutex<Option<(i64, Arc<IdToVersion>)>>,
 }
+
+/// CASE identifier → the framework version whose package holds it.
+type IdToVersion = HashMap<Uuid, Uuid>;
 
 impl CaseIdIndex {
     /// The version holding `id`, newest version first when several do.
@@ -354,7 +357,7 @@ impl CaseIdIndex {
     }
 }
 
-async fn build_id_index(st: &AppState) -> Result<HashMap<Uuid, Uuid>> {
+async fn build_id_index(st: &AppState) -> Result<IdToVersion> {
     let started = std::time::Instant::now();
     let mut docs = all_documents(&st.db).await?;
     docs.sort_by(|a, b| b.label.cmp(&a.label).then(a.code.cmp(&b.code)));

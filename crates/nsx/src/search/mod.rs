@@ -73,53 +73,89 @@ pub async fn build_from_db(db: &Db) -> Result<SearchIndex> {
 
 /// Reads the catalog rows the index is derived from (current release of each occupation).
 pub async fn load(db: &Db) -> Result<index::Source> {
-    let occupations = crate::on_db!(db, p => sqlx::query_as(
+    // The reads are independent: run them at once, each on a connection of its own.
+    let occupations = async {
+        crate::on_db!(db, p => sqlx::query_as(
         "SELECT code, title, description, job_zone, soc_code FROM occupations ORDER BY code"
     )
     .fetch_all(p)
-    .await)?;
-    let alternate_titles = crate::on_db!(db, p => sqlx::query_as(
+    .await)
+    };
+    let alternate_titles = async {
+        crate::on_db!(db, p => sqlx::query_as(
         "SELECT a.code, a.title, a.short_title FROM onet_alternate_titles a
          JOIN occupations o ON o.code = a.code AND o.release = a.release"
     )
     .fetch_all(p)
-    .await)?;
-    let reported_titles = crate::on_db!(db, p => sqlx::query_as(
+    .await)
+    };
+    let reported_titles = async {
+        crate::on_db!(db, p => sqlx::query_as(
         "SELECT r.code, r.title FROM onet_reported_titles r
          JOIN occupations o ON o.code = r.code AND o.release = r.release"
     )
     .fetch_all(p)
-    .await)?;
-    let apprenticeships = crate::on_db!(db, p => sqlx::query_as("SELECT code, title FROM apprenticeships ORDER BY rapids_code")
+    .await)
+    };
+    let apprenticeships = async {
+        crate::on_db!(db, p => sqlx::query_as("SELECT code, title FROM apprenticeships ORDER BY rapids_code")
         .fetch_all(p)
-        .await)?;
-    let tasks = crate::on_db!(db, p => sqlx::query_as(
+        .await)
+    };
+    let tasks = async {
+        crate::on_db!(db, p => sqlx::query_as(
         "SELECT t.code, t.task FROM onet_tasks t
          JOIN occupations o ON o.code = t.code AND o.release = t.release
          ORDER BY t.code, t.task_id"
     )
     .fetch_all(p)
-    .await)?;
-    let technology = crate::on_db!(db, p => sqlx::query_as(
+    .await)
+    };
+    let technology = async {
+        crate::on_db!(db, p => sqlx::query_as(
         "SELECT t.code, t.example FROM onet_technology_skills t
          JOIN occupations o ON o.code = t.code AND o.release = t.release
          ORDER BY t.code, t.example"
     )
     .fetch_all(p)
-    .await)?;
-    let cip = crate::on_db!(db, p => sqlx::query_as(
+    .await)
+    };
+    let cip = async {
+        crate::on_db!(db, p => sqlx::query_as(
         "SELECT cs.cip_code, COALESCE(cp.title, cs.cip_title, ''), cs.soc_code FROM cip_soc cs
          LEFT JOIN cip_programs cp ON cp.edition = cs.edition AND cp.code = cs.cip_code
          ORDER BY cs.cip_code, cs.soc_code"
     )
     .fetch_all(p)
-    .await)?;
-    let old_codes = crate::on_db!(db, p => sqlx::query_as(
+    .await)
+    };
+    let old_codes = async {
+        crate::on_db!(db, p => sqlx::query_as(
         "SELECT from_code, from_title, to_code FROM code_crosswalks
          WHERE kind = 'onet2010_onet2019' AND from_code <> to_code ORDER BY from_code, to_code"
     )
     .fetch_all(p)
-    .await)?;
+    .await)
+    };
+    let (
+        occupations,
+        alternate_titles,
+        reported_titles,
+        apprenticeships,
+        tasks,
+        technology,
+        cip,
+        old_codes,
+    ) = tokio::try_join!(
+        occupations,
+        alternate_titles,
+        reported_titles,
+        apprenticeships,
+        tasks,
+        technology,
+        cip,
+        old_codes,
+    )?;
     Ok(index::Source {
         occupations,
         alternate_titles,
