@@ -21,8 +21,10 @@ work=$(mktemp -d)
 NSX_PORT=18181
 NGINX_PORT=18182
 NGINX_COPY_PORT=18184
+CEILING_PORT=18185
 cleanup() {
   [ -n "${nsx_pid:-}" ] && kill "$nsx_pid" 2>/dev/null || true
+  [ -n "${ceiling_pid:-}" ] && kill "$ceiling_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   [ -f "$work/nginx-copy.pid" ] && kill "$(cat "$work/nginx-copy.pid")" 2>/dev/null || true
   rm -rf "$work"
@@ -62,6 +64,13 @@ nginx_conf "$NGINX_PORT" on "$work/nginx.pid" > "$work/nginx.conf"
 nginx_conf "$NGINX_COPY_PORT" off "$work/nginx-copy.pid" > "$work/nginx-copy.conf"
 nginx -c "$work/nginx.conf"
 nginx -c "$work/nginx-copy.conf"
+# CEILING=1 adds a bare hyper server (bench/ceiling) serving the same bytes from memory: the
+# HTTP stack NSX is built on, with no routing, middleware or cache lookup.
+if [ "${CEILING:-0}" = 1 ]; then
+  (cd bench/ceiling && cargo build --release -q --target-dir target)
+  bench/ceiling/target/release/nsx-ceiling "$work/page.html" "$CEILING_PORT" &
+  ceiling_pid=$!
+fi
 sleep 0.5
 
 run() {
@@ -70,7 +79,7 @@ run() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo "page $PAGE: $bytes bytes; $ROUNDS round(s), each server in turn" >&2
-nsx_all=(); nginx_all=(); copy_all=()
+nsx_all=(); nginx_all=(); copy_all=(); ceiling_all=()
 for r in $(seq 1 "$ROUNDS"); do
   echo "--- round $r: NSX (release build, warm)" >&2
   nsx_all+=("$(run "$@" "http://127.0.0.1:$NSX_PORT$PAGE")")
@@ -78,6 +87,10 @@ for r in $(seq 1 "$ROUNDS"); do
   nginx_all+=("$(run "$@" "http://127.0.0.1:$NGINX_PORT/page.html")")
   echo "--- round $r: nginx, the same file with sendfile off (copied through user space)" >&2
   copy_all+=("$(run "$@" "http://127.0.0.1:$NGINX_COPY_PORT/page.html")")
+  if [ -n "${ceiling_pid:-}" ]; then
+    echo "--- round $r: bare hyper server, the same bytes from memory" >&2
+    ceiling_all+=("$(run "$@" "http://127.0.0.1:$CEILING_PORT/")")
+  fi
 done
 nsx_rps=$(printf '%s\n' "${nsx_all[@]}" | median)
 nginx_rps=$(printf '%s\n' "${nginx_all[@]}" | median)
@@ -85,3 +98,8 @@ copy_rps=$(printf '%s\n' "${copy_all[@]}" | median)
 printf '\npage %s (%s bytes), median of %s round(s)\nNSX:                    %s req/s   [%s]\nnginx (sendfile on):    %s req/s   [%s]\nnginx (sendfile off):   %s req/s   [%s]\nratio NSX / nginx:                   %.2f\nratio NSX / nginx without sendfile:  %.2f\n' \
   "$PAGE" "$bytes" "$ROUNDS" "$nsx_rps" "${nsx_all[*]}" "$nginx_rps" "${nginx_all[*]}" "$copy_rps" "${copy_all[*]}" \
   "$(echo "$nsx_rps / $nginx_rps" | bc -l)" "$(echo "$nsx_rps / $copy_rps" | bc -l)"
+if [ -n "${ceiling_pid:-}" ]; then
+  ceiling_rps=$(printf '%s\n' "${ceiling_all[@]}" | median)
+  printf 'bare hyper (ceiling):   %s req/s   [%s]\nratio NSX / bare hyper:              %.2f\n' \
+    "$ceiling_rps" "${ceiling_all[*]}" "$(echo "$nsx_rps / $ceiling_rps" | bc -l)"
+fi
