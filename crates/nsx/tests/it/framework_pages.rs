@@ -184,6 +184,11 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
     // A correction link on every statement, and each one answers.
     let corrections = html.matches("/corrections/new?statement=").count();
     assert_eq!(corrections, v.statements.len());
+    // Each correction link names what it corrects, so a list of links reads unambiguously.
+    let named = html
+        .matches("aria-label=\"Suggest a correction to: ")
+        .count();
+    assert_eq!(named, v.statements.len());
     assert!(html.contains("/corrections/new?anchor=task-"));
     let s = &v.statements[0];
     let (st, page) = app
