@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures::StreamExt;
 use nsx_core::frameworks::case::{self as map, CaseFramework, CfPackage};
 use nsx_core::frameworks::{Status, VersionLabel};
 use serde::Deserialize;
@@ -361,10 +362,27 @@ async fn build_id_index(st: &AppState) -> Result<IdToVersion> {
     let started = std::time::Instant::now();
     let mut docs = all_documents(&st.db).await?;
     docs.sort_by(|a, b| b.label.cmp(&a.label).then(a.code.cmp(&b.code)));
-    let base = st.config.public_url();
+    let base = Arc::new(st.config.public_url());
+    // Packages are built on the runtime's worker threads, a few at a time, and taken in
+    // order (newest first) so the newest version holding an identifier wins.
+    let version_ids: Vec<Uuid> = docs.iter().map(|d| d.version_id).collect();
+    let db = st.db.clone();
+    let mut packages = futures::stream::iter(version_ids)
+        .map(move |version_id| {
+            let db = db.clone();
+            let base = base.clone();
+            tokio::spawn(async move {
+                package_of(&db, &base, version_id)
+                    .await
+                    .map(|p| (version_id, p))
+            })
+        })
+        .buffered(4);
     let mut map = HashMap::new();
-    for d in &docs {
-        let Some(p) = package_of(&st.db, &base, d.version_id).await? else {
+    while let Some(joined) = packages.next().await {
+        let (version_id, package) =
+            joined.map_err(|e| Error::Internal(format!("building a CASE package: {e}")))??;
+        let Some(p) = package else {
             continue;
         };
         let defs = &p.definitions;
@@ -379,7 +397,7 @@ async fn build_id_index(st: &AppState) -> Result<IdToVersion> {
             .chain(defs.concepts.iter().map(|d| d.identifier.as_str()));
         for id in ids {
             if let Ok(id) = Uuid::parse_str(id) {
-                map.entry(id).or_insert(d.version_id);
+                map.entry(id).or_insert(version_id);
             }
         }
     }
