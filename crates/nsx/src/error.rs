@@ -29,7 +29,7 @@ pub enum Error {
     #[error("{0}")]
     TooManyRequests(String),
     /// A source file breaks the expected layout (`file:line: field: what`).
-    #[error("{0}")]
+    #[error(transparent)]
     Source(#[from] RowError),
     /// A source could not be read or is not what it claims to be.
     #[error("{0}")]
@@ -44,7 +44,7 @@ pub enum Error {
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A file could not be read or written.
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The search index failed.
     #[error("search index: {0}")]
