@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 DATA=$(cd "${1:-../shared/data/onet}" && pwd)
 RUNS=${2:-5}
 command -v sqlite3 >/dev/null || { echo "sqlite3 shell not found (apt-get install sqlite3)"; exit 1; }
-cargo build --release -q -p nsx
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/nsx
+[ -n "${NSX_BIN:-}" ] || cargo build --release -q -p nsx
+BIN=${NSX_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/nsx}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

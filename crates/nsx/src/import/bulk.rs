@@ -1,5 +1,6 @@
-//! Batched multi-row inserts inside an open transaction, identical on both backends.
-//! Batches stay under the bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+//! Bulk inserts inside an open transaction. SQLite takes rows one at a time through a
+//! prepared statement ([`super::sqlite_rows`]); PostgreSQL takes multi-row statements whose
+//! batches stay under PostgreSQL's bind-parameter limit (65,535).
 
 use nsx_core::onet::{ColType, Value};
 use sqlx::AssertSqlSafe;
@@ -118,8 +119,15 @@ impl BulkInserter {
         self.write(tx, rows).await
     }
 
-    /// Writes rows at once, in statements of at most [`TableShape::batch_rows`] rows.
+    /// Writes rows at once: on SQLite row by row through one prepared statement, on
+    /// PostgreSQL in statements of at most [`TableShape::batch_rows`] rows.
     pub async fn write(&mut self, tx: &mut Tx, mut rows: Vec<Vec<Value>>) -> Result<()> {
+        if let Tx::Sqlite(t) = tx {
+            let mut handle = t.lock_handle().await?;
+            super::sqlite_rows::insert_rows(handle.as_raw_handle(), &self.shape, &rows)?;
+            self.written += rows.len() as u64;
+            return Ok(());
+        }
         let per = self.shape.batch_rows();
         while rows.len() > per {
             let rest = rows.split_off(per);

@@ -1,0 +1,215 @@
+//! Row-at-a-time inserts through SQLite's own statement API, for bulk imports.
+//!
+//! sqlx runs every SQLite statement on a worker thread and binds through its own argument
+//! buffers; for a bulk import that costs a channel round trip per statement and a copy of
+//! every value. Here the import's open transaction lends its connection handle (sqlx's
+//! `lock_handle`, which keeps the worker away while it is held), one single-row `INSERT` is
+//! prepared per batch, and each row is bound in place, stepped and reset — the way the
+//! `sqlite3` shell's `.import` loads files. The rows land in the same transaction as
+//! everything else, so a failure still rolls the whole import back.
+
+use std::ffi::{CStr, c_char, c_int};
+use std::ptr::{self, NonNull};
+
+use libsqlite3_sys as ffi;
+use nsx_core::onet::Value;
+
+use super::bulk::TableShape;
+use crate::error::{Error, Result};
+
+/// One prepared single-row `INSERT`, finalized on drop.
+struct Insert {
+    db: *mut ffi::sqlite3,
+    stmt: *mut ffi::sqlite3_stmt,
+}
+
+impl Drop for Insert {
+    fn drop(&mut self) {
+        // SAFETY: `stmt` came from `sqlite3_prepare_v2` on `db` and is finalized once.
+        unsafe {
+            ffi::sqlite3_finalize(self.stmt);
+        }
+    }
+}
+
+/// SQLite's message for the last failure on `db`.
+fn last_error(db: *mut ffi::sqlite3) -> String {
+    // SAFETY: `db` is an open handle; `sqlite3_errmsg` returns a NUL-terminated string
+    // owned by SQLite, valid until the next call on the handle, and copied here at once.
+    unsafe {
+        let msg = ffi::sqlite3_errmsg(db);
+        if msg.is_null() {
+            "unknown SQLite error".into()
+        } else {
+            CStr::from_ptr(msg).to_string_lossy().into_owned()
+        }
+    }
+}
+
+impl Insert {
+    fn prepare(db: NonNull<ffi::sqlite3>, shape: &TableShape) -> Result<Insert> {
+        let db = db.as_ptr();
+        let placeholders = vec!["?"; shape.columns.len()].join(",");
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({placeholders})",
+            shape.table,
+            shape.columns.join(", ")
+        );
+        let mut stmt = ptr::null_mut();
+        // SAFETY: `db` is the open handle lent by sqlx; `sql` outlives the call and its
+        // exact length is given, so no terminator is needed.
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v2(
+                db,
+                sql.as_ptr() as *const c_char,
+                sql.len() as c_int,
+                &mut stmt,
+                ptr::null_mut(),
+            )
+        };
+        if rc != ffi::SQLITE_OK || stmt.is_null() {
+            return Err(Error::Internal(format!(
+                "preparing the insert into {}: {}",
+                shape.table,
+                last_error(db)
+            )));
+        }
+        Ok(Insert { db, stmt })
+    }
+
+    /// Binds one row, runs it and resets the statement for the next.
+    fn run(&mut self, table: &str, row: &[Value]) -> Result<()> {
+        for (i, v) in row.iter().enumerate() {
+            let at = (i + 1) as c_int;
+            // SAFETY: `stmt` is a live prepared statement with `row.len()` parameters.
+            // Text is bound with SQLITE_STATIC: `row` outlives the step below, and the
+            // statement is reset (which drops the binding's use) before `row` is released.
+            let rc = unsafe {
+                match v {
+                    Value::Null => ffi::sqlite3_bind_null(self.stmt, at),
+                    Value::Text(s) => ffi::sqlite3_bind_text(
+                        self.stmt,
+                        at,
+                        s.as_ptr() as *const c_char,
+                        s.len() as c_int,
+                        ffi::SQLITE_STATIC(),
+                    ),
+                    Value::Int(n) => ffi::sqlite3_bind_int64(self.stmt, at, *n),
+                    Value::Real(f) => ffi::sqlite3_bind_double(self.stmt, at, *f),
+                    Value::Bool(b) => ffi::sqlite3_bind_int64(self.stmt, at, i64::from(*b)),
+                }
+            };
+            if rc != ffi::SQLITE_OK {
+                return Err(Error::Internal(format!(
+                    "binding a value for {table}: {}",
+                    last_error(self.db)
+                )));
+            }
+        }
+        // SAFETY: as above; `sqlite3_reset` also clears the step's state on failure.
+        let (step, reset) = unsafe {
+            let step = ffi::sqlite3_step(self.stmt);
+            let reset = ffi::sqlite3_reset(self.stmt);
+            (step, reset)
+        };
+        if step != ffi::SQLITE_DONE {
+            let msg = last_error(self.db);
+            let _ = reset;
+            return Err(Error::Import(format!("writing a row into {table}: {msg}")));
+        }
+        Ok(())
+    }
+}
+
+/// Inserts `rows` into `shape.table` on the connection `db` lends, inside its open
+/// transaction. The handle must not be used by anyone else until this returns, which the
+/// caller guarantees by holding sqlx's handle lock.
+pub(super) fn insert_rows(
+    db: NonNull<ffi::sqlite3>,
+    shape: &TableShape,
+    rows: &[Vec<Value>],
+) -> Result<()> {
+    let mut insert = Insert::prepare(db, shape)?;
+    for row in rows {
+        if row.len() != shape.columns.len() {
+            return Err(Error::Internal(format!(
+                "a row for {} has {} values, not {}",
+                shape.table,
+                row.len(),
+                shape.columns.len()
+            )));
+        }
+        insert.run(shape.table, row)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use nsx_core::onet::ColType;
+    use sqlx::{Connection, SqliteConnection};
+
+    use super::*;
+
+    fn shape() -> TableShape {
+        TableShape {
+            table: "t",
+            columns: vec!["a", "b", "c", "d"],
+            types: vec![
+                ColType::Text,
+                ColType::OptInt,
+                ColType::OptReal,
+                ColType::OptFlag,
+            ],
+        }
+    }
+
+    #[tokio::test]
+    async fn rows_keep_their_types_and_a_refused_row_names_its_table() {
+        let mut c = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (a TEXT NOT NULL, b INTEGER, c REAL, d BOOLEAN)")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        {
+            let mut handle = c.lock_handle().await.unwrap();
+            let rows = vec![
+                vec![
+                    Value::Text("Électricien".into()),
+                    Value::Int(-3),
+                    Value::Real(4.25),
+                    Value::Bool(true),
+                ],
+                vec![
+                    Value::Text(String::new()),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                ],
+            ];
+            insert_rows(handle.as_raw_handle(), &shape(), &rows).unwrap();
+            let refused = vec![vec![Value::Null, Value::Int(1), Value::Null, Value::Null]];
+            let err = insert_rows(handle.as_raw_handle(), &shape(), &refused).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("into t: NOT NULL constraint failed: t.a"),
+                "{err}"
+            );
+            let short = vec![vec![Value::Text("x".into())]];
+            let err = insert_rows(handle.as_raw_handle(), &shape(), &short).unwrap_err();
+            assert!(err.to_string().contains("has 1 values, not 4"), "{err}");
+        }
+        let got: Vec<(String, Option<i64>, Option<f64>, Option<bool>)> =
+            sqlx::query_as("SELECT a, b, c, d FROM t ORDER BY rowid")
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                ("Électricien".to_string(), Some(-3), Some(4.25), Some(true)),
+                (String::new(), None, None, None),
+            ]
+        );
+    }
+}
