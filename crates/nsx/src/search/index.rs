@@ -238,6 +238,52 @@ fn stem_of(an: &mut TextAnalyzer, word: &str) -> String {
     }
 }
 
+/// Stems words once each while an index is built. The stemmed fields are indexed from text
+/// stemmed here (with the plain word analyzer), so each distinct word goes through the
+/// stemmer once instead of at every occurrence; the terms are the same ones
+/// [`stem_analyzer`] would have made, since it stems whitespace-separated words one by one.
+struct StemCache {
+    stemmer: TextAnalyzer,
+    memo: HashMap<String, String>,
+}
+
+impl StemCache {
+    fn new() -> Self {
+        StemCache {
+            stemmer: stem_analyzer(),
+            memo: HashMap::new(),
+        }
+    }
+
+    fn stem(&mut self, word: &str) -> String {
+        if let Some(s) = self.memo.get(word) {
+            return s.clone();
+        }
+        let s = stem_of(&mut self.stemmer, word);
+        self.memo.insert(word.to_string(), s.clone());
+        s
+    }
+
+    /// The stems of a text's whitespace-separated words, joined by single spaces.
+    fn stem_text(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for w in text.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            match self.memo.get(w) {
+                Some(s) => out.push_str(s),
+                None => {
+                    let s = stem_of(&mut self.stemmer, w);
+                    out.push_str(&s);
+                    self.memo.insert(w.to_string(), s);
+                }
+            }
+        }
+        out
+    }
+}
+
 fn terr(e: tantivy::TantivyError) -> Error {
     Error::Search(e.to_string())
 }
@@ -329,7 +375,7 @@ impl SearchIndex {
             }
         }
 
-        let mut stemmer = stem_analyzer();
+        let mut stems = StemCache::new();
         let mut titles: Vec<TitleDoc> = Vec::new();
         let mut seen: HashMap<(u32, String), usize> = HashMap::new();
         let mut add = |occ: u32, kind: TitleKind, text: String, titles: &mut Vec<TitleDoc>| {
@@ -355,7 +401,7 @@ impl SearchIndex {
             if words.is_empty() {
                 return;
             }
-            let stems = words.iter().map(|w| stem_of(&mut stemmer, w)).collect();
+            let word_stems = words.iter().map(|w| stems.stem(w)).collect();
             let content_words = words.iter().filter(|w| !is_stopword(w)).count().max(1);
             seen.insert((occ, norm), titles.len());
             titles.push(TitleDoc {
@@ -363,7 +409,7 @@ impl SearchIndex {
                 kind,
                 text,
                 words,
-                stems,
+                stems: word_stems,
                 content_words,
             });
         };
@@ -431,14 +477,14 @@ impl SearchIndex {
         let f = Fields {
             ord: sb.add_u64_field("ord", FAST),
             tw: sb.add_text_field("tw", text("nsx_word")),
-            ts: sb.add_text_field("ts", text("nsx_stem")),
-            desc: sb.add_text_field("desc", text("nsx_stem")),
-            task: sb.add_text_field("task", text("nsx_stem")),
-            tech: sb.add_text_field("tech", text("nsx_stem")),
+            // Stemmed fields: given text already stemmed by `StemCache`.
+            ts: sb.add_text_field("ts", text("nsx_word")),
+            desc: sb.add_text_field("desc", text("nsx_word")),
+            task: sb.add_text_field("task", text("nsx_word")),
+            tech: sb.add_text_field("tech", text("nsx_word")),
         };
         let tokenizers = TokenizerManager::default();
         tokenizers.register("nsx_word", word_analyzer());
-        tokenizers.register("nsx_stem", stem_analyzer());
         let index = Index::builder()
             .schema(sb.build())
             .tokenizers(tokenizers)
@@ -452,21 +498,20 @@ impl SearchIndex {
         for (j, t) in titles.iter().enumerate() {
             let mut d = TantivyDocument::default();
             d.add_u64(f.ord, j as u64);
-            let joined = t.words.join(" ");
-            d.add_text(f.tw, &joined);
-            d.add_text(f.ts, &joined);
+            d.add_text(f.tw, t.words.join(" "));
+            d.add_text(f.ts, t.stems.join(" "));
             writer.add_document(d).map_err(terr)?;
         }
         let base = titles.len() as u64;
         for (i, o) in occs.iter().enumerate() {
             let mut d = TantivyDocument::default();
             d.add_u64(f.ord, base + i as u64);
-            d.add_text(f.desc, &o.description_norm);
+            d.add_text(f.desc, stems.stem_text(&o.description_norm));
             for t in &o.tasks_norm {
-                d.add_text(f.task, t);
+                d.add_text(f.task, stems.stem_text(t));
             }
             for t in &o.technology_norm {
-                d.add_text(f.tech, t);
+                d.add_text(f.tech, stems.stem_text(t));
             }
             writer.add_document(d).map_err(terr)?;
         }

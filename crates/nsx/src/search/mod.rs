@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 pub use index::{Hit, Ranked, Reason, ReasonKind, SearchIndex, Suggestion, TitleKind};
 
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::{Error, Result};
 
 /// The live index, swapped atomically when rebuilt.
@@ -71,6 +71,39 @@ pub async fn build_from_db(db: &Db) -> Result<SearchIndex> {
         .map_err(|e| Error::Internal(format!("search index build: {e}")))?
 }
 
+/// One occupation's list of values, gathered by the database into a JSON array: the four
+/// large reads below return about a thousand rows instead of about a hundred thousand, and
+/// each row handed over by the driver costs far more than parsing its share of the JSON.
+/// `item` is the JSON expression for one value and `order` what the values are sorted by
+/// within the list, each as (SQLite, PostgreSQL); text sorts byte by byte on both, so every
+/// node, on either backend, builds the same index.
+async fn per_occupation<T: serde::de::DeserializeOwned>(
+    db: &Db,
+    table: &str,
+    item: (&str, &str),
+    order: (&str, &str),
+) -> Result<Vec<(String, T)>> {
+    let list = match db.backend() {
+        Backend::Sqlite => format!("json_group_array({} ORDER BY {})", item.0, order.0),
+        Backend::Postgres => format!("json_agg({} ORDER BY {})::text", item.1, order.1),
+    };
+    // Table and expressions come from the fixed calls in `load`, never from input.
+    let sql = format!(
+        "SELECT x.code, {list} FROM {table} x
+         JOIN occupations o ON o.code = x.code AND o.release = x.release
+         GROUP BY x.code ORDER BY x.code"
+    );
+    let rows: Vec<(String, String)> =
+        crate::on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?;
+    let mut out = Vec::new();
+    for (code, json) in rows {
+        let items: Vec<T> = serde_json::from_str(&json)
+            .map_err(|e| Error::Internal(format!("{table} list of {code}: {e}")))?;
+        out.extend(items.into_iter().map(|v| (code.clone(), v)));
+    }
+    Ok(out)
+}
+
 /// Reads the catalog rows the index is derived from (current release of each occupation).
 pub async fn load(db: &Db) -> Result<index::Source> {
     // The reads are independent: run them at once, each on a connection of its own.
@@ -80,46 +113,48 @@ pub async fn load(db: &Db) -> Result<index::Source> {
     )
     .fetch_all(p)
     .await)
+        .map_err(Error::from)
     };
     let alternate_titles = async {
-        crate::on_db!(db, p => sqlx::query_as(
-        "SELECT a.code, a.title, a.short_title FROM onet_alternate_titles a
-         JOIN occupations o ON o.code = a.code AND o.release = a.release"
-    )
-    .fetch_all(p)
-    .await)
+        let rows: Vec<(String, (String, Option<String>))> = per_occupation(
+            db,
+            "onet_alternate_titles",
+            (
+                "json_array(x.title, x.short_title)",
+                "json_build_array(x.title, x.short_title)",
+            ),
+            (
+                "x.title, x.short_title",
+                r#"x.title COLLATE "C", x.short_title COLLATE "C""#,
+            ),
+        )
+        .await?;
+        Ok::<_, Error>(rows.into_iter().map(|(c, (t, s))| (c, t, s)).collect())
     };
-    let reported_titles = async {
-        crate::on_db!(db, p => sqlx::query_as(
-        "SELECT r.code, r.title FROM onet_reported_titles r
-         JOIN occupations o ON o.code = r.code AND o.release = r.release"
-    )
-    .fetch_all(p)
-    .await)
-    };
+    let reported_titles = per_occupation(
+        db,
+        "onet_reported_titles",
+        ("x.title", "x.title"),
+        ("x.title", r#"x.title COLLATE "C""#),
+    );
     let apprenticeships = async {
         crate::on_db!(db, p => sqlx::query_as("SELECT code, title FROM apprenticeships ORDER BY rapids_code")
         .fetch_all(p)
         .await)
+    .map_err(Error::from)
     };
-    let tasks = async {
-        crate::on_db!(db, p => sqlx::query_as(
-        "SELECT t.code, t.task FROM onet_tasks t
-         JOIN occupations o ON o.code = t.code AND o.release = t.release
-         ORDER BY t.code, t.task_id"
-    )
-    .fetch_all(p)
-    .await)
-    };
-    let technology = async {
-        crate::on_db!(db, p => sqlx::query_as(
-        "SELECT t.code, t.example FROM onet_technology_skills t
-         JOIN occupations o ON o.code = t.code AND o.release = t.release
-         ORDER BY t.code, t.example"
-    )
-    .fetch_all(p)
-    .await)
-    };
+    let tasks = per_occupation(
+        db,
+        "onet_tasks",
+        ("x.task", "x.task"),
+        ("x.task_id", "x.task_id"),
+    );
+    let technology = per_occupation(
+        db,
+        "onet_technology_skills",
+        ("x.example", "x.example"),
+        ("x.example", r#"x.example COLLATE "C""#),
+    );
     let cip = async {
         crate::on_db!(db, p => sqlx::query_as(
         "SELECT cs.cip_code, COALESCE(cp.title, cs.cip_title, ''), cs.soc_code FROM cip_soc cs
@@ -128,6 +163,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
     )
     .fetch_all(p)
     .await)
+        .map_err(Error::from)
     };
     let old_codes = async {
         crate::on_db!(db, p => sqlx::query_as(
@@ -136,6 +172,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
     )
     .fetch_all(p)
     .await)
+        .map_err(Error::from)
     };
     let (
         occupations,
