@@ -151,6 +151,9 @@ mod tests {
 
     use super::*;
 
+    /// A row of the test table as read back.
+    type Row = (String, Option<i64>, Option<f64>, Option<bool>);
+
     fn shape() -> TableShape {
         TableShape {
             table: "t",
@@ -199,11 +202,10 @@ mod tests {
             let err = insert_rows(handle.as_raw_handle(), &shape(), &short).unwrap_err();
             assert!(err.to_string().contains("has 1 values, not 4"), "{err}");
         }
-        let got: Vec<(String, Option<i64>, Option<f64>, Option<bool>)> =
-            sqlx::query_as("SELECT a, b, c, d FROM t ORDER BY rowid")
-                .fetch_all(&mut c)
-                .await
-                .unwrap();
+        let got: Vec<Row> = sqlx::query_as("SELECT a, b, c, d FROM t ORDER BY rowid")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
         assert_eq!(
             got,
             vec![
