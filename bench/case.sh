@@ -27,5 +27,9 @@ URL="$BASE/ims/case/v1p0/CFPackages/$ID"
 echo "warming $URL"
 curl -fsS -o /dev/null "$URL"
 wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$URL" | tee /tmp/nsx-case-bench.txt
+if grep -qE "Non-2xx|Socket errors" /tmp/nsx-case-bench.txt; then
+  echo "errors during the run; no figure recorded" >&2
+  exit 1
+fi
 P99=$(awk '/^ +99%/ {print $2}' /tmp/nsx-case-bench.txt)
 echo "p99 = $P99 (target < 10ms)"

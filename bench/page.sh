@@ -18,6 +18,9 @@ command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)"; exit 
 command -v nginx >/dev/null || { echo "nginx not found (apt-get install nginx-light)"; exit 1; }
 cargo build --release -q -p nsx
 work=$(mktemp -d)
+# nginx's workers run as an unprivileged user: the page must be readable to them (mktemp
+# makes the folder private to its owner, and nginx would answer 403 to every request).
+chmod 755 "$work"
 NSX_PORT=18181
 NGINX_PORT=18182
 NGINX_COPY_PORT=18184
@@ -64,17 +67,30 @@ nginx_conf "$NGINX_PORT" on "$work/nginx.pid" > "$work/nginx.conf"
 nginx_conf "$NGINX_COPY_PORT" off "$work/nginx-copy.pid" > "$work/nginx-copy.conf"
 nginx -c "$work/nginx.conf"
 nginx -c "$work/nginx-copy.conf"
+# Every server must answer with the page itself before anything is timed.
+same_page() { # URL NAME
+  curl -fs "$1" -o "$work/check.html" && cmp -s "$work/page.html" "$work/check.html" ||
+    { echo "$2 does not serve the page at $1" >&2; exit 1; }
+}
+same_page "http://127.0.0.1:$NGINX_PORT/page.html" "nginx (sendfile on)"
+same_page "http://127.0.0.1:$NGINX_COPY_PORT/page.html" "nginx (sendfile off)"
 # CEILING=1 adds a bare hyper server (bench/ceiling) serving the same bytes from memory: the
 # HTTP stack NSX is built on, with no routing, middleware or cache lookup.
 if [ "${CEILING:-0}" = 1 ]; then
   (cd bench/ceiling && cargo build --release -q --target-dir target)
   bench/ceiling/target/release/nsx-ceiling "$work/page.html" "$CEILING_PORT" &
   ceiling_pid=$!
+  for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$CEILING_PORT/" -o /dev/null && break; sleep 0.1; done
+  same_page "http://127.0.0.1:$CEILING_PORT/" "the bare hyper server"
 fi
-sleep 0.5
 
+# A run that got any error or non-2xx answer counts for nothing: the script stops.
 run() {
   wrk -t2 -c64 -d"$DURATION" --latency "$@" | tee "$work/last.txt" >&2
+  if grep -qE "Non-2xx|Socket errors" "$work/last.txt"; then
+    echo "errors during the run above; no figure recorded" >&2
+    exit 1
+  fi
   awk '/Requests\/sec/ {print $2}' "$work/last.txt"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
