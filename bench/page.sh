@@ -86,12 +86,14 @@ fi
 
 # A run that got any error or non-2xx answer counts for nothing: the script stops.
 run() {
-  wrk -t2 -c64 -d"$DURATION" --latency "$@" | tee "$work/last.txt" >&2
+  wrk -t2 -c64 -d"$DURATION" --latency "$@" | tee "$work/last.txt" >&2 || exit 1
   if grep -qE "Non-2xx|Socket errors" "$work/last.txt"; then
     echo "errors during the run above; no figure recorded" >&2
     exit 1
   fi
-  awk '/Requests\/sec/ {print $2}' "$work/last.txt"
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/last.txt")
+  [ -n "$rps" ] || { echo "wrk reported no rate" >&2; exit 1; }
+  echo "$rps"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo "page $PAGE: $bytes bytes; $ROUNDS round(s), each server in turn" >&2

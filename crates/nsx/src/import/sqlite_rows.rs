@@ -82,18 +82,28 @@ impl Insert {
         for (i, v) in row.iter().enumerate() {
             let at = (i + 1) as c_int;
             // SAFETY: `stmt` is a live prepared statement with `row.len()` parameters.
-            // Text is bound with SQLITE_STATIC: `row` outlives the step below, and the
-            // statement is reset (which drops the binding's use) before `row` is released.
+            // Text is bound with SQLITE_STATIC, so SQLite reads it in place: `row` is borrowed
+            // from the caller's `rows`, which outlives this statement (finalized when `Insert`
+            // drops, before `insert_rows` returns), and the length passed is the exact byte
+            // length, checked to fit.
             let rc = unsafe {
                 match v {
                     Value::Null => ffi::sqlite3_bind_null(self.stmt, at),
-                    Value::Text(s) => ffi::sqlite3_bind_text(
-                        self.stmt,
-                        at,
-                        s.as_ptr() as *const c_char,
-                        s.len() as c_int,
-                        ffi::SQLITE_STATIC(),
-                    ),
+                    Value::Text(s) => {
+                        let Ok(len) = c_int::try_from(s.len()) else {
+                            return Err(Error::Import(format!(
+                                "a value for {table} is too long ({} bytes)",
+                                s.len()
+                            )));
+                        };
+                        ffi::sqlite3_bind_text(
+                            self.stmt,
+                            at,
+                            s.as_ptr() as *const c_char,
+                            len,
+                            ffi::SQLITE_STATIC(),
+                        )
+                    }
                     Value::Int(n) => ffi::sqlite3_bind_int64(self.stmt, at, *n),
                     Value::Real(f) => ffi::sqlite3_bind_double(self.stmt, at, *f),
                     Value::Bool(b) => ffi::sqlite3_bind_int64(self.stmt, at, i64::from(*b)),
@@ -106,16 +116,19 @@ impl Insert {
                 )));
             }
         }
-        // SAFETY: as above; `sqlite3_reset` also clears the step's state on failure.
-        let (step, reset) = unsafe {
+        // SAFETY: as above. The reset readies the statement for the next row (the bindings
+        // stay until they are replaced) and, after a failed step, leaves the step's error
+        // message on the connection for `last_error`.
+        let step = unsafe {
             let step = ffi::sqlite3_step(self.stmt);
-            let reset = ffi::sqlite3_reset(self.stmt);
-            (step, reset)
+            ffi::sqlite3_reset(self.stmt);
+            step
         };
         if step != ffi::SQLITE_DONE {
-            let msg = last_error(self.db);
-            let _ = reset;
-            return Err(Error::Import(format!("writing a row into {table}: {msg}")));
+            return Err(Error::Import(format!(
+                "writing a row into {table}: {}",
+                last_error(self.db)
+            )));
         }
         Ok(())
     }
@@ -124,6 +137,10 @@ impl Insert {
 /// Inserts `rows` into `shape.table` on the connection `db` lends, inside its open
 /// transaction. The handle must not be used by anyone else until this returns, which the
 /// caller guarantees by holding sqlx's handle lock.
+///
+/// This runs on the calling thread. Every importer first deletes the rows it replaces, so
+/// its transaction holds SQLite's write lock before any rows come here and a step never
+/// waits on another writer; each call is one batch, a few milliseconds of work.
 pub(super) fn insert_rows(
     db: NonNull<ffi::sqlite3>,
     shape: &TableShape,

@@ -264,10 +264,14 @@ impl StemCache {
         s
     }
 
-    /// The stems of a text's whitespace-separated words, joined by single spaces.
+    /// The stems of a text's words, split where tantivy's whitespace tokenizer splits (ASCII
+    /// whitespace), joined by single spaces.
     fn stem_text(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        for w in text.split_whitespace() {
+        for w in text
+            .split(|c: char| c.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+        {
             if !out.is_empty() {
                 out.push(' ');
             }

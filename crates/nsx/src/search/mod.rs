@@ -125,7 +125,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
             ),
             (
                 "x.title, x.short_title",
-                r#"x.title COLLATE "C", x.short_title COLLATE "C""#,
+                r#"x.title COLLATE "C", x.short_title COLLATE "C" NULLS FIRST"#,
             ),
         )
         .await?;

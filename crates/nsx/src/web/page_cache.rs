@@ -9,7 +9,9 @@
 //! anonymous request with a cached page, it marks the response with [`Shareable`]; the
 //! [`fast_path`] middleware, outermost in the stack, then remembers that page under the
 //! exact request target, and answers the next anonymous `GET` of that target straight from
-//! memory without running sessions, CSRF checks, request ids, tracing or the handler.
+//! memory without running sessions, CSRF checks, the tracing span or the handler; the
+//! response still carries a request id (the caller's `x-request-id`, or a new one) and a
+//! debug-level log event.
 //!
 //! Everything here is a cache: it is dropped whenever the data version moves (on any node,
 //! see `app::spawn_refresher`) and losing it only costs a re-render.
@@ -275,6 +277,16 @@ fn anonymous_get(req: &Request) -> bool {
         && !req.headers().contains_key(header::AUTHORIZATION)
 }
 
+/// The header carrying a request's id, set on every response (see `web::router`).
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A fresh request id (a UUID, time-ordered).
+fn new_request_id() -> HeaderValue {
+    let mut buf = uuid::Uuid::encode_buffer();
+    let text = uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buf);
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("-"))
+}
+
 /// Outermost middleware: answers anonymous `GET`s of pages already rendered from memory,
 /// and learns which request targets lead to which cached page.
 pub async fn fast_path(State(pages): State<Arc<PageCache>>, req: Request, next: Next) -> Response {
@@ -288,10 +300,22 @@ pub async fn fast_path(State(pages): State<Arc<PageCache>>, req: Request, next: 
         .unwrap_or_else(|| req.uri().path().to_string());
     if let Some(page) = pages.get_target(&target) {
         let mut resp = page.respond(req.headers());
+        // The request id the full stack would give: the caller's own, or a new one.
+        let id = match req.headers().get(X_REQUEST_ID) {
+            Some(v) => v.clone(),
+            None => new_request_id(),
+        };
+        tracing::debug!(
+            path = %target,
+            status = resp.status().as_u16(),
+            request_id = %id.to_str().unwrap_or("-"),
+            "answered from the page cache"
+        );
         let h = resp.headers_mut();
         for (name, value) in SECURITY_HEADERS {
             h.insert(name, HeaderValue::from_static(value));
         }
+        h.insert(X_REQUEST_ID, id);
         return resp;
     }
     let resp = next.run(req).await;

@@ -695,10 +695,13 @@ async fn shared_pages_follow_viewers_and_data(app: TestApp) {
     assert_eq!(first.status(), 200);
     let tag = first.headers()["etag"].to_str().unwrap().to_string();
     let body = first.text().await.unwrap();
+    let mut ids = std::collections::HashSet::new();
     for _ in 0..2 {
         let r = app.client().get(app.at(path)).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let h = r.headers();
+        // Answered from memory, and still with a request id of its own.
+        assert!(ids.insert(h["x-request-id"].to_str().unwrap().to_string()));
         assert_eq!(h["etag"].to_str().unwrap(), tag);
         assert_eq!(h["cache-control"], "public, no-cache");
         assert_eq!(h["x-content-type-options"], "nosniff");
@@ -707,6 +710,15 @@ async fn shared_pages_follow_viewers_and_data(app: TestApp) {
         assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
         assert_eq!(r.text().await.unwrap(), body);
     }
+    // A caller's own request id comes back, as it does from the full stack.
+    let r = app
+        .client()
+        .get(app.at(path))
+        .header("x-request-id", "trace-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "trace-42");
 
     // The gzip copy has a tag of its own, and a client holding it gets 304.
     let gz = |inm: Option<&str>| {
