@@ -56,6 +56,14 @@ pub enum Command {
     },
     /// Search the occupations from the command line (builds the index from the database).
     Search(SearchArgs),
+    /// Seed a worked example of every workflow (a standards body, its editor and an
+    /// administrator, a framework with published versions and a draft) into this database;
+    /// imports O*NET first if the database is empty.
+    Demo {
+        /// Add the example even though the database holds real people's accounts.
+        #[arg(long)]
+        force: bool,
+    },
     /// Replace the database's contents with a backup made by `nsx backup`.
     Restore {
         /// The backup file.
@@ -649,6 +657,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 if ranked.total == 1 { "" } else { "es" },
                 took.as_secs_f64() * 1000.0
             );
+        }
+        Command::Demo { force } => {
+            let db = app::open_db(&config)
+                .await
+                .context("opening the database")?;
+            app::bootstrap(&db, &config, progress().as_ref())
+                .await
+                .context("importing O*NET into the empty database")?;
+            crate::frameworks::service::standards_body(&db, &config.standards_body).await?;
+            let report = crate::demo::seed(&db, force).await?;
+            for s in &report.steps {
+                println!("  {s}");
+            }
+            println!("\nSign in at {}/sign-in with:", config.public_url());
+            for a in &report.accounts {
+                match &a.password {
+                    Some(pw) => println!("  {:<18} {}  password: {pw}", a.role, a.email),
+                    None => println!(
+                        "  {:<18} {}  (existed already; set a password with: nsx user passwd {})",
+                        a.role, a.email, a.email
+                    ),
+                }
+            }
         }
         Command::Backup { file } => {
             let db = app::open_db(&config)

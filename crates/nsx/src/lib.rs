@@ -13,6 +13,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod frameworks;
 pub mod import;

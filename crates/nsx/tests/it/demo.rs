@@ -1,0 +1,80 @@
+//! `nsx demo` seeds a worked example once, through the ordinary services, and refuses a
+//! database with real people's accounts unless forced.
+
+use nsx::demo;
+use nsx::frameworks::store;
+use nsx_core::frameworks::Status;
+
+use crate::accounts::make_user;
+use crate::common::TestApp;
+
+async fn the_demo_seeds_once_and_spares_real_databases(app: TestApp) {
+    let report = demo::seed(&app.db, false).await.unwrap();
+    assert_eq!(report.accounts.len(), 2);
+    assert!(
+        report
+            .accounts
+            .iter()
+            .all(|a| a.password.as_ref().is_some_and(|p| p.len() == 16))
+    );
+    let versions = store::list_versions(&app.db, demo::DEMO_FRAMEWORK)
+        .await
+        .unwrap();
+    let statuses: Vec<Status> = versions.iter().map(|v| v.status).collect();
+    assert_eq!(
+        statuses,
+        vec![Status::Draft, Status::Published, Status::Superseded]
+    );
+    let f = nsx::frameworks::editing::find_framework(&app.db, demo::DEMO_FRAMEWORK)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        f.occupations,
+        demo::DEMO_OCCUPATIONS.map(String::from).to_vec()
+    );
+    assert_eq!(f.organization_name.as_deref(), Some(demo::DEMO_BODY));
+    // The demo's work went through the audited services.
+    let n: i64 = nsx::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'editor@demo.nsx.test'"
+    ).fetch_one(p).await)
+    .unwrap();
+    assert!(n >= 8, "{n} audit entries");
+    // The published versions can be read; the demo editor can sign in with the password.
+    let published = &versions[1];
+    let (st, html) = app.get(&published.url).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("Safe isolation"));
+    let pw = report.accounts[0].password.clone().unwrap();
+    let r = app
+        .client()
+        .post(app.at("/sign-in"))
+        .form(&[
+            ("email", report.accounts[0].email.as_str()),
+            ("password", pw.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    // Again: nothing new, and no passwords shown for accounts that exist.
+    let again = demo::seed(&app.db, false).await.unwrap();
+    assert!(again.accounts.iter().all(|a| a.password.is_none()));
+    assert_eq!(
+        store::list_versions(&app.db, demo::DEMO_FRAMEWORK)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // A real person's account makes it refuse, unless forced.
+    make_user(&app, "someone@example.org", &[]).await;
+    let err = demo::seed(&app.db, false).await.unwrap_err();
+    assert!(err.to_string().contains("--force"), "{err}");
+    demo::seed(&app.db, true).await.unwrap();
+    app.finish().await;
+}
+
+on_both_backends!(the_demo_seeds_once_and_spares_real_databases);
