@@ -16,9 +16,10 @@
 //!    (lower-cased letters and digits, as the linter's near-duplicate rule reads them)
 //!    share at least [`PAIR_SIMILARITY`] of their distinct words (Jaccard index). This
 //!    catches statements whose item id changed without an editor, e.g. the drafter
-//!    placing the same subject at another level. Candidate pairs are taken most similar
-//!    first (ties in the older version's order, then the newer one's), each statement in
-//!    at most one pair.
+//!    placing the same subject at another level. Statements with the very same subject
+//!    and performance are paired first, in order; then candidate pairs are taken most
+//!    similar first (ties in the older version's order, then the newer one's), each
+//!    statement in at most one pair.
 //!
 //! Whatever is left over is added (only in the newer version) or removed (only in the
 //! older one).
@@ -37,7 +38,6 @@
 //! - Citations added or removed are reported on the statement, whatever its kind
 //!   ([`Change::citations_changed`]).
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -494,7 +494,7 @@ fn one_sided(s: &Statement, op: Op) -> Detail {
     }
 }
 
-/// Lower-cased words of a statement as sorted, distinct numbers (shared dictionary).
+/// Lower-cased words of statements as bit sets over one shared dictionary.
 struct WordSets {
     dict: HashMap<String, u32>,
     buf: String,
@@ -508,6 +508,7 @@ impl WordSets {
         }
     }
 
+    /// The distinct words of a statement as dictionary numbers.
     fn of(&mut self, s: &Statement) -> Vec<u32> {
         let mut out = Vec::new();
         for text in [&s.subject, &s.performance] {
@@ -532,52 +533,98 @@ impl WordSets {
         out.dedup();
         out
     }
+
+    /// Bit sets of the given word lists, all the dictionary's width.
+    fn bits(&self, lists: &[Vec<u32>]) -> Vec<Bits> {
+        let width = self.dict.len().div_ceil(64);
+        lists
+            .iter()
+            .map(|l| {
+                let mut b = vec![0u64; width];
+                for w in l {
+                    b[*w as usize / 64] |= 1 << (w % 64);
+                }
+                Bits {
+                    count: l.len() as u32,
+                    bits: b,
+                }
+            })
+            .collect()
+    }
 }
 
-/// Jaccard index of two sorted, distinct word lists.
-fn jaccard(a: &[u32], b: &[u32]) -> f64 {
-    if a.is_empty() && b.is_empty() {
+/// A word set as bits, with its size.
+struct Bits {
+    count: u32,
+    bits: Vec<u64>,
+}
+
+/// Jaccard index of two word sets.
+fn jaccard(a: &Bits, b: &Bits) -> f64 {
+    if a.count == 0 && b.count == 0 {
         return 1.0;
     }
-    let (mut i, mut j, mut both) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                both += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    both as f64 / (a.len() + b.len() - both) as f64
+    let both: u32 = a
+        .bits
+        .iter()
+        .zip(&b.bits)
+        .map(|(x, y)| (x & y).count_ones())
+        .sum();
+    both as f64 / (a.count + b.count - both) as f64
 }
 
-/// Pairs the statements left over after pairing by item id, by near-identical text in
-/// the same section (see the module documentation).
+/// Pairs the statements left over after pairing by item id (see the module
+/// documentation): identical texts first, then near-identical ones by word similarity.
 fn pair_by_text(
     a: &[Item],
     b: &[Item],
     a_partner: &mut [Option<(usize, Pairing)>],
     b_partner: &mut [Option<(usize, Pairing)>],
 ) {
+    if !a_partner.iter().any(Option::is_none) || !b_partner.iter().any(Option::is_none) {
+        return;
+    }
+    // Identical subject and performance in the same section, in order.
+    let mut same: HashMap<(Section, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, it) in a.iter().enumerate().rev() {
+        if a_partner[i].is_none() {
+            let s = &it.statement;
+            same.entry((s.section, &s.subject, &s.performance))
+                .or_default()
+                .push(i);
+        }
+    }
+    for (j, it) in b.iter().enumerate() {
+        if b_partner[j].is_some() {
+            continue;
+        }
+        let s = &it.statement;
+        if let Some(i) = same
+            .get_mut(&(s.section, s.subject.as_str(), s.performance.as_str()))
+            .and_then(Vec::pop)
+        {
+            a_partner[i] = Some((j, Pairing::SimilarText));
+            b_partner[j] = Some((i, Pairing::SimilarText));
+        }
+    }
     let left_a: Vec<usize> = (0..a.len()).filter(|i| a_partner[*i].is_none()).collect();
     let left_b: Vec<usize> = (0..b.len()).filter(|j| b_partner[*j].is_none()).collect();
     if left_a.is_empty() || left_b.is_empty() {
         return;
     }
+    // Near-identical: word sets as bits, most similar pair first.
     let mut sets = WordSets::new();
-    let wa: Vec<Vec<u32>> = left_a.iter().map(|i| sets.of(&a[*i].statement)).collect();
-    let wb: Vec<Vec<u32>> = left_b.iter().map(|j| sets.of(&b[*j].statement)).collect();
+    let la: Vec<Vec<u32>> = left_a.iter().map(|i| sets.of(&a[*i].statement)).collect();
+    let lb: Vec<Vec<u32>> = left_b.iter().map(|j| sets.of(&b[*j].statement)).collect();
+    let (wa, wb) = (sets.bits(&la), sets.bits(&lb));
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
     for (x, i) in left_a.iter().enumerate() {
         for (y, j) in left_b.iter().enumerate() {
             if a[*i].statement.section != b[*j].statement.section {
                 continue;
             }
-            let (p, q) = (wa[x].len(), wb[y].len());
-            // The index is at most the shorter list over the longer one.
+            let (p, q) = (wa[x].count, wb[y].count);
+            // The index is at most the smaller set over the larger one.
             if (p.min(q) as f64) < PAIR_SIMILARITY * p.max(q) as f64 {
                 continue;
             }
