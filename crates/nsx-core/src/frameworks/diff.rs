@@ -53,6 +53,7 @@ pub const PAIR_SIMILARITY: f64 = super::lint::NEAR_DUPLICATE;
 
 /// A statement with its stable item id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DiffItem)]
 pub struct Item {
     /// Item id: the same for one statement in every version.
     pub item_id: Uuid,
@@ -64,6 +65,7 @@ pub struct Item {
 /// What of a version a diff compares: the context paragraph and the statements, in
 /// display order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DiffContent)]
 pub struct Content {
     /// The "context covered" paragraph.
     pub context: String,
@@ -74,6 +76,7 @@ pub struct Content {
 /// What a piece of a word-level diff is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = DiffOp)]
 pub enum Op {
     /// In both versions.
     Equal,
@@ -85,6 +88,7 @@ pub enum Op {
 
 /// A run of text that is the same, inserted or deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DiffSegment)]
 pub struct Segment {
     /// Same, inserted or deleted.
     pub op: Op,
@@ -117,6 +121,7 @@ pub fn has_changes(segments: &[Segment]) -> bool {
 
 /// A citation kept, added or removed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DiffCitationChange)]
 pub struct CitationChange {
     /// `equal` (kept), `insert` (added) or `delete` (removed).
     pub op: Op,
@@ -128,6 +133,7 @@ pub struct CitationChange {
 /// What happened to one statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ChangeKind)]
 pub enum Kind {
     /// Only in the newer version.
     Added,
@@ -191,6 +197,7 @@ impl Kind {
 /// How the two sides of a change were found to be one statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = DiffPairing)]
 pub enum Pairing {
     /// Both sides have the same item id.
     ItemId,
@@ -200,6 +207,7 @@ pub enum Pairing {
 
 /// Where a statement sits in one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[schema(as = DiffPlace)]
 pub struct Place {
     /// Item id in that version.
     pub item_id: Uuid,
@@ -252,6 +260,7 @@ impl Place {
 
 /// The words and citations of a changed statement, both sides in one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DiffDetail)]
 pub struct Detail {
     /// Word-level diff of the subject.
     pub subject: Vec<Segment>,
@@ -297,6 +306,7 @@ impl Detail {
 
 /// One statement of either version and what happened to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = StatementChange)]
 pub struct Change {
     /// Added, removed, moved, reworded, moved and reworded, or unchanged.
     pub kind: Kind,
@@ -327,6 +337,7 @@ impl Change {
 
 /// How many statements changed in each way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ChangeCounts)]
 pub struct Counts {
     /// Statements only in the newer version.
     pub added: usize,

@@ -8,6 +8,9 @@
 pub mod api;
 pub mod case;
 pub mod case_import;
+pub mod changes;
+pub mod diff_api;
+pub mod diff_routes;
 pub mod exports;
 pub mod queries;
 pub mod routes;

@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::accounts::routes::routes())
         .merge(crate::search::routes::routes())
         .merge(crate::frameworks::routes::routes())
+        .merge(crate::frameworks::diff_routes::routes())
         .merge(crate::frameworks::case::routes().merge(crate::frameworks::exports::routes()))
         .merge(health::routes())
         .merge(assets::routes())

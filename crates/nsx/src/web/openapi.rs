@@ -35,6 +35,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::occupations::api::routes())
         .merge(crate::search::api::routes())
         .merge(crate::frameworks::api::routes())
+        .merge(crate::frameworks::diff_api::routes())
         .merge(crate::accounts::api::routes())
 }
 

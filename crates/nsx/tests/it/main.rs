@@ -11,6 +11,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod exchange;
+mod framework_changes;
 mod framework_pages;
 mod frameworks;
 mod import;
