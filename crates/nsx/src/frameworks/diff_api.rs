@@ -4,21 +4,12 @@ use axum::extract::State;
 use nsx_core::frameworks::diff::{Change, Counts, Segment};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::api::VersionInfo;
 use super::changes;
 use super::routes::check_code;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
-
-/// Framework change routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(get_diff))
-        .routes(routes!(get_changes))
-}
 
 /// Which versions to compare.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,7 +53,7 @@ pub struct DiffOut {
         (status = 422, description = "Malformed code, `from` or `to`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn get_diff(
+pub(crate) async fn get_diff(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
     ApiQuery(p): ApiQuery<DiffParams>,
@@ -117,7 +108,7 @@ pub struct ChangelogOut {
         (status = 422, description = "Malformed code", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn get_changes(
+pub(crate) async fn get_changes(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<ApiJson<ChangelogOut>> {

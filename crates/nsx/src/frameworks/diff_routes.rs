@@ -4,11 +4,9 @@
 //! `<ins>` and `<del>` with their meaning written out for screen readers and print.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
 use nsx_core::frameworks::diff::{Change, Detail, Kind, Op, Place, Segment};
 use nsx_core::frameworks::{Citation, Level, Section, statement_id};
 use serde::Deserialize;
@@ -18,19 +16,12 @@ use super::changes::{self, ChangelogEntry, VersionDiff};
 use super::routes::check_code;
 use crate::accounts::Viewer;
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
 use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
 
 const HTML: &str = "text/html; charset=utf-8";
-
-/// The diff and changelog page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/frameworks/{code}/diff", get(diff_page))
-        .route("/frameworks/{code}/changes", get(changes_page))
-}
 
 fn chrome_for(viewer: &Viewer) -> Chrome {
     if viewer.signed_in() {
@@ -278,7 +269,8 @@ fn sections_of(d: &VersionDiff) -> Vec<SectionView> {
         .collect()
 }
 
-async fn diff_page(
+/// `GET /frameworks/{code}/diff?from=…&to=…`: what changed between two versions.
+pub(crate) async fn diff_page(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
@@ -404,7 +396,8 @@ fn entry_view(code: &str, e: &ChangelogEntry) -> EntryView {
     }
 }
 
-async fn changes_page(
+/// `GET /frameworks/{code}/changes`: every version, newest first, with its changes.
+pub(crate) async fn changes_page(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,

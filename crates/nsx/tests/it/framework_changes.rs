@@ -503,7 +503,7 @@ on_both_backends!(
 
 #[test]
 fn diff_and_changelog_are_in_the_openapi_document() {
-    let doc = serde_json::to_value(nsx::web::openapi::document()).unwrap();
+    let doc = serde_json::to_value(nsx::routes::openapi()).unwrap();
     let diff = &doc["paths"]["/api/v1/frameworks/{code}/diff"]["get"];
     let params: Vec<&str> = diff["parameters"]
         .as_array()
