@@ -346,6 +346,9 @@ async fn diff_page_marks_every_change(app: TestApp) {
         .get(&format!("/frameworks/{CODE}/diff?from=v20.01"))
         .await;
     assert_eq!(s, 404);
+    // The framework page points at the changelog once there are two versions.
+    let (_, page) = app.get(&format!("/frameworks/{CODE}")).await;
+    assert!(page.contains(&format!("href=\"/frameworks/{CODE}/changes\"")));
     app.finish().await;
 }
 
@@ -536,4 +539,81 @@ fn diff_and_changelog_are_in_the_openapi_document() {
             "unchanged"
         ])
     );
+}
+
+/// In a real browser: the changelog links to the diff, insertions and deletions are
+/// underlined and struck through (not only coloured), print spells them out and drops the
+/// form, and the form picks another pair without any script of ours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_reads_and_prints_a_diff() {
+    let Some(b) = crate::common::browser::Browser::start().await else {
+        return;
+    };
+    let app = TestApp::builder().start().await;
+    two_versions(&app).await;
+    let c = &b.client;
+    c.goto(&app.at(&format!("/frameworks/{CODE}/changes")))
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::LinkText(
+        "Changes from v26.05 to v26.06",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), format!("/frameworks/{CODE}/diff"));
+    assert_eq!(url.query(), Some("from=v26.05&to=v26.06"));
+    let style = |sel: &str, prop: &str| {
+        format!("return getComputedStyle(document.querySelector('{sel}')).{prop};")
+    };
+    let ins = b.eval(&style("ins", "textDecorationLine")).await;
+    assert_eq!(ins, "underline");
+    let del = b.eval(&style("del", "textDecorationLine")).await;
+    assert_eq!(del, "line-through");
+    let hidden = b.eval(&style("ins .visually-hidden", "position")).await;
+    assert_eq!(
+        hidden, "absolute",
+        "the words are for screen readers on screen"
+    );
+    b.emulate_media("print").await;
+    assert_eq!(
+        b.eval(&style("ins .visually-hidden", "position")).await,
+        "static"
+    );
+    assert_eq!(b.eval(&style(".diff-pick", "display")).await, "none");
+    assert_eq!(
+        b.eval(&style("ins", "textDecorationLine")).await,
+        "underline"
+    );
+    b.emulate_media("").await;
+    // Choose v26.06 on both sides and compare.
+    c.find(fantoccini::Locator::Css(
+        "#diff-from option[value='v26.06']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(fantoccini::Locator::Css(".diff-pick button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.query(), Some("from=v26.06&to=v26.06"));
+    let body = c
+        .find(fantoccini::Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Both sides are version v26.06"), "{body}");
+    b.close().await;
+    app.finish().await;
 }
