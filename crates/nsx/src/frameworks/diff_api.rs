@@ -24,7 +24,7 @@ pub struct DiffParams {
 /// What changed between two versions of a framework.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DiffOut {
-    /// O*NET-SOC code.
+    /// Framework code.
     pub code: String,
     /// The version compared from.
     pub from: VersionInfo,
@@ -46,7 +46,7 @@ pub struct DiffOut {
     get,
     path = "/api/v1/frameworks/{code}/diff",
     tag = "frameworks",
-    params(("code" = String, Path, description = "O*NET-SOC code"), DiffParams),
+    params(("code" = String, Path, description = "Framework code: an O*NET-SOC code such as 17-3024.00, or a name such as industrial-maintenance"), DiffParams),
     responses(
         (status = 200, description = "The diff", body = DiffOut),
         (status = 404, description = "No framework for the code, or no version with the `from` or `to` label (the problem names which)", body = Problem, content_type = "application/problem+json"),
@@ -89,7 +89,7 @@ pub struct ChangelogEntryOut {
 /// A framework's changelog.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangelogOut {
-    /// O*NET-SOC code.
+    /// Framework code.
     pub code: String,
     /// Every version, newest first.
     pub versions: Vec<ChangelogEntryOut>,
@@ -101,7 +101,7 @@ pub struct ChangelogOut {
     get,
     path = "/api/v1/frameworks/{code}/changes",
     tag = "frameworks",
-    params(("code" = String, Path, description = "O*NET-SOC code")),
+    params(("code" = String, Path, description = "Framework code: an O*NET-SOC code such as 17-3024.00, or a name such as industrial-maintenance")),
     responses(
         (status = 200, description = "The changelog", body = ChangelogOut),
         (status = 404, description = "No framework for the code", body = Problem, content_type = "application/problem+json"),

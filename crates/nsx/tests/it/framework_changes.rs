@@ -288,7 +288,7 @@ async fn diff_json_and_apply(app: TestApp) {
     assert!(p["detail"].as_str().unwrap().starts_with("to:"));
     let (s, _) = app.get_json("/api/v1/frameworks/99-9999.00/diff").await;
     assert_eq!(s, 404);
-    let (s, p) = app.get_json("/api/v1/frameworks/robotics/diff").await;
+    let (s, p) = app.get_json("/api/v1/frameworks/Robotics_Tech/diff").await;
     assert_eq!((s, p["errors"][0]["field"].as_str()), (422, Some("code")));
     app.finish().await;
 }
