@@ -68,19 +68,19 @@ pub struct VersionDiff {
 /// to the newest version, `from` to the version just before `to` (or `to` itself when
 /// it is the oldest).
 pub fn default_pair(
-    versions: &[VersionSummary],
+    labels: &[VersionLabel],
     from: Option<VersionLabel>,
     to: Option<VersionLabel>,
 ) -> Option<(VersionLabel, VersionLabel)> {
     let to = match to {
         Some(t) => t,
-        None => versions.first()?.label,
+        None => labels.iter().copied().max()?,
     };
     let from = match from {
         Some(f) => f,
-        None => versions
+        None => labels
             .iter()
-            .map(|v| v.label)
+            .copied()
             .filter(|l| *l < to)
             .max()
             .unwrap_or(to),
@@ -110,7 +110,8 @@ pub async fn diff_versions(
             )));
         }
     }
-    let (from, to) = default_pair(&versions, from, to)
+    let labels: Vec<VersionLabel> = versions.iter().map(|v| v.label).collect();
+    let (from, to) = default_pair(&labels, from, to)
         .ok_or_else(|| Error::NotFound(format!("a framework for {code}")))?;
     let load = |label: VersionLabel, field: &'static str| async move {
         store::load_version(db, code, Some(&label))
@@ -189,35 +190,18 @@ pub fn changes_path(code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nsx_core::frameworks::Status;
-    use time::OffsetDateTime;
-    use uuid::Uuid;
-
-    fn v(label: &str) -> VersionSummary {
-        let label: VersionLabel = label.parse().unwrap();
-        VersionSummary {
-            id: Uuid::nil(),
-            framework_id: Uuid::nil(),
-            code: "17-3024.00".into(),
-            label,
-            status: Status::Draft,
-            title: "T".into(),
-            job_zone: None,
-            onet_release: "30.1".into(),
-            url: String::new(),
-            statement_count: 0,
-            drafted_at: OffsetDateTime::UNIX_EPOCH,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
-        }
-    }
 
     #[test]
     fn missing_labels_default_to_the_newest_change() {
-        let vs = vec![v("v26.07"), v("v26.05"), v("v26.01")];
         let l = |s: &str| s.parse::<VersionLabel>().unwrap();
+        let vs = [l("v26.07"), l("v26.05.2"), l("v26.05"), l("v26.01")];
         assert_eq!(
             default_pair(&vs, None, None),
-            Some((l("v26.05"), l("v26.07")))
+            Some((l("v26.05.2"), l("v26.07")))
+        );
+        assert_eq!(
+            default_pair(&vs, None, Some(l("v26.05.2"))),
+            Some((l("v26.05"), l("v26.05.2")))
         );
         assert_eq!(
             default_pair(&vs, None, Some(l("v26.05"))),
