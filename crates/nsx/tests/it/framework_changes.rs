@@ -604,8 +604,19 @@ async fn browser_reads_and_prints_a_diff() {
         .click()
         .await
         .unwrap();
-    let url = c.current_url().await.unwrap();
-    assert_eq!(url.query(), Some("from=v26.06&to=v26.06"));
+    // The click returns before the next page has loaded: wait for it.
+    let want = Some("from=v26.06&to=v26.06");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut url = c.current_url().await.unwrap();
+    while url.query() != want && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        url = c.current_url().await.unwrap();
+    }
+    assert_eq!(url.query(), want);
+    c.wait()
+        .for_element(fantoccini::Locator::Css(".diff-summary"))
+        .await
+        .unwrap();
     let body = c
         .find(fantoccini::Locator::Css("main"))
         .await
