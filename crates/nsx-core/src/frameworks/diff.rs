@@ -428,6 +428,56 @@ pub fn words(old: &str, new: &str) -> Vec<Segment> {
             }),
         }
     }
+    fold_replacements(out)
+}
+
+/// Joins word-by-word replacements into one: `<del>test</del><ins>new</ins> <del>tools
+/// </del><ins>meters</ins>` becomes `<del>test tools</del><ins>new meters</ins>`. A run of
+/// changes separated only by spaces, holding both deletions and insertions, becomes one
+/// deletion and one insertion, each with the spaces; both sides' texts stay the same.
+fn fold_replacements(segs: Vec<Segment>) -> Vec<Segment> {
+    let blank = |s: &Segment| s.op == Op::Equal && s.text.chars().all(char::is_whitespace);
+    let mut out: Vec<Segment> = Vec::with_capacity(segs.len());
+    let mut i = 0;
+    while i < segs.len() {
+        if segs[i].op == Op::Equal {
+            out.push(segs[i].clone());
+            i += 1;
+            continue;
+        }
+        // A run: changes, with blank equal runs between changes.
+        let mut end = i + 1;
+        while end < segs.len() {
+            if segs[end].op != Op::Equal {
+                end += 1;
+            } else if blank(&segs[end]) && end + 1 < segs.len() && segs[end + 1].op != Op::Equal {
+                end += 2;
+            } else {
+                break;
+            }
+        }
+        let run = &segs[i..end];
+        let both = run.iter().any(|s| s.op == Op::Delete) && run.iter().any(|s| s.op == Op::Insert);
+        if both && run.iter().any(|s| s.op == Op::Equal) {
+            let side = |own: Op| -> String {
+                run.iter()
+                    .filter(|s| s.op == own || s.op == Op::Equal)
+                    .map(|s| s.text.as_str())
+                    .collect()
+            };
+            out.push(Segment {
+                op: Op::Delete,
+                text: side(Op::Delete),
+            });
+            out.push(Segment {
+                op: Op::Insert,
+                text: side(Op::Insert),
+            });
+        } else {
+            out.extend(run.iter().cloned());
+        }
+        i = end;
+    }
     out
 }
 
@@ -1137,6 +1187,28 @@ mod tests {
     }
 
     #[test]
+    fn word_by_word_replacements_read_as_one() {
+        let seg = words(
+            "checks parts with test instruments daily",
+            "checks parts with oscilloscopes and meters daily",
+        );
+        let ops: Vec<(Op, &str)> = seg.iter().map(|s| (s.op, s.text.as_str())).collect();
+        assert_eq!(
+            ops,
+            vec![
+                (Op::Equal, "checks parts with "),
+                (Op::Delete, "test instruments"),
+                (Op::Insert, "oscilloscopes and meters"),
+                (Op::Equal, " daily"),
+            ]
+        );
+        // Insertions alone keep their spaces where they were.
+        let seg = words("a b", "a x b y");
+        assert_eq!(old_text(&seg), "a b");
+        assert_eq!(new_text(&seg), "a x b y");
+    }
+
+    #[test]
     fn moved_and_reworded() {
         let a = base();
         let mut b = a.clone();
@@ -1562,6 +1634,14 @@ mod properties {
             b in version(),
         ) {
             check(&a, &b)?;
+        }
+
+        #[test]
+        fn word_diffs_keep_both_texts(a in text(0..30), b in text(0..30)) {
+            let seg = words(&a, &b);
+            prop_assert_eq!(old_text(&seg), a);
+            prop_assert_eq!(new_text(&seg), b);
+            prop_assert!(seg.windows(2).all(|w| w[0].op != w[1].op));
         }
 
         #[test]

@@ -497,11 +497,153 @@ async fn case_links_consecutive_versions(app: TestApp) {
     app.finish().await;
 }
 
+async fn api(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(app.at(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    assert!((200..300).contains(&status), "{path}: {status} {v}");
+    v
+}
+
+fn add_statement(level: &str, subject: &str, performance: &str, task: i64) -> Value {
+    serde_json::json!({"op": "add_statement", "section": "technical", "domain": null,
+        "level": {"scale": "mastery", "level": level}, "subject": subject,
+        "performance": performance, "position": null,
+        "citations": [{"source": "onet", "release": "30.1",
+            "locator": {"kind": "task", "task_id": task}, "text": "", "value": null}]})
+}
+
+/// What an editor does through the editorial API shows in the diff as the same kinds of
+/// change: edits keep item ids, so a move is a move and a rewording a rewording.
+async fn editor_changes_show_in_the_diff(app: TestApp) {
+    let ed = crate::editorial::editor_of(&app, "Diff Council", "diff-ed@example.org").await;
+    let t = ed.token.as_str();
+    let created = api(
+        &app,
+        t,
+        "/api/v1/frameworks",
+        serde_json::json!({"title": "Line Maintenance", "occupations": ["17-3024.00"],
+            "context": "Keeping assembly lines running."}),
+    )
+    .await;
+    let code = created["framework"]["code"].as_str().unwrap().to_string();
+    let first = created["version"]["version"].as_str().unwrap().to_string();
+    let edits = |label: &str| format!("/api/v1/frameworks/{code}/versions/{label}/edits");
+    let status = |label: &str| format!("/api/v1/frameworks/{code}/versions/{label}/status");
+    let out = api(
+        &app,
+        t,
+        &edits(&first),
+        serde_json::json!({"edits": [
+            add_statement("emerging", "Electromechanical assemblies",
+                "check how assemblies perform with test instruments under supervision", 90001),
+            add_statement("emerging", "Controller software",
+                "load controller software on a line and confirm that it runs", 90002),
+            add_statement("developing", "Preventive maintenance",
+                "plan preventive maintenance for a line from its fault records", 90001),
+        ]}),
+    )
+    .await;
+    let ids: Vec<String> = out["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    for s in ["in_review", "published"] {
+        api(&app, t, &status(&first), serde_json::json!({"status": s})).await;
+    }
+    let draft = api(
+        &app,
+        t,
+        &format!("/api/v1/frameworks/{code}/drafts"),
+        serde_json::json!({}),
+    )
+    .await;
+    let second = draft["version"].as_str().unwrap().to_string();
+    api(
+        &app,
+        t,
+        &edits(&second),
+        serde_json::json!({"edits": [
+            {"op": "reword", "item_id": ids[0], "subject": "Electromechanical assemblies",
+             "performance": "check how assemblies perform with oscilloscopes and meters under supervision"},
+            {"op": "move", "item_id": ids[1], "section": "technical", "domain": null,
+             "level": {"scale": "mastery", "level": "developing"}, "position": 1},
+            {"op": "remove_statement", "item_id": ids[2]},
+            add_statement("advanced", "Line standards",
+                "set the standard for how every line is tested after a repair", 90002),
+        ]}),
+    )
+    .await;
+    for s in ["in_review", "published"] {
+        api(&app, t, &status(&second), serde_json::json!({"status": s})).await;
+    }
+
+    // The default diff is the newest version against the one before it.
+    let (s, d) = app
+        .get_json(&format!("/api/v1/frameworks/{code}/diff"))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["from"]["version"], first.as_str());
+    assert_eq!(d["to"]["version"], second.as_str());
+    let k: Counts = serde_json::from_value(d["counts"].clone()).unwrap();
+    assert_eq!(
+        (
+            k.added,
+            k.removed,
+            k.moved,
+            k.reworded,
+            k.moved_and_reworded
+        ),
+        (1, 1, 1, 1, 0),
+        "{k:?}"
+    );
+    let changes: Vec<Change> = serde_json::from_value(d["changes"].clone()).unwrap();
+    let of = |id: &str| {
+        changes
+            .iter()
+            .find(|c| c.place().is_some_and(|p| p.item_id.to_string() == id))
+            .unwrap()
+    };
+    assert_eq!(of(&ids[0]).kind, Kind::Reworded);
+    assert_eq!(of(&ids[1]).kind, Kind::Moved);
+    assert_eq!(of(&ids[2]).kind, Kind::Removed);
+    let (_, html) = app.get(&format!("/frameworks/{code}/diff")).await;
+    assert!(
+        html.contains(
+            "<del><span class=\"visually-hidden\">[deleted: </span>test instruments<span class=\"visually-hidden\">]</span></del><ins><span class=\"visually-hidden\">[inserted: </span>oscilloscopes and meters"
+        ),
+        "the rewording is highlighted as one replacement"
+    );
+    assert!(html.contains(
+        "<strong>Moved</strong> from Technical · Emerging #2 to Technical · Developing #1"
+    ));
+    // The changelog shows both publications.
+    let (_, log) = app
+        .get_json(&format!("/api/v1/frameworks/{code}/changes"))
+        .await;
+    let vs = log["versions"].as_array().unwrap();
+    assert_eq!(vs[0]["version"]["status"], "published");
+    assert_eq!(vs[1]["version"]["status"], "superseded");
+    assert_eq!(vs[0]["changes"]["added"], 1);
+    let (_, page) = app.get(&format!("/frameworks/{code}/changes")).await;
+    assert!(page.contains(" · published "), "publication days are shown");
+    app.finish().await;
+}
+
 on_both_backends!(
     diff_json_and_apply,
     diff_page_marks_every_change,
     changelog_lists_versions_newest_first,
     case_links_consecutive_versions,
+    editor_changes_show_in_the_diff,
 );
 
 #[test]
