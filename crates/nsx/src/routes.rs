@@ -137,7 +137,9 @@ const PUBLISH_FRAMEWORK: Access = Access::Action(Action::PublishFramework);
 /// Every route the exchange answers.
 pub fn table() -> RouteTable {
     use accounts::routes as acc;
-    use frameworks::{api as fw_api, authoring, authoring_api, case, exports, routes as fw};
+    use frameworks::{
+        api as fw_api, authoring, authoring_api, case, diff_api, diff_routes, exports, routes as fw,
+    };
     use occupations::{api as occ_api, routes as occ};
     let case_path = |rest: &str| format!("{}{rest}", nsx_core::frameworks::case::CASE_PREFIX);
     RouteTable::new()
@@ -168,11 +170,19 @@ pub fn table() -> RouteTable {
             ANYONE,
             fw::correction,
         )
+        .get("/frameworks/{code}/diff", ANYONE, diff_routes::diff_page)
+        .get(
+            "/frameworks/{code}/changes",
+            ANYONE,
+            diff_routes::changes_page,
+        )
         .api(ANYONE, routes!(fw_api::list_frameworks))
         .api(ANYONE, routes!(fw_api::get_framework))
         .api(ANYONE, routes!(fw_api::list_versions))
         .api(ANYONE, routes!(fw_api::get_version))
         .api(ANYONE, routes!(fw_api::get_statement))
+        .api(ANYONE, routes!(diff_api::get_diff))
+        .api(ANYONE, routes!(diff_api::get_changes))
         // Frameworks: the editorial workflow.
         .get("/workspace", SIGNED_IN, authoring::workspace)
         .get("/frameworks/new", CREATE_FRAMEWORK, authoring::new_page)

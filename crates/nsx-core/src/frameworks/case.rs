@@ -747,6 +747,80 @@ pub fn package(fw: &CaseFramework, base: &str) -> CfPackage {
     }
 }
 
+/// Links the package of a version to the version that replaced it (the next version by
+/// label): a `replacedBy` association from the older `CFDocument` to the newer one, and
+/// one from each statement item whose item id changed to the item that took its place
+/// (statements the [diff](super::diff) pairs by near-identical text; a statement that
+/// kept its item id is the same `CFItem` in both versions and needs no link). The links
+/// belong to the older document; the package stays sorted by identifier.
+pub fn link_replacement(
+    pkg: &mut CfPackage,
+    older: &CaseFramework,
+    newer: &CaseFramework,
+    base: &str,
+) {
+    let content = |fw: &CaseFramework| super::diff::Content {
+        context: fw.context.clone(),
+        items: fw
+            .statements
+            .iter()
+            .map(|(id, st)| super::diff::Item {
+                item_id: *id,
+                statement: st.clone(),
+            })
+            .collect(),
+    };
+    let ts = case_time(newer.changed);
+    let old_doc = older.version_id.to_string();
+    let doc_link = link(base, "CFDocuments", &old_doc, &older.title);
+    let mut push = |origin: LinkUri, dest: LinkUri| {
+        let id = Uuid::new_v5(
+            &older.version_id,
+            format!("replacedBy:{}:{}:0", origin.identifier, dest.identifier).as_bytes(),
+        )
+        .to_string();
+        pkg.associations.push(CfAssociation {
+            uri: case_uri(base, "CFAssociations", &id),
+            identifier: id,
+            association_type: "replacedBy".into(),
+            sequence_number: None,
+            origin,
+            destination: dest,
+            last_change_date_time: ts.clone(),
+            document_uri: Some(doc_link.clone()),
+        });
+    };
+    push(
+        doc_link.clone(),
+        link(
+            base,
+            "CFDocuments",
+            &newer.version_id.to_string(),
+            &newer.title,
+        ),
+    );
+    let subjects: HashMap<Uuid, &str> = older
+        .statements
+        .iter()
+        .chain(&newer.statements)
+        .map(|(id, st)| (*id, st.subject.as_str()))
+        .collect();
+    let d = super::diff::diff(&content(older), &content(newer));
+    for c in &d.changes {
+        if let (Some(b), Some(a)) = (c.before, c.after)
+            && b.item_id != a.item_id
+        {
+            let title = |id: Uuid| subjects.get(&id).copied().unwrap_or_default();
+            push(
+                link(base, "CFItems", &b.item_id.to_string(), title(b.item_id)),
+                link(base, "CFItems", &a.item_id.to_string(), title(a.item_id)),
+            );
+        }
+    }
+    pkg.associations
+        .sort_by(|a, b| a.identifier.cmp(&b.identifier));
+}
+
 /// The `CFDocument` of a framework version (statements are not needed).
 pub fn document(fw: &CaseFramework, base: &str) -> CfDocument {
     let doc_id = fw.version_id.to_string();
@@ -1185,5 +1259,93 @@ mod tests {
         assert!(parse_location("durable/fortitude/applying#1").is_some());
         assert!(parse_location("durable/applying#1").is_none());
         assert!(parse_location("technical/proficient").is_none());
+    }
+}
+
+#[cfg(test)]
+mod replacement {
+    use super::*;
+
+    fn framework(label: &str, statements: Vec<(Uuid, Statement)>) -> CaseFramework {
+        let label: VersionLabel = label.parse().unwrap();
+        CaseFramework {
+            version_id: super::super::version_id("17-3024.00", &label),
+            code: "17-3024.00".into(),
+            title: "Robotics Technicians".into(),
+            label,
+            status: Status::Published,
+            context: "Covers repair shops.".into(),
+            changed: OffsetDateTime::UNIX_EPOCH,
+            statements,
+            sources: Vec::new(),
+        }
+    }
+
+    fn statement(level: MasteryLevel, subject: &str) -> Statement {
+        Statement {
+            section: Section::Technical,
+            domain: None,
+            level: Level::Mastery(level),
+            order: 1,
+            subject: subject.into(),
+            performance: "checks robot axes against the maintenance schedule".into(),
+            citations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_older_package_points_at_the_newer_document_and_moved_items() {
+        let kept = Uuid::from_u128(1);
+        let old_id = Uuid::from_u128(2);
+        let new_id = Uuid::from_u128(3);
+        let older = framework(
+            "v26.05",
+            vec![
+                (kept, statement(MasteryLevel::Emerging, "Axes")),
+                (old_id, statement(MasteryLevel::Emerging, "Schedules")),
+            ],
+        );
+        // The same statement at another level, under a new item id (as a re-draft gives).
+        let newer = framework(
+            "v26.06",
+            vec![
+                (kept, statement(MasteryLevel::Emerging, "Axes")),
+                (new_id, statement(MasteryLevel::Developing, "Schedules")),
+            ],
+        );
+        let base = "https://nsx.example";
+        let mut pkg = package(&older, base);
+        let before = pkg.associations.len();
+        link_replacement(&mut pkg, &older, &newer, base);
+        let added: Vec<&CfAssociation> = pkg
+            .associations
+            .iter()
+            .filter(|a| a.association_type == "replacedBy")
+            .collect();
+        assert_eq!(added.len(), 2);
+        assert_eq!(pkg.associations.len(), before + 2);
+        let doc = added
+            .iter()
+            .find(|a| a.origin.identifier == older.version_id.to_string())
+            .expect("document link");
+        assert_eq!(doc.destination.identifier, newer.version_id.to_string());
+        assert!(
+            doc.destination
+                .uri
+                .ends_with(&format!("/ims/case/v1p0/CFDocuments/{}", newer.version_id))
+        );
+        let item = added
+            .iter()
+            .find(|a| a.origin.identifier == old_id.to_string())
+            .expect("item link");
+        assert_eq!(item.destination.identifier, new_id.to_string());
+        assert!(
+            pkg.associations
+                .windows(2)
+                .all(|w| w[0].identifier < w[1].identifier)
+        );
+        // The package still reads back as the older version.
+        let back = from_package(&pkg).unwrap();
+        assert_eq!(back.statements.len(), 2);
     }
 }

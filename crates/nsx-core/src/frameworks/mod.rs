@@ -6,6 +6,7 @@
 //! [`draft::Draft`], the linter a function from a draft to findings.
 
 pub mod case;
+pub mod diff;
 pub mod draft;
 pub mod durable;
 pub mod edit;

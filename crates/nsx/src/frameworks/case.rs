@@ -61,7 +61,9 @@ pub async fn version_key(db: &Db, id: Uuid) -> Result<Option<(String, VersionLab
     .transpose()
 }
 
-/// The CASE package of a stored version, `None` when there is no such version.
+/// The CASE package of a stored version, `None` when there is no such version. When a
+/// newer version of the framework exists, the package links to the next one with
+/// `replacedBy` ([`map::link_replacement`]).
 pub async fn package_of(db: &Db, base: &str, id: Uuid) -> Result<Option<CfPackage>> {
     let Some((code, label)) = version_key(db, id).await? else {
         return Ok(None);
@@ -69,7 +71,20 @@ pub async fn package_of(db: &Db, base: &str, id: Uuid) -> Result<Option<CfPackag
     let Some(v) = store::load_version(db, &code, Some(&label)).await? else {
         return Ok(None);
     };
-    Ok(Some(map::package(&case_framework(&v), base)))
+    let fw = case_framework(&v);
+    let mut pkg = map::package(&fw, base);
+    let next = store::list_versions(db, &code)
+        .await?
+        .into_iter()
+        .map(|o| o.label)
+        .filter(|l| *l > label)
+        .min();
+    if let Some(next) = next
+        && let Some(newer) = store::load_version(db, &code, Some(&next)).await?
+    {
+        map::link_replacement(&mut pkg, &fw, &case_framework(&newer), base);
+    }
+    Ok(Some(pkg))
 }
 
 /// A package's JSON body, from the page cache when the data has not moved on.

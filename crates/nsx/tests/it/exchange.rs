@@ -53,7 +53,7 @@ fn standards() -> Option<PathBuf> {
     }
 }
 
-fn assert_case_schema(pkg: &Value) {
+pub(crate) fn assert_case_schema(pkg: &Value) {
     let Some(dir) = standards() else { return };
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("case-v1p0-cfpackage-schema.json")).unwrap(),

@@ -14,6 +14,7 @@ mod cli;
 mod demo;
 mod editorial;
 mod exchange;
+mod framework_changes;
 mod framework_pages;
 mod frameworks;
 mod import;
