@@ -16,7 +16,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use crate::state::AppState;
-use crate::{accounts, frameworks, occupations, search, web};
+use crate::{accounts, corrections, frameworks, occupations, search, web};
 
 /// One route: its method, its path pattern (axum syntax, `{param}`), and what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,10 +121,14 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<Method> {
 const ANYONE: Access = Access::Anyone;
 const SIGNED_IN: Access = Access::SignedIn;
 const ADMIN_ACCOUNTS: Access = Access::Action(Action::AdministerAccounts);
+const SUGGEST: Access = Access::Action(Action::SuggestCorrection);
+const READ_CORRECTION: Access = Access::Action(Action::ReadCorrection);
+const TRIAGE: Access = Access::Action(Action::TriageCorrections);
 
 /// Every route the exchange answers.
 pub fn table() -> RouteTable {
     use accounts::routes as acc;
+    use corrections::routes as corr;
     use frameworks::{api as fw_api, case, exports, routes as fw};
     use occupations::{api as occ_api, routes as occ};
     let case_path = |rest: &str| format!("{}{rest}", nsx_core::frameworks::case::CASE_PREFIX);
@@ -151,11 +155,6 @@ pub fn table() -> RouteTable {
         .get("/frameworks", ANYONE, fw::index)
         .get("/frameworks/{code}", ANYONE, fw::latest)
         .get("/frameworks/{code}/{version}", ANYONE, fw::version)
-        .get(
-            "/frameworks/{code}/{version}/corrections/new",
-            ANYONE,
-            fw::correction,
-        )
         .api(ANYONE, routes!(fw_api::list_frameworks))
         .api(ANYONE, routes!(fw_api::get_framework))
         .api(ANYONE, routes!(fw_api::list_versions))
@@ -195,6 +194,29 @@ pub fn table() -> RouteTable {
             ANYONE,
             exports::versioned,
         )
+        // Correction suggestions: the form behind every "suggest a correction" link, the
+        // triage queue of the framework owner's editors, and one's own suggestions.
+        .get(
+            "/frameworks/{code}/{version}/corrections/new",
+            ANYONE,
+            corr::new_form,
+        )
+        .post(
+            "/frameworks/{code}/{version}/corrections/new",
+            SUGGEST,
+            corr::submit,
+        )
+        .get("/corrections/submitted", ANYONE, corr::submitted)
+        .get("/corrections", TRIAGE, corr::queue)
+        .get("/corrections/export.csv", TRIAGE, corr::export)
+        .get("/corrections/{id}", READ_CORRECTION, corr::show)
+        .post("/corrections/{id}/triage", TRIAGE, corr::triage)
+        .get("/account/corrections", SIGNED_IN, corr::mine)
+        .api(SUGGEST, routes!(corrections::api::create_correction))
+        .api(TRIAGE, routes!(corrections::api::list_corrections))
+        .api(READ_CORRECTION, routes!(corrections::api::get_correction))
+        .api(TRIAGE, routes!(corrections::api::triage_correction))
+        .api(SIGNED_IN, routes!(corrections::api::my_corrections))
         // Accounts: signing up and in, one's own account.
         .get("/sign-up", ANYONE, acc::sign_up_page)
         .post("/sign-up", ANYONE, acc::sign_up)
