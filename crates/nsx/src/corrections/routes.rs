@@ -95,7 +95,9 @@ impl From<&SourceRow> for RowView {
             Locator::Task { .. } => "Task ID",
             Locator::Element { .. } => "Element ID",
             Locator::Commodity { .. } => "Commodity code",
-            Locator::Evidence { task_id: Some(_), .. } => "Task ID",
+            Locator::Evidence {
+                task_id: Some(_), ..
+            } => "Task ID",
             Locator::Evidence { .. } => "SOC code",
         };
         RowView {
@@ -302,7 +304,11 @@ pub(crate) async fn submit(
             return Redirect::to("/corrections/submitted").into_response();
         }
         Err(Error::Invalid(v)) => (StatusCode::UNPROCESSABLE_ENTITY, None, FormErrors(v)),
-        Err(Error::TooManyRequests(m)) => (StatusCode::TOO_MANY_REQUESTS, Some(m), FormErrors::default()),
+        Err(Error::TooManyRequests(m)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(m),
+            FormErrors::default(),
+        ),
         Err(Error::Conflict(m)) => (StatusCode::CONFLICT, Some(m), FormErrors::default()),
         Err(e) => return fail(e, &uri),
     };
@@ -320,7 +326,10 @@ pub(crate) async fn submit(
         Err(e) => return fail(e, &uri),
     };
     let chosen = chosen_index(form.citation.as_deref());
-    render(status, &new_page(&viewer, &s, &form, chosen, notice, errors))
+    render(
+        status,
+        &new_page(&viewer, &s, &form, chosen, notice, errors),
+    )
 }
 
 #[derive(Template)]
@@ -495,9 +504,7 @@ fn done_notice(done: Option<&str>, n: Option<i64>) -> Option<String> {
         CorrectionStatus::Rejected => "rejected",
         CorrectionStatus::Forwarded => "forwarded to the source's maintainer",
     };
-    Some(format!(
-        "{what} {verb}; the suggesters are told by e-mail."
-    ))
+    Some(format!("{what} {verb}; the suggesters are told by e-mail."))
 }
 
 /// The triage queue of the editor's organization (every framework for administrators).

@@ -347,7 +347,13 @@ pub async fn triage(
         }
         mail::queue(
             &mut tx,
-            outcome_email(g, t.decision, t.reason.as_deref(), org.as_deref(), public_url),
+            outcome_email(
+                g,
+                t.decision,
+                t.reason.as_deref(),
+                org.as_deref(),
+                public_url,
+            ),
         )
         .await?;
     }
@@ -681,10 +687,19 @@ mod tests {
         );
         assert_eq!(e.to, "ada@example.org");
         assert!(e.subject.contains("not accepted"));
-        assert!(e.body.contains("The editors of Standards Body did not accept"));
+        assert!(
+            e.body
+                .contains("The editors of Standards Body did not accept")
+        );
         assert!(e.body.contains("Their reason:\nThe source is right."));
-        assert!(e.body.contains("O*NET 30.1 · Task Statements.txt · task 90001"));
-        assert!(e.body.contains("https://nsx.example/frameworks/17-3024.00/v26.05"));
+        assert!(
+            e.body
+                .contains("O*NET 30.1 · Task Statements.txt · task 90001")
+        );
+        assert!(
+            e.body
+                .contains("https://nsx.example/frameworks/17-3024.00/v26.05")
+        );
         assert!(!e.body.contains("/account/corrections"));
         let f = outcome_email(&sample(), Decision::Forward, None, None, "http://x");
         assert!(f.subject.contains("forwarded"));

@@ -111,7 +111,8 @@ struct CorrectionRow {
     change_key: String,
 }
 
-const SELECT: &str = "SELECT c.id, c.framework_id, f.code AS framework_code, f.title AS framework_title,
+const SELECT: &str =
+    "SELECT c.id, c.framework_id, f.code AS framework_code, f.title AS framework_title,
         f.organization_id, c.version_id, v.label AS version_label, c.statement_id, c.citation_ord,
         c.occupation_code, c.source, c.release, c.file, c.locator, c.current_value, c.problem,
         c.proposed_value, c.evidence, c.suggester_id, c.suggester_email, c.suggester_name,
@@ -123,9 +124,8 @@ const SELECT: &str = "SELECT c.id, c.framework_id, f.code AS framework_code, f.t
 impl TryFrom<CorrectionRow> for Correction {
     type Error = Error;
     fn try_from(r: CorrectionRow) -> Result<Correction> {
-        let locator: Locator = serde_json::from_str(&r.locator).map_err(|e| {
-            Error::Internal(format!("correction {}: stored locator: {e}", r.id))
-        })?;
+        let locator: Locator = serde_json::from_str(&r.locator)
+            .map_err(|e| Error::Internal(format!("correction {}: stored locator: {e}", r.id)))?;
         let status = r.status.parse::<CorrectionStatus>().map_err(|e| {
             Error::Internal(format!("correction {}: stored status: {}", r.id, e.message))
         })?;
@@ -329,7 +329,11 @@ pub async fn count_groups(db: &Db, s: &QueueScope) -> Result<i64> {
 }
 
 /// One page of a queue's groups, those with the most suggesters first, then the oldest.
-pub async fn group_heads(db: &Db, s: &QueueScope, page: Option<PageRequest>) -> Result<Vec<GroupHead>> {
+pub async fn group_heads(
+    db: &Db,
+    s: &QueueScope,
+    page: Option<PageRequest>,
+) -> Result<Vec<GroupHead>> {
     let (limit, offset) = match page {
         Some(p) => (p.limit, p.offset),
         None => (i64::MAX, 0),
@@ -380,7 +384,11 @@ pub async fn in_groups(db: &Db, s: &QueueScope, keys: &[String]) -> Result<Vec<C
 }
 
 /// One user's suggestions, newest first, one page at a time, with the total.
-pub async fn by_suggester(db: &Db, user: Uuid, page: PageRequest) -> Result<(Vec<Correction>, i64)> {
+pub async fn by_suggester(
+    db: &Db,
+    user: Uuid,
+    page: PageRequest,
+) -> Result<(Vec<Correction>, i64)> {
     let total: i64 = on_db!(db, p => sqlx::query_scalar(
         "SELECT COUNT(*) FROM corrections WHERE suggester_id = $1"
     )
@@ -401,14 +409,20 @@ pub async fn by_suggester(db: &Db, user: Uuid, page: PageRequest) -> Result<(Vec
 /// The name of an organization.
 pub async fn organization_name(tx: &mut Tx, id: Option<Uuid>) -> Result<Option<String>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(on_tx!(tx, t => sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
+    Ok(
+        on_tx!(tx, t => sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
         .bind(id)
         .fetch_optional(t)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// Every suggestion (any status) of one change about frameworks of one owner, oldest first.
-pub async fn same_change(db: &Db, change_key: &str, owner: Option<Uuid>) -> Result<Vec<Correction>> {
+pub async fn same_change(
+    db: &Db,
+    change_key: &str,
+    owner: Option<Uuid>,
+) -> Result<Vec<Correction>> {
     let rows: Vec<CorrectionRow> = on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
         "{SELECT} WHERE c.change_key = $1
             AND (f.organization_id = $2 OR ($2 IS NULL AND f.organization_id IS NULL))

@@ -94,7 +94,10 @@ pub async fn resolve(db: &Db, code: &str, label: &VersionLabel, target: Target) 
             }
             (Some(s.statement.full_text()), rows)
         }
-        Target::Anchor(a) => (None, vec![row_of_anchor(db, &occupations, &release, a).await?]),
+        Target::Anchor(a) => (
+            None,
+            vec![row_of_anchor(db, &occupations, &release, a).await?],
+        ),
     };
     Ok(Subject {
         framework,
@@ -138,7 +141,12 @@ fn rating_value(r: &RatingRow) -> String {
     format!("{} ({} {:.2})", r.element_name, r.scale_id, r.data_value)
 }
 
-async fn task_row(db: &Db, task_id: i64, release: &str, occupations: &[String]) -> Result<Option<TaskRow>> {
+async fn task_row(
+    db: &Db,
+    task_id: i64,
+    release: &str,
+    occupations: &[String],
+) -> Result<Option<TaskRow>> {
     let rows: Vec<TaskRow> = on_db!(db, p => sqlx::query_as(
         "SELECT code, task FROM onet_tasks WHERE task_id = $1 AND release = $2 ORDER BY code"
     )

@@ -10,6 +10,7 @@ mod backup;
 mod browser;
 mod catalog;
 mod cli;
+mod corrections;
 mod exchange;
 mod framework_pages;
 mod frameworks;
