@@ -6,11 +6,13 @@ mod common;
 
 mod accounts;
 mod admin;
+mod authz;
 mod backup;
 mod browser;
 mod catalog;
 mod cli;
 mod corrections;
+mod editorial;
 mod exchange;
 mod framework_pages;
 mod frameworks;
