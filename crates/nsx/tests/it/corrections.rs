@@ -608,6 +608,19 @@ async fn suggesters_rules_and_limits(app: TestApp) {
     let sc = scene(&app).await;
     make_user(&app, "sue@example.org", &[]).await;
     let sue = signed_in(&app, "sue@example.org").await;
+    // A rated element's link names its file, scale and rating.
+    let html = app
+        .get(&format!("{}?anchor=element-2.A.2.a", form_path()))
+        .await
+        .1;
+    assert!(html.contains("Skills.txt"), "{html}");
+    assert!(html.contains("Critical Thinking (IM 4.20)"), "{html}");
+    assert_eq!(
+        app.get(&format!("{}?anchor=element-9.Z.9", form_path()))
+            .await
+            .0,
+        404
+    );
     // Signed in, the form asks nothing about who you are.
     let link = format!("{}?anchor=task-{TASK}", form_path());
     let html = sue
@@ -838,4 +851,197 @@ async fn suggesters_rules_and_limits_postgres() {
     if let Some(b) = TestApp::builder().postgres() {
         suggesters_rules_and_limits(limited(b).await).await;
     }
+}
+
+/// In headless Chromium, without any script of ours: a visitor follows a statement's
+/// "Suggest a correction" link, gets an error for a missing field with what was typed kept,
+/// sends the suggestion; an editor of the owner signs in and rejects it from the queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_suggests_and_an_editor_triages_in_a_browser() {
+    use crate::common::browser::Browser;
+    use fantoccini::Locator as By;
+
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::builder().start().await;
+    let sc = scene(&app).await;
+    let editor = make_user(&app, "brenda@example.org", &[Role::Editor]).await;
+    accounts::set_organization(&app.db, editor.id, Some(sc.owner))
+        .await
+        .unwrap();
+    let c = &b.client;
+    let wait_for = |pred: fn(&url::Url) -> bool| async move {
+        let mut url = c.current_url().await.unwrap();
+        for _ in 0..100 {
+            if pred(&url) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            url = c.current_url().await.unwrap();
+        }
+        url
+    };
+
+    // The visitor follows the first statement's link.
+    c.goto(&app.at(&format!("/frameworks/{CODE}/v26.05")))
+        .await
+        .unwrap();
+    c.find(By::Css("a.fw-correct[href*='statement=']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = wait_for(|u| u.path().ends_with("/corrections/new")).await;
+    assert!(url.path().ends_with("/corrections/new"), "{url}");
+    if let Ok(radio) = c
+        .find(By::Css("input[name='citation'][type='radio']"))
+        .await
+    {
+        radio.click().await.unwrap();
+    }
+    c.find(By::Id("problem"))
+        .await
+        .unwrap()
+        .send_keys("The row names the wrong instrument.")
+        .await
+        .unwrap();
+    let proposed = c.find(By::Id("proposed_value")).await.unwrap();
+    proposed.clear().await.unwrap();
+    proposed
+        .send_keys("Check assemblies with oscilloscopes.")
+        .await
+        .unwrap();
+    c.find(By::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Bea Browser")
+        .await
+        .unwrap();
+    c.find(By::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("bea@example.org")
+        .await
+        .unwrap();
+    // Evidence left out: the form comes back with the error beside the field.
+    c.find(By::Css("form[method='post'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .for_element(By::Id("evidence-error"))
+        .await
+        .unwrap();
+    assert!(err.text().await.unwrap().contains("cannot be empty"));
+    let kept = c
+        .find(By::Id("problem"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("The row names the wrong instrument."));
+    assert_eq!(
+        c.find(By::Id("evidence"))
+            .await
+            .unwrap()
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    c.find(By::Id("evidence"))
+        .await
+        .unwrap()
+        .send_keys("The maker's service manual.")
+        .await
+        .unwrap();
+    c.find(By::Css("form[method='post'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = wait_for(|u| u.path() == "/corrections/submitted").await;
+    assert_eq!(url.path(), "/corrections/submitted");
+    let h1 = c.find(By::Css("h1")).await.unwrap().text().await.unwrap();
+    assert!(h1.contains("Thank you"), "{h1}");
+
+    // The editor signs in and rejects it from the queue, with a reason.
+    c.goto(&app.at("/sign-in?next=/corrections")).await.unwrap();
+    c.find(By::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("brenda@example.org")
+        .await
+        .unwrap();
+    c.find(By::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(super::accounts::PASSWORD)
+        .await
+        .unwrap();
+    c.find(By::Css("form[action='/sign-in'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = wait_for(|u| u.path() == "/corrections").await;
+    assert_eq!(url.path(), "/corrections", "{url}");
+    let group = c.find(By::Css("article.correction-group")).await.unwrap();
+    assert!(
+        group
+            .text()
+            .await
+            .unwrap()
+            .contains("Check assemblies with oscilloscopes.")
+    );
+    group
+        .find(By::Css("input[name='decision'][value='reject']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    group
+        .find(By::Css("textarea[name='reason']"))
+        .await
+        .unwrap()
+        .send_keys("Oscilloscopes are already named in the row.")
+        .await
+        .unwrap();
+    group
+        .find(By::Css("form.triage button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = wait_for(|u| u.query().is_some_and(|q| q.contains("done=rejected"))).await;
+    assert!(url.query().unwrap_or("").contains("done=rejected"), "{url}");
+    let notice = c
+        .find(By::Css("p.notice.ok"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("rejected"), "{notice}");
+    assert_eq!(
+        statuses(&app).await,
+        vec![(
+            "bea@example.org".to_string(),
+            "rejected".to_string(),
+            Some("Oscilloscopes are already named in the row.".to_string())
+        )]
+    );
+    b.close().await;
+    app.finish().await;
 }
