@@ -20,6 +20,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod occupations;
+pub mod operations;
 pub mod paging;
 pub mod routes;
 pub mod search;
