@@ -439,6 +439,22 @@ pub fn change_key(row: &SourceRow, proposed_value: &str) -> Uuid {
     Uuid::new_v5(&CHANGE_NAMESPACE, text.as_bytes())
 }
 
+/// The key under which suggestions from one client are counted: an IPv4 address as it is,
+/// an IPv6 address by its /64 network (one subscriber usually holds a whole /64, so counting
+/// single IPv6 addresses would let one client spread over millions of them).
+pub fn client_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// What a "suggest a correction" link on a framework page points at, besides a statement:
 /// one of the source rows the version stands on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -651,6 +667,18 @@ mod tests {
             assert_eq!(bad.parse::<Anchor>().unwrap_err().field, "anchor", "{bad}");
         }
         assert_eq!(Anchor::Task(7).to_string(), "task-7");
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_network() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_eq!(client_key(a), "2001:db8:1:2::/64");
+        let v4: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(client_key(v4), "192.0.2.7");
+        let mapped: std::net::IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(client_key(mapped), "192.0.2.7");
     }
 
     #[test]

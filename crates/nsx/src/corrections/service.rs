@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use nsx_core::accounts::{FieldError, normalize_email};
 use nsx_core::corrections::{
     CorrectionStatus, Decision, SourceRow, change_key, check_name, check_suggestion, check_triage,
-    source_name,
+    client_key, source_name,
 };
 use nsx_core::frameworks::VersionLabel;
 use nsx_core::ids::{CorrectionId, OrganizationId};
@@ -185,6 +185,10 @@ pub async fn suggest(
     }
 
     let now = OffsetDateTime::now_utc();
+    let client = client_ip
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .map(client_key);
+    let client_ip = client.as_deref();
     let key_id = change_key(&row, &text.proposed_value);
     let key = key_id.to_string();
     let mut tx = db.begin().await?;
@@ -206,6 +210,8 @@ pub async fn suggest(
             }
         }
     }
+    // Client addresses are kept only as long as the hourly limit needs them.
+    store::forget_clients_before(&mut tx, now - time::Duration::hours(1)).await?;
     if store::open_duplicate(&mut tx, &suggester.email, &key).await? {
         return Err(Error::Conflict(format!(
             "{} has already suggested this change to this row; it is waiting for the editors",

@@ -290,6 +290,18 @@ pub async fn count_by_client_since(tx: &mut Tx, ip: &str, since: OffsetDateTime)
     .await)?)
 }
 
+/// Forgets the client addresses of suggestions made before a moment (they serve only the
+/// hourly limit).
+pub async fn forget_clients_before(tx: &mut Tx, before: OffsetDateTime) -> Result<u64> {
+    Ok(on_tx!(tx, t => sqlx::query(
+        "UPDATE corrections SET client_ip = NULL WHERE client_ip IS NOT NULL AND created_at < $1"
+    )
+    .bind(Ts(before))
+    .execute(t)
+    .await
+    .map(|r| r.rows_affected()))?)
+}
+
 /// Which suggestions a queue shows.
 #[derive(Debug, Clone, Default)]
 pub struct QueueScope {

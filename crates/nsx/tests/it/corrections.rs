@@ -811,6 +811,33 @@ async fn suggesters_rules_and_limits(app: TestApp) {
     let r = visitor_form(&app, &sc).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.text().await.unwrap().contains("too many suggestions"));
+    // An hour later the window has passed, and the old addresses are forgotten.
+    let earlier = nsx::db::Ts(time::OffsetDateTime::now_utc() - time::Duration::hours(2));
+    on_db!(&app.db, p => sqlx::query("UPDATE corrections SET created_at = $1")
+        .bind(earlier)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM corrections WHERE client_ip IS NOT NULL"
+        )
+        .await,
+        4
+    );
+    let r = visitor_form(&app, &sc).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM corrections WHERE client_ip IS NOT NULL"
+        )
+        .await,
+        1,
+        "only the new suggestion keeps its client address"
+    );
     app.finish().await;
 }
 
