@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod codes;
+pub mod corrections;
 pub mod evidence;
 pub mod frameworks;
 pub mod ids;

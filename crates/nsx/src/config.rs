@@ -95,6 +95,8 @@ pub struct Config {
     pub standards_body: String,
     /// Background jobs (the e-mail outbox, scheduled work).
     pub jobs: crate::jobs::JobsConfig,
+    /// Limits on correction suggestions.
+    pub corrections: crate::corrections::CorrectionsConfig,
 }
 
 impl fmt::Debug for Config {
@@ -143,6 +145,7 @@ impl Default for Config {
             refresh_secs: 2,
             standards_body: "National Skills Exchange".into(),
             jobs: crate::jobs::JobsConfig::default(),
+            corrections: crate::corrections::CorrectionsConfig::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod corrections;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -23,7 +23,7 @@ use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{ApiError, PageError};
-use crate::{accounts, frameworks, occupations, operations, search, web};
+use crate::{accounts, corrections, frameworks, occupations, operations, search, web};
 
 /// One route: its method, its path pattern (axum syntax, `{param}`), and what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,10 +133,14 @@ const MANAGE_JOBS: Access = Access::Action(Action::ManageJobs);
 const CREATE_FRAMEWORK: Access = Access::Action(Action::CreateFramework);
 const EDIT_FRAMEWORK: Access = Access::Action(Action::EditFramework);
 const PUBLISH_FRAMEWORK: Access = Access::Action(Action::PublishFramework);
+const SUGGEST: Access = Access::Action(Action::SuggestCorrection);
+const READ_CORRECTION: Access = Access::Action(Action::ReadCorrection);
+const TRIAGE: Access = Access::Action(Action::TriageCorrections);
 
 /// Every route the exchange answers.
 pub fn table() -> RouteTable {
     use accounts::routes as acc;
+    use corrections::routes as corr;
     use frameworks::{
         api as fw_api, authoring, authoring_api, case, diff_api, diff_routes, exports, routes as fw,
     };
@@ -165,11 +169,6 @@ pub fn table() -> RouteTable {
         .get("/frameworks", ANYONE, fw::index)
         .get("/frameworks/{code}", ANYONE, fw::latest)
         .get("/frameworks/{code}/{version}", ANYONE, fw::version)
-        .get(
-            "/frameworks/{code}/{version}/corrections/new",
-            ANYONE,
-            fw::correction,
-        )
         .get("/frameworks/{code}/diff", ANYONE, diff_routes::diff_page)
         .get(
             "/frameworks/{code}/changes",
@@ -256,6 +255,29 @@ pub fn table() -> RouteTable {
             ANYONE,
             exports::versioned,
         )
+        // Correction suggestions: the form behind every "suggest a correction" link, the
+        // triage queue of the framework owner's editors, and one's own suggestions.
+        .get(
+            "/frameworks/{code}/{version}/corrections/new",
+            ANYONE,
+            corr::new_form,
+        )
+        .post(
+            "/frameworks/{code}/{version}/corrections/new",
+            SUGGEST,
+            corr::submit,
+        )
+        .get("/corrections/submitted", ANYONE, corr::submitted)
+        .get("/corrections", TRIAGE, corr::queue)
+        .get("/corrections/export.csv", TRIAGE, corr::export)
+        .get("/corrections/{id}", READ_CORRECTION, corr::show)
+        .post("/corrections/{id}/triage", TRIAGE, corr::triage)
+        .get("/account/corrections", SIGNED_IN, corr::mine)
+        .api(SUGGEST, routes!(corrections::api::create_correction))
+        .api(TRIAGE, routes!(corrections::api::list_corrections))
+        .api(READ_CORRECTION, routes!(corrections::api::get_correction))
+        .api(TRIAGE, routes!(corrections::api::triage_correction))
+        .api(SIGNED_IN, routes!(corrections::api::my_corrections))
         // Accounts: signing up and in, one's own account.
         .get("/sign-up", ANYONE, acc::sign_up_page)
         .post("/sign-up", ANYONE, acc::sign_up)

@@ -1,14 +1,13 @@
 //! Framework pages: the index with filters and statement search, one page per framework
-//! version (at a stable URL per version, the bare code showing the newest), and the
-//! "suggest a correction" landing page. Public pages are cached per data version and
+//! version (at a stable URL per version, the bare code showing the newest). Public pages are cached per data version and
 //! answered with a strong `ETag` (so `If-None-Match` gets `304 Not Modified`).
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use nsx_core::frameworks::{Citation, DurableDomain, Locator, MasteryLevel, Status, VersionLabel};
 use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
 use serde::Deserialize;
@@ -668,69 +667,4 @@ pub(crate) async fn version(
 ) -> PageResult<Response> {
     let label = parse_label(&version)?;
     show(state, viewer, headers, code, Some(label)).await
-}
-
-// ---------------------------------------------------------------------------------------
-// Corrections
-
-/// What a correction is about.
-#[derive(Debug, Default, Deserialize)]
-pub struct CorrectionQuery {
-    /// Statement id.
-    #[serde(default)]
-    statement: Option<String>,
-    /// Anchor key, e.g. `task-12345`.
-    #[serde(default)]
-    anchor: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "frameworks/correction.html")]
-struct CorrectionPage {
-    chrome: Chrome,
-    code: String,
-    title: String,
-    label: String,
-    url: String,
-    status: String,
-    about: Option<String>,
-    about_kind: &'static str,
-}
-
-pub(crate) async fn correction(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PagePath((code, version)): PagePath<(String, String)>,
-    PageQuery(q): PageQuery<CorrectionQuery>,
-) -> PageResult<Response> {
-    check_code(&code)?;
-    let label = parse_label(&version)?;
-    let v = store::load_version(&state.db, &code, Some(&label))
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("version {label} of the framework for {code}")))?;
-    let (about, about_kind) = if let Some(id) = nonempty(&q.statement) {
-        let id: Uuid = id
-            .parse()
-            .map_err(|_| invalid("statement", format!("{id:?} is not a statement id")))?;
-        let s = v.statements.iter().find(|s| s.id == id).ok_or_else(|| {
-            Error::NotFound(format!("statement {id} in version {label} of {code}"))
-        })?;
-        (Some(s.statement.full_text()), "statement")
-    } else if let Some(a) = nonempty(&q.anchor) {
-        (Some(a.replace('-', " ")), "source anchor")
-    } else {
-        (None, "")
-    };
-    let t = CorrectionPage {
-        chrome: chrome_for(&viewer),
-        title: v.version.title.clone(),
-        label: label.to_string(),
-        url: v.version.url.clone(),
-        status: v.version.status.label().into(),
-        about,
-        about_kind,
-        code,
-    };
-    let html = render(&t)?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

@@ -13,6 +13,7 @@ const CSS: &str = concat!(
     include_str!("../../assets/css/search.css"),
     include_str!("../../assets/css/frameworks.css"),
     include_str!("../../assets/css/diff.css"),
+    include_str!("../../assets/css/corrections.css"),
 );
 const SUGGEST_JS: &str = include_str!("../../assets/suggest.js");
 const OPENSEARCH: &str = include_str!("../../assets/opensearch.xml");

@@ -199,7 +199,12 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
         .await;
     assert_eq!(st, 200);
     assert!(page.contains(&s.statement.subject.replace('&', "&amp;")));
-    assert!(!page.contains("<form method=\"post\""), "no fake form");
+    assert!(
+        page.contains(&format!(
+            "<form method=\"post\" action=\"/frameworks/{CODE}/v26.05/corrections/new\""
+        )),
+        "the link leads to the suggestion form"
+    );
     let (st, _) = app
         .get(&format!(
             "/frameworks/{CODE}/v26.05/corrections/new?statement={}",

@@ -11,6 +11,7 @@ mod backup;
 mod browser;
 mod catalog;
 mod cli;
+mod corrections;
 mod demo;
 mod editorial;
 mod exchange;
