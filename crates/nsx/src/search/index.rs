@@ -145,7 +145,7 @@ const TITLE_CANDIDATES: usize = 600;
 const CONTENT_CANDIDATES: usize = 300;
 
 /// What the index is built from (read from the database by `load`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Source {
     /// Occupations: code, title, description, job zone, SOC code.
     pub occupations: Vec<(String, String, String, Option<i64>, String)>,

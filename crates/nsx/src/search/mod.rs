@@ -2,6 +2,7 @@
 //! rebuilt when the catalog's data version changes. See `docs/search.md`.
 
 pub mod api;
+pub mod eval;
 pub mod index;
 pub mod routes;
 
