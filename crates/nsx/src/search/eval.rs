@@ -574,10 +574,17 @@ mod tests {
             "17-3024.01",
         ]);
         let s = score(&r, &set);
-        assert_eq!((s.top1, s.top5), (0, 0));
-        let r = Fixed(vec!["29-1141.00", "29-1141.01", "17-3024.00"]);
+        assert_eq!((s.top1, s.top5), (0, 1), "the fifth distinct SOC code");
+        let r = Fixed(vec![
+            "29-1141.00",
+            "11-1011.00",
+            "13-1011.00",
+            "15-1252.00",
+            "43-4051.00",
+            "17-3024.01",
+        ]);
         let s = score(&r, &set);
-        assert_eq!((s.top1, s.top5), (0, 1));
+        assert_eq!((s.top1, s.top5), (0, 0), "the sixth is too far");
         let s = score(&Fixed(vec!["17-3024.01"]), &set);
         assert_eq!((s.top1, s.top5, s.empty), (1, 1, 0));
     }
