@@ -126,6 +126,8 @@ pub struct Report {
     pub max_build_ms: u64,
     /// Misses of NSX on the informal set: (query, first results' codes).
     pub informal_misses: Vec<(String, Vec<String>)>,
+    /// The first 50 leave-one-out misses of NSX: (title, its SOC code, first results).
+    pub loo_misses: Vec<(String, String, Vec<String>)>,
 }
 
 /// The 6-digit SOC code of an O*NET-SOC code (`17-3024.01` → `17-3024`).
@@ -393,9 +395,16 @@ pub async fn run(src: &Source, informal: &[EvalQuery], opts: &Options) -> Result
         for h in &fold {
             let want = vec![soc6(&h.code)];
             let t = Instant::now();
-            let got = index.rank(&h.title);
+            let got = distinct_soc(index.rank(&h.title));
             times.push(t.elapsed());
-            report.loo_nsx.add(&distinct_soc(got), &want);
+            if !got.iter().take(5).any(|c| want.contains(c)) && report.loo_misses.len() < 50 {
+                report.loo_misses.push((
+                    h.title.clone(),
+                    want[0].clone(),
+                    got.iter().take(5).cloned().collect(),
+                ));
+            }
+            report.loo_nsx.add(&got, &want);
             report.loo_fts5.add(&distinct_soc(fts.rank(&h.title)), &want);
         }
     }

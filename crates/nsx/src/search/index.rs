@@ -26,6 +26,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
+use super::semantic::{ProfileBuilder, Profiles, QueryTerm, Weights};
 use crate::error::{Error, Result};
 
 /// How an occupation is named in a title document.
@@ -47,6 +48,16 @@ pub enum TitleKind {
 }
 
 impl TitleKind {
+    /// How much a title of this kind counts in its occupation's semantic profile.
+    fn profile_weight(self) -> f32 {
+        match self {
+            TitleKind::Official => 2.0,
+            TitleKind::Cip => 0.3,
+            TitleKind::Short => 0.5,
+            _ => 1.0,
+        }
+    }
+
     fn weight(self) -> f32 {
         match self {
             TitleKind::Official => 1.0,
@@ -143,6 +154,8 @@ pub struct Suggestion {
 pub const MAX_RESULTS: usize = 200;
 const TITLE_CANDIDATES: usize = 600;
 const CONTENT_CANDIDATES: usize = 300;
+/// Occupations the semantic layer may add to the candidates.
+const SEMANTIC_CANDIDATES: usize = 50;
 
 /// What the index is built from (read from the database by `load`).
 #[derive(Debug, Default, Clone)]
@@ -159,6 +172,8 @@ pub struct Source {
     pub tasks: Vec<(String, String)>,
     /// (code, technology example)
     pub technology: Vec<(String, String)>,
+    /// (code, detailed work activity)
+    pub dwas: Vec<(String, String)>,
     /// (CIP code, CIP title, SOC code)
     pub cip: Vec<(String, String, String)>,
     /// Older codes: (2010 code, 2010 title, current code)
@@ -207,6 +222,22 @@ struct Built {
     by_soc: HashMap<String, Vec<u32>>,
     cip: HashMap<String, (String, Vec<u32>)>,
     old_codes: HashMap<String, (Option<String>, Vec<u32>)>,
+    profiles: Profiles,
+    tune: Tune,
+}
+
+/// Ranking constants of the hybrid (chosen on the leave-one-out evaluation; see
+/// `docs/search.md`).
+#[derive(Debug, Clone, Copy)]
+struct Tune {
+    /// Weight of the semantic posterior beside the lexical score.
+    beta: f32,
+}
+
+impl Default for Tune {
+    fn default() -> Self {
+        Tune { beta: 1.0 }
+    }
 }
 
 /// One built index (immutable; replaced whole when the data changes).
@@ -469,6 +500,37 @@ impl SearchIndex {
             }
         }
 
+        // The semantic layer's profiles: every title's words, and the content's.
+        let mut pb = ProfileBuilder::new(occs.len(), Weights::default());
+        for t in &titles {
+            let content: Vec<String> = t
+                .words
+                .iter()
+                .zip(&t.stems)
+                .filter(|(w, _)| !is_stopword(w))
+                .map(|(_, s)| s.clone())
+                .collect();
+            pb.title(t.occ, &content, t.kind.profile_weight());
+        }
+        let content_stems = |stems: &mut StemCache, text: &str| -> Vec<String> {
+            text.split(' ')
+                .filter(|w| !w.is_empty() && !is_stopword(w))
+                .map(|w| stems.stem(w))
+                .collect()
+        };
+        for (i, o) in occs.iter().enumerate() {
+            pb.content(i as u32, &content_stems(&mut stems, &o.description_norm));
+            for t in &o.tasks_norm {
+                pb.content(i as u32, &content_stems(&mut stems, t));
+            }
+        }
+        for (code, dwa) in &src.dwas {
+            if let Some(&i) = by_code.get(code) {
+                pb.content(i, &content_stems(&mut stems, &normalize(dwa)));
+            }
+        }
+        let profiles = pb.build();
+
         // The tantivy index.
         let mut sb = Schema::builder();
         let text = |tok: &str| {
@@ -541,6 +603,8 @@ impl SearchIndex {
                 by_soc,
                 cip,
                 old_codes,
+                profiles,
+                tune: Tune::default(),
             }),
         })
     }
@@ -812,6 +876,32 @@ impl Built {
             .collect()
     }
 
+    /// The query's words as the semantic profiles know them: each word's stem, or, for a
+    /// word the profiles do not know, the words of its first shorthand expansion.
+    fn profile_terms(&self, qs: &[QSlot]) -> Vec<QueryTerm> {
+        let mut out = Vec::new();
+        for s in qs {
+            let Some(first) = s.alts.first().and_then(|a| a.words.first()) else {
+                continue;
+            };
+            if self.profiles.knows(&first.stem) || s.alts.len() == 1 {
+                out.push(QueryTerm {
+                    stem: first.stem.clone(),
+                    weight: 1.0,
+                });
+                continue;
+            }
+            let words = &s.alts[1].words;
+            for w in words {
+                out.push(QueryTerm {
+                    stem: w.stem.clone(),
+                    weight: 1.0 / words.len() as f32,
+                });
+            }
+        }
+        out
+    }
+
     /// Title terms beginning with `prefix`, most frequent first.
     fn prefix_terms(&self, prefix: &str, max: usize) -> Vec<String> {
         let mut found: HashMap<String, u64> = HashMap::new();
@@ -1011,12 +1101,32 @@ impl Built {
             }
         }
         let matches: HashMap<u32, &TitleMatch> = titles.iter().map(|(t, m)| (*t, m)).collect();
+
+        // The semantic layer: the posterior over occupations from their word profiles,
+        // relative to the most likely one, scaled by the share of the query it knew.
+        let (post, share) = self.profiles.posterior(&self.profile_terms(&qs));
+        let pmax = post.first().map(|p| p.1).unwrap_or(0.0);
+        let sem: HashMap<u32, f32> = if pmax > 0.0 {
+            post.iter()
+                .take(SEMANTIC_CANDIDATES)
+                .map(|(o, p)| (*o, share * p / pmax))
+                .filter(|(_, v)| *v > 0.01)
+                .collect()
+        } else {
+            HashMap::new()
+        };
+
         let mut scored: Vec<(u32, f32)> = Vec::new();
-        let occs_with_any: HashSet<u32> =
-            per.keys().copied().chain(content.keys().copied()).collect();
+        let occs_with_any: HashSet<u32> = per
+            .keys()
+            .copied()
+            .chain(content.keys().copied())
+            .chain(sem.keys().copied())
+            .collect();
         for occ in occs_with_any {
             let c = content.get(&occ).copied().unwrap_or(0.0);
-            let s = match per.get(&occ) {
+            let sm = self.tune.beta * sem.get(&occ).copied().unwrap_or(0.0);
+            let s = sm + match per.get(&occ) {
                 // The best title, a little for other titles that match fully and for an
                 // official title that matches too, then the content.
                 Some(a) => {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod eval;
 pub mod index;
 pub mod routes;
+pub mod semantic;
 
 use std::sync::{Arc, RwLock};
 
@@ -156,6 +157,13 @@ pub async fn load(db: &Db) -> Result<index::Source> {
         ("x.example", "x.example"),
         ("x.example", r#"x.example COLLATE "C""#),
     );
+    let dwas = per_occupation(
+        db,
+        "(SELECT DISTINCT t.code, t.release, d.dwa_title FROM onet_task_dwas t
+          JOIN onet_dwas d ON d.dwa_id = t.dwa_id AND d.release = t.release)",
+        ("x.dwa_title", "x.dwa_title"),
+        ("x.dwa_title", r#"x.dwa_title COLLATE "C""#),
+    );
     let cip = async {
         crate::on_db!(db, p => sqlx::query_as(
         "SELECT cs.cip_code, COALESCE(cp.title, cs.cip_title, ''), cs.soc_code FROM cip_soc cs
@@ -182,6 +190,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
         apprenticeships,
         tasks,
         technology,
+        dwas,
         cip,
         old_codes,
     ) = tokio::try_join!(
@@ -191,6 +200,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
         apprenticeships,
         tasks,
         technology,
+        dwas,
         cip,
         old_codes,
     )?;
@@ -201,6 +211,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
         apprenticeships,
         tasks,
         technology,
+        dwas,
         cip,
         old_codes,
     })
