@@ -34,7 +34,9 @@ pub async fn open_db(config: &Config) -> Result<Db> {
 pub async fn state(db: Db, config: Config) -> Result<AppState> {
     install_tls_provider();
     let mailer = Mailer::from_config(&config.smtp)?.map(Arc::new);
-    let search = Arc::new(Search::default());
+    let search = Arc::new(Search::with_lexicon(crate::search::open_lexicon(
+        config.wordnet.as_deref(),
+    )));
     search.rebuild(&db).await?;
     let pages = Arc::new(PageCache::default());
     pages.reset(db.data_version("catalog").await?);

@@ -627,7 +627,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     seed: args.seed,
                     folds: args.folds,
                 };
-                let report = crate::search::eval::run(&src, &informal, &opts).await?;
+                let lexicon = crate::search::open_lexicon(config.wordnet.as_deref());
+                eprintln!(
+                    "lexical database: {}",
+                    if lexicon.is_some() { "in use" } else { "none" }
+                );
+                let report = crate::search::eval::run(&src, &informal, &opts, lexicon).await?;
                 if args.json {
                     println!("{}", serde_json::to_string_pretty(&report)?);
                 } else {
@@ -635,7 +640,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 return Ok(());
             }
-            let index = crate::search::build_from_db(&db).await?;
+            let lexicon = crate::search::open_lexicon(config.wordnet.as_deref());
+            let index = crate::search::build_from_db_with(&db, lexicon).await?;
             if args.rebuild_only {
                 println!(
                     "Built the search index: {} occupations, {} documents, data version {} ({:.2} s).",

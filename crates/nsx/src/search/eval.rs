@@ -9,6 +9,7 @@
 //! of the occupation it came from is among the SOC codes of the first *k* results.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nsx_core::search::normalize;
@@ -16,6 +17,7 @@ use serde::Serialize;
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 
 use super::index::{SearchIndex, Source};
+use super::semantic::Lexicon;
 use crate::error::{Error, Result};
 
 /// One evaluation query and the 6-digit SOC codes that count as right.
@@ -368,7 +370,12 @@ impl Ranker for Fts5 {
 /// Runs the evaluation: leave-one-out by folds over a seeded sample of `src`'s titles, and
 /// the informal set (if any) against an index of everything. Needs a multi-threaded tokio
 /// runtime (the FTS5 baseline is asked from blocking code).
-pub async fn run(src: &Source, informal: &[EvalQuery], opts: &Options) -> Result<Report> {
+pub async fn run(
+    src: &Source,
+    informal: &[EvalQuery],
+    opts: &Options,
+    lexicon: Option<Arc<Lexicon>>,
+) -> Result<Report> {
     let held = sample_titles(src, opts.sample, opts.seed);
     if held.is_empty() {
         return Err(Error::Internal(
@@ -388,7 +395,7 @@ pub async fn run(src: &Source, informal: &[EvalQuery], opts: &Options) -> Result
         let fold: Vec<HeldOut> = held.iter().skip(f).step_by(folds).cloned().collect();
         let part = without(src, &fold);
         fts.load(&part).await?;
-        let index = build(part).await?;
+        let index = build(part, lexicon.clone()).await?;
         report.max_build_ms = report
             .max_build_ms
             .max(index.build_time().as_millis() as u64);
@@ -405,12 +412,14 @@ pub async fn run(src: &Source, informal: &[EvalQuery], opts: &Options) -> Result
                 ));
             }
             report.loo_nsx.add(&got, &want);
-            report.loo_fts5.add(&distinct_soc(fts.rank(&h.title)), &want);
+            report
+                .loo_fts5
+                .add(&distinct_soc(fts.rank(&h.title)), &want);
         }
     }
     if !informal.is_empty() {
         fts.load(src).await?;
-        let index = build(src.clone()).await?;
+        let index = build(src.clone(), lexicon.clone()).await?;
         let mut s = Scores::default();
         for q in informal {
             let t = Instant::now();
@@ -438,8 +447,8 @@ pub async fn run(src: &Source, informal: &[EvalQuery], opts: &Options) -> Result
     Ok(report)
 }
 
-async fn build(src: Source) -> Result<SearchIndex> {
-    tokio::task::spawn_blocking(move || SearchIndex::build(src, 0))
+async fn build(src: Source, lexicon: Option<Arc<Lexicon>>) -> Result<SearchIndex> {
+    tokio::task::spawn_blocking(move || SearchIndex::build_with(src, 0, lexicon))
         .await
         .map_err(|e| Error::Internal(format!("search index build: {e}")))?
 }
@@ -503,7 +512,11 @@ mod tests {
                     "Robotics Technician".into(),
                     Some("Robot Tech".into()),
                 ),
-                ("17-3024.01".into(), "Robotic Systems Technician".into(), None),
+                (
+                    "17-3024.01".into(),
+                    "Robotic Systems Technician".into(),
+                    None,
+                ),
                 ("29-1141.00".into(), "Staff Nurse".into(), None),
                 ("29-1141.00".into(), "Registered Nurses".into(), None),
             ],
@@ -545,7 +558,11 @@ mod tests {
         assert!(!s.alternate_titles.iter().any(|t| t.1 == "Staff Nurse"));
         assert!(!s.reported_titles.iter().any(|t| t.1 == "Staff Nurse"));
         // The short form derived from the held-out title goes with it.
-        assert!(!s.alternate_titles.iter().any(|t| t.1 == "Robotics Technician"));
+        assert!(
+            !s.alternate_titles
+                .iter()
+                .any(|t| t.1 == "Robotics Technician")
+        );
         assert!(!s.alternate_titles.iter().any(|t| t.2.is_some()));
         assert_eq!(s.reported_titles.len(), 1);
     }

@@ -26,8 +26,9 @@ use tantivy::tokenizer::{
 use tantivy::{Index, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
-use super::semantic::{ProfileBuilder, Profiles, QueryTerm, Weights};
+use super::semantic::{Lexicon, ProfileBuilder, Profiles, QueryTerm, Weights};
 use crate::error::{Error, Result};
+use std::sync::Arc;
 
 /// How an occupation is named in a title document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
@@ -98,6 +99,9 @@ pub enum ReasonKind {
     Task,
     /// A technology the occupation uses matched.
     Technology,
+    /// No title holds the query, but the occupation's titles and work share its meaning
+    /// (the semantic layer).
+    Meaning,
 }
 
 /// One reason a result matched, ready to show.
@@ -120,6 +124,10 @@ pub struct Hit {
     pub job_zone: Option<i64>,
     /// Relevance (higher is better; comparable within one query only).
     pub score: f32,
+    /// How sure the ranking is that this is the occupation meant, 0–1: the result's share
+    /// of a softmax over the scores of all results (the shares of all results add up to
+    /// 1). Codes asked for exactly are 1; ask the user when the first result is low.
+    pub confidence: f32,
     /// Why it matched, strongest first.
     pub matched: Vec<Reason>,
 }
@@ -154,6 +162,22 @@ pub struct Suggestion {
 pub const MAX_RESULTS: usize = 200;
 const TITLE_CANDIDATES: usize = 600;
 const CONTENT_CANDIDATES: usize = 300;
+/// How much of the best semantic posterior an occupation needs before its result says it
+/// matched by meaning.
+const MEANING_REASON: f32 = 0.25;
+/// Temperature of the softmax that turns scores into confidences (chosen so that, on the
+/// leave-one-out evaluation, the first result's confidence tracks how often it is right).
+const CONFIDENCE_TEMPERATURE: f32 = 0.12;
+
+/// The share of the softmax over all ranked scores that one score takes.
+fn confidence(score: f32, best: f32, z: f32) -> f32 {
+    if z <= 0.0 {
+        return 0.0;
+    }
+    let c = ((score - best) / CONFIDENCE_TEMPERATURE).exp() / z;
+    (c * 1000.0).round() / 1000.0
+}
+
 /// Occupations the semantic layer may add to the candidates.
 const SEMANTIC_CANDIDATES: usize = 50;
 
@@ -223,6 +247,9 @@ struct Built {
     cip: HashMap<String, (String, Vec<u32>)>,
     old_codes: HashMap<String, (Option<String>, Vec<u32>)>,
     profiles: Profiles,
+    lexicon: Option<Arc<Lexicon>>,
+    /// Title documents of each occupation.
+    titles_of: Vec<Vec<u32>>,
     tune: Tune,
 }
 
@@ -373,6 +400,16 @@ impl SearchIndex {
 
     /// Builds an index from source rows (CPU-bound; call off the async threads).
     pub fn build(src: Source, version: i64) -> Result<SearchIndex> {
+        Self::build_with(src, version, None)
+    }
+
+    /// Builds an index whose semantic layer also reads a lexical database (synonyms and
+    /// broader terms of words O*NET's own data does not know).
+    pub fn build_with(
+        src: Source,
+        version: i64,
+        lexicon: Option<Arc<Lexicon>>,
+    ) -> Result<SearchIndex> {
         let started = Instant::now();
         let mut occs: Vec<Occ> = Vec::with_capacity(src.occupations.len());
         let mut by_code = BTreeMap::new();
@@ -530,6 +567,10 @@ impl SearchIndex {
             }
         }
         let profiles = pb.build();
+        let mut titles_of: Vec<Vec<u32>> = vec![Vec::new(); occs.len()];
+        for (j, t) in titles.iter().enumerate() {
+            titles_of[t.occ as usize].push(j as u32);
+        }
 
         // The tantivy index.
         let mut sb = Schema::builder();
@@ -604,6 +645,8 @@ impl SearchIndex {
                 cip,
                 old_codes,
                 profiles,
+                lexicon,
+                titles_of,
                 tune: Tune::default(),
             }),
         })
@@ -876,30 +919,107 @@ impl Built {
             .collect()
     }
 
-    /// The query's words as the semantic profiles know them: each word's stem, or, for a
-    /// word the profiles do not know, the words of its first shorthand expansion.
-    fn profile_terms(&self, qs: &[QSlot]) -> Vec<QueryTerm> {
+    /// The query's words as the semantic profiles know them: each word's stem; for a word
+    /// the profiles do not know, the words of its first shorthand expansion or, with a
+    /// lexical database, its synonyms and broader terms; and for two words the database
+    /// knows as one name ("private eye"), that name's synonyms and broader terms too.
+    /// Also returns how each word was read through the database, for the reasons.
+    fn profile_terms(&self, qs: &[QSlot]) -> (Vec<QueryTerm>, Vec<(String, String)>) {
         let mut out = Vec::new();
-        for s in qs {
+        let mut read_as = Vec::new();
+        let mut stemmer = self.stemmer.clone();
+        let mut related_terms = |phrase: &str, weight: f32, out: &mut Vec<QueryTerm>| {
+            let Some(lx) = &self.lexicon else {
+                return None;
+            };
+            let rel = lx.related(phrase);
+            let mut first = None;
+            for (names, w) in [(&rel.synonyms, weight), (&rel.broader, weight * 0.5)] {
+                let mut stems: Vec<String> = Vec::new();
+                for name in names.iter().take(4) {
+                    let norm = normalize(name);
+                    let these: Vec<String> = norm
+                        .split(' ')
+                        .filter(|x| !x.is_empty() && !is_stopword(x))
+                        .map(|x| stem_of(&mut stemmer, x))
+                        .filter(|st| self.profiles.knows(st))
+                        .collect();
+                    if !these.is_empty() && first.is_none() {
+                        first = Some(norm.clone());
+                    }
+                    for st in these {
+                        if !stems.contains(&st) {
+                            stems.push(st);
+                        }
+                    }
+                }
+                for st in &stems {
+                    out.push(QueryTerm {
+                        stem: st.clone(),
+                        weight: w / stems.len() as f32,
+                    });
+                }
+            }
+            first
+        };
+        for (i, s) in qs.iter().enumerate() {
             let Some(first) = s.alts.first().and_then(|a| a.words.first()) else {
                 continue;
             };
-            if self.profiles.knows(&first.stem) || s.alts.len() == 1 {
+            if let Some(next) = qs.get(i + 1) {
+                let phrase = format!("{} {}", s.word, next.word);
+                if let Some(r) = related_terms(&phrase, 1.0, &mut out) {
+                    read_as.push((phrase, r));
+                }
+            }
+            if self.profiles.knows(&first.stem) {
                 out.push(QueryTerm {
                     stem: first.stem.clone(),
                     weight: 1.0,
                 });
                 continue;
             }
-            let words = &s.alts[1].words;
-            for w in words {
-                out.push(QueryTerm {
-                    stem: w.stem.clone(),
-                    weight: 1.0 / words.len() as f32,
-                });
+            if s.alts.len() > 1 {
+                let words = &s.alts[1].words;
+                for w in words {
+                    out.push(QueryTerm {
+                        stem: w.stem.clone(),
+                        weight: 1.0 / words.len() as f32,
+                    });
+                }
+                continue;
+            }
+            match related_terms(&s.word, 1.0, &mut out) {
+                Some(r) => read_as.push((s.word.clone(), r)),
+                None => out.push(QueryTerm {
+                    stem: first.stem.clone(),
+                    weight: 1.0,
+                }),
             }
         }
-        out
+        (out, read_as)
+    }
+
+    /// The occupation's title that shares the most of the query's profile words (for the
+    /// "similar in meaning to" reason), if any shares one.
+    fn closest_title(&self, occ: u32, terms: &[QueryTerm]) -> Option<&TitleDoc> {
+        let mut best: Option<(f32, &TitleDoc)> = None;
+        for &j in self.titles_of.get(occ as usize)? {
+            let t = &self.titles[j as usize];
+            if t.kind == TitleKind::Cip {
+                continue;
+            }
+            let shared: f32 = terms
+                .iter()
+                .filter(|q| t.stems.contains(&q.stem))
+                .map(|q| q.weight)
+                .sum::<f32>()
+                / (t.content_words as f32).sqrt();
+            if shared > 0.0 && best.is_none_or(|b| shared > b.0 + 1e-6) {
+                best = Some((shared, t));
+            }
+        }
+        best.map(|b| b.1)
     }
 
     /// Title terms beginning with `prefix`, most frequent first.
@@ -1104,7 +1224,8 @@ impl Built {
 
         // The semantic layer: the posterior over occupations from their word profiles,
         // relative to the most likely one, scaled by the share of the query it knew.
-        let (post, share) = self.profiles.posterior(&self.profile_terms(&qs));
+        let (terms, read_as) = self.profile_terms(&qs);
+        let (post, share) = self.profiles.posterior(&terms);
         let pmax = post.first().map(|p| p.1).unwrap_or(0.0);
         let sem: HashMap<u32, f32> = if pmax > 0.0 {
             post.iter()
@@ -1126,17 +1247,18 @@ impl Built {
         for occ in occs_with_any {
             let c = content.get(&occ).copied().unwrap_or(0.0);
             let sm = self.tune.beta * sem.get(&occ).copied().unwrap_or(0.0);
-            let s = sm + match per.get(&occ) {
-                // The best title, a little for other titles that match fully and for an
-                // official title that matches too, then the content.
-                Some(a) => {
-                    a.best
-                        + (0.02 * (1.0 + a.full as f32).ln()).min(0.05)
-                        + 0.08 * a.official_q
-                        + 0.1 * c
-                }
-                None => 0.5 * c,
-            };
+            let s = sm
+                + match per.get(&occ) {
+                    // The best title, a little for other titles that match fully and for an
+                    // official title that matches too, then the content.
+                    Some(a) => {
+                        a.best
+                            + (0.02 * (1.0 + a.full as f32).ln()).min(0.05)
+                            + 0.08 * a.official_q
+                            + 0.1 * c
+                    }
+                    None => 0.5 * c,
+                };
             scored.push((occ, s));
         }
         scored.sort_by(|a, b| {
@@ -1178,6 +1300,11 @@ impl Built {
         }
 
         let total = scored.len();
+        let best = scored.first().map(|s| s.1).unwrap_or(0.0);
+        let z: f32 = scored
+            .iter()
+            .map(|s| ((s.1 - best) / CONFIDENCE_TEMPERATURE).exp())
+            .sum();
         let hits = scored
             .into_iter()
             .skip(offset)
@@ -1212,6 +1339,27 @@ impl Built {
                         }
                     }
                 }
+                // Ranked by meaning rather than by a title holding the query: say so, with
+                // the title of the occupation closest to the query's words.
+                let whole_title = per
+                    .get(&occ)
+                    .is_some_and(|a| matches.get(&a.best_title).is_some_and(|m| m.qcov > 0.999));
+                if !whole_title && sem.get(&occ).copied().unwrap_or(0.0) >= MEANING_REASON {
+                    if let Some(t) = self.closest_title(occ, &terms)
+                        && !matched.iter().any(|r| r.text.ends_with(t.text.as_str()))
+                    {
+                        matched.push(Reason {
+                            kind: ReasonKind::Meaning,
+                            text: format!("similar in meaning to: {}", t.text),
+                        });
+                    }
+                    for (w, r) in &read_as {
+                        matched.push(Reason {
+                            kind: ReasonKind::Synonym,
+                            text: format!("“{w}” read as “{r}” (lexical database)"),
+                        });
+                    }
+                }
                 if content.contains_key(&occ) {
                     matched.extend(self.content_reasons(o, &qs, matched.is_empty()));
                 }
@@ -1220,6 +1368,7 @@ impl Built {
                     title: o.title.clone(),
                     job_zone: o.job_zone,
                     score: (score * 1000.0).round() / 1000.0,
+                    confidence: confidence(score, best, z),
                     matched,
                 }
             })
@@ -1324,6 +1473,7 @@ impl Built {
             title: o.title.clone(),
             job_zone: o.job_zone,
             score: 1.0,
+            confidence: 1.0,
             matched: vec![reason],
         }
     }

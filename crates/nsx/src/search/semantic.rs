@@ -242,3 +242,287 @@ mod tests {
         assert_eq!(p.occupations_with("bus"), 2);
     }
 }
+
+/// An optional lexical database in WordNet's format (Debian's `wordnet-base` installs it at
+/// `/usr/share/wordnet`): nouns, their synonyms and their broader terms. Only `index.noun`
+/// and `data.noun` are read; synsets are parsed when a query asks for them.
+#[derive(Debug)]
+pub struct Lexicon {
+    /// Lemma (lower case, `_` between words) → synset offsets, most frequent sense first.
+    index: HashMap<String, Vec<u32>>,
+    /// `data.noun` as read; a synset's offset is its byte position.
+    data: Vec<u8>,
+}
+
+/// What a lexical database says about a word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Related {
+    /// Other names of the word's most common senses ("private detective" for "gumshoe").
+    pub synonyms: Vec<String>,
+    /// Broader terms of those senses ("driver" for "cabdriver").
+    pub broader: Vec<String>,
+}
+
+/// How many of a word's senses are used (the most frequent first).
+const SENSES: usize = 2;
+
+impl Lexicon {
+    /// Reads `index.noun` and `data.noun` from a WordNet `dict` folder.
+    pub fn load(dir: &std::path::Path) -> std::result::Result<Lexicon, String> {
+        let read = |name: &str| {
+            let p = dir.join(name);
+            std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))
+        };
+        let index_bytes = read("index.noun")?;
+        let data = read("data.noun")?;
+        let text = String::from_utf8_lossy(&index_bytes);
+        let mut index = HashMap::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.starts_with(' ') || line.trim().is_empty() {
+                continue; // the licence header
+            }
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // lemma pos synset_cnt p_cnt [ptr…] sense_cnt tagsense_cnt offset…
+            let parsed = (|| {
+                let synsets: usize = f.get(2)?.parse().ok()?;
+                if f.len() < synsets {
+                    return None;
+                }
+                let offsets: Option<Vec<u32>> = f[f.len() - synsets..]
+                    .iter()
+                    .map(|o| o.parse().ok())
+                    .collect();
+                offsets
+            })();
+            match parsed {
+                Some(offsets) => {
+                    index.insert(f[0].to_string(), offsets);
+                }
+                None => {
+                    return Err(format!(
+                        "{}:{}: not a WordNet index line",
+                        dir.join("index.noun").display(),
+                        n + 1
+                    ));
+                }
+            }
+        }
+        if index.is_empty() {
+            return Err(format!("{}: no entries", dir.join("index.noun").display()));
+        }
+        Ok(Lexicon { index, data })
+    }
+
+    /// How many lemmas it holds.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Bytes held in memory (the data file and the index), roughly.
+    pub fn memory_bytes(&self) -> usize {
+        self.data.len()
+            + self
+                .index
+                .iter()
+                .map(|(k, v)| k.len() + 4 * v.len() + 48)
+                .sum::<usize>()
+    }
+
+    /// (lemmas, hypernym offsets) of the synset at `offset`.
+    fn synset(&self, offset: u32) -> Option<(Vec<String>, Vec<u32>)> {
+        let start = offset as usize;
+        let rest = self.data.get(start..)?;
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let line = std::str::from_utf8(&rest[..end]).ok()?;
+        let head = line.split(" | ").next()?;
+        let f: Vec<&str> = head.split_whitespace().collect();
+        // offset lex_filenum ss_type w_cnt (word lex_id)… p_cnt (ptr offset pos st)…
+        if f.first()?.parse::<u32>().ok()? != offset {
+            return None;
+        }
+        let words = usize::from_str_radix(f.get(3)?, 16).ok()?;
+        let lemmas = (0..words)
+            .filter_map(|i| f.get(4 + 2 * i))
+            .map(|w| {
+                // Adjective markers such as "(a)" are not part of the lemma.
+                let w = w.split('(').next().unwrap_or(w);
+                w.replace('_', " ").to_lowercase()
+            })
+            .collect();
+        let p = 4 + 2 * words;
+        let ptrs: usize = f.get(p)?.parse().ok()?;
+        let mut hyper = Vec::new();
+        for i in 0..ptrs {
+            let at = p + 1 + 4 * i;
+            let (Some(sym), Some(off), Some(pos)) = (f.get(at), f.get(at + 1), f.get(at + 2))
+            else {
+                break;
+            };
+            if (*sym == "@" || *sym == "@i") && *pos == "n" {
+                if let Ok(o) = off.parse() {
+                    hyper.push(o);
+                }
+            }
+        }
+        Some((lemmas, hyper))
+    }
+
+    fn lookup(&self, word: &str) -> Option<&Vec<u32>> {
+        let key = word.replace(' ', "_");
+        if let Some(v) = self.index.get(&key) {
+            return Some(v);
+        }
+        // Regular plurals.
+        for (suffix, with) in [("ies", "y"), ("es", ""), ("s", "")] {
+            if let Some(stem) = key.strip_suffix(suffix)
+                && stem.len() >= 3
+                && let Some(v) = self.index.get(&format!("{stem}{with}"))
+            {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// Synonyms and broader terms of a word or compound ("private eye"), from its most
+    /// common senses. Empty when the database does not know it.
+    pub fn related(&self, word: &str) -> Related {
+        let mut out = Related::default();
+        let Some(offsets) = self.lookup(word) else {
+            return out;
+        };
+        for &o in offsets.iter().take(SENSES) {
+            let Some((lemmas, hyper)) = self.synset(o) else {
+                continue;
+            };
+            for l in lemmas {
+                if l != word && !out.synonyms.contains(&l) {
+                    out.synonyms.push(l);
+                }
+            }
+            for h in hyper {
+                if let Some((lemmas, _)) = self.synset(h) {
+                    for l in lemmas.into_iter().take(3) {
+                        if !out.broader.contains(&l) {
+                            out.broader.push(l);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod lexicon_fixture {
+    //! A WordNet-format database of a few words, written for tests.
+
+    use std::path::Path;
+
+    /// (offset placeholder key, lemmas, hypernym keys)
+    const SYNSETS: &[(&str, &[&str], &[&str])] = &[
+        (
+            "detective",
+            &["private_detective", "private_eye", "gumshoe"],
+            &["investigator"],
+        ),
+        ("investigator", &["investigator"], &[]),
+        ("overshoe", &["galosh", "gumshoe"], &[]),
+        ("cabdriver", &["cabdriver", "cabby", "cabbie"], &["driver"]),
+        ("driver", &["driver"], &[]),
+    ];
+
+    /// Writes `index.noun` and `data.noun` into `dir`.
+    pub fn write(dir: &Path) {
+        // Lines have fixed-width offsets, so compute them in two passes.
+        let mut offsets = std::collections::HashMap::new();
+        let header = "  1 This is a test database in the WordNet format.\n";
+        let mut pos = header.len();
+        let line = |off: &std::collections::HashMap<&str, usize>,
+                    key: &str,
+                    lemmas: &[&str],
+                    hyper: &[&str]|
+         -> String {
+            let o = off.get(key).copied().unwrap_or(0);
+            let mut s = format!("{o:08} 18 n {:02x}", lemmas.len());
+            for l in lemmas {
+                s.push_str(&format!(" {l} 0"));
+            }
+            s.push_str(&format!(" {:03}", hyper.len()));
+            for h in hyper {
+                let ho = off.get(h).copied().unwrap_or(0);
+                s.push_str(&format!(" @ {ho:08} n 0000"));
+            }
+            s.push_str(" | a gloss  \n");
+            s
+        };
+        for (key, lemmas, hyper) in SYNSETS {
+            offsets.insert(*key, pos);
+            pos += line(&offsets, key, lemmas, hyper).len();
+        }
+        let mut data = header.to_string();
+        for (key, lemmas, hyper) in SYNSETS {
+            data.push_str(&line(&offsets, key, lemmas, hyper));
+        }
+        let mut senses: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (key, lemmas, _) in SYNSETS {
+            for l in *lemmas {
+                senses.entry(l).or_default().push(offsets[key]);
+            }
+        }
+        let mut index = header.to_string();
+        for (lemma, offs) in senses {
+            let list: Vec<String> = offs.iter().map(|o| format!("{o:08}")).collect();
+            index.push_str(&format!(
+                "{lemma} n {} 1 @ {} 0 {}  \n",
+                offs.len(),
+                offs.len(),
+                list.join(" ")
+            ));
+        }
+        std::fs::write(dir.join("data.noun"), data).expect("data.noun");
+        std::fs::write(dir.join("index.noun"), index).expect("index.noun");
+    }
+}
+
+#[cfg(test)]
+mod lexicon_tests {
+    use super::*;
+
+    #[test]
+    fn synonyms_and_broader_terms_of_the_common_senses() {
+        let dir = tempfile::tempdir().unwrap();
+        lexicon_fixture::write(dir.path());
+        let lx = Lexicon::load(dir.path()).unwrap();
+        assert!(lx.len() >= 8 && !lx.is_empty());
+        let r = lx.related("gumshoe");
+        assert!(
+            r.synonyms.contains(&"private detective".to_string()),
+            "{r:?}"
+        );
+        assert!(r.synonyms.contains(&"galosh".to_string()), "{r:?}");
+        assert_eq!(r.broader, vec!["investigator".to_string()]);
+        let r = lx.related("cabbies");
+        assert!(r.synonyms.contains(&"cabdriver".to_string()), "{r:?}");
+        assert_eq!(r.broader, vec!["driver".to_string()]);
+        assert_eq!(lx.related("private eye").broader, vec!["investigator"]);
+        assert_eq!(lx.related("nothing"), Related::default());
+    }
+
+    #[test]
+    fn a_broken_database_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Lexicon::load(dir.path()).unwrap_err();
+        assert!(e.contains("index.noun"), "{e}");
+        std::fs::write(dir.path().join("index.noun"), "gumshoe n x\n").unwrap();
+        std::fs::write(dir.path().join("data.noun"), "").unwrap();
+        let e = Lexicon::load(dir.path()).unwrap_err();
+        assert!(e.contains("index.noun:1"), "{e}");
+    }
+}
