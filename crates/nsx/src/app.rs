@@ -9,14 +9,15 @@ use std::time::Duration;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
-use crate::accounts::mail::Mailer;
 use crate::accounts::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::import::progress::Progress;
+use crate::mail::Mailer;
 use crate::search::Search;
-use crate::web::{AppState, PageCache};
+use crate::state::AppState;
+use crate::web::PageCache;
 
 /// Installs the TLS crypto provider used for downloads and SMTP (idempotent).
 pub fn install_tls_provider() {
@@ -46,7 +47,7 @@ pub async fn state(db: Db, config: Config) -> Result<AppState> {
         search,
         mailer,
         pages,
-        case_ids: Arc::default(),
+        caches: Arc::default(),
     })
 }
 
@@ -183,7 +184,7 @@ pub async fn serve_on(listener: TcpListener, state: AppState) -> Result<()> {
     let local = listener.local_addr()?;
     spawn_refresher(state.clone());
     let db = state.db.clone();
-    let app = crate::web::router(state);
+    let app = crate::routes::router(state);
     tracing::info!("NSX is serving on http://{local}");
     // Responses are written whole, so Nagle's algorithm would only hold back the last
     // segment of a large page until the client acknowledges the ones before it.

@@ -93,6 +93,11 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// How often (seconds) a node checks whether another node changed the data.
     pub refresh_secs: u64,
+    /// The name of the exchange's own standards body, which owns the frameworks drafted
+    /// from O*NET.
+    pub standards_body: String,
+    /// Background jobs (the e-mail outbox, scheduled work).
+    pub jobs: crate::jobs::JobsConfig,
 }
 
 impl fmt::Debug for Config {
@@ -140,6 +145,8 @@ impl Default for Config {
             session_hours: 24 * 14,
             request_timeout_secs: 30,
             refresh_secs: 2,
+            standards_body: "National Skills Exchange".into(),
+            jobs: crate::jobs::JobsConfig::default(),
         }
     }
 }
@@ -180,6 +187,11 @@ impl Config {
                 .from
                 .parse::<lettre::message::Mailbox>()
                 .map_err(|e| Error::Config(format!("smtp.from {:?}: {e}", self.smtp.from)))?;
+        }
+        if self.standards_body.trim().is_empty() {
+            return Err(Error::Config(
+                "standards_body must name an organization".into(),
+            ));
         }
         if self.session_hours <= 0 {
             return Err(Error::Config("session_hours must be positive".into()));

@@ -243,3 +243,52 @@ impl Tx {
         Ok(())
     }
 }
+
+/// A timestamp bound with a fixed width on SQLite (`2026-12-05T07:14:57.000000000Z`), so
+/// that text comparisons in SQL (`run_at <= $1`) order timestamps correctly even at whole
+/// seconds, where the default encoding drops the fraction. On PostgreSQL it is a plain
+/// `TIMESTAMPTZ`. Read timestamps back as `OffsetDateTime`, which accepts both forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ts(pub time::OffsetDateTime);
+
+impl Ts {
+    /// Now, in UTC.
+    pub fn now() -> Self {
+        Ts(time::OffsetDateTime::now_utc())
+    }
+}
+
+const TS_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
+);
+
+impl sqlx::Type<Sqlite> for Ts {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <String as sqlx::Type<Sqlite>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, Sqlite> for Ts {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Sqlite as sqlx::Database>::ArgumentBuffer,
+    ) -> std::result::Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        let utc = self.0.to_offset(time::UtcOffset::UTC);
+        <String as sqlx::Encode<'q, Sqlite>>::encode(utc.format(TS_FORMAT)?, buf)
+    }
+}
+
+impl sqlx::Type<Postgres> for Ts {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <time::OffsetDateTime as sqlx::Type<Postgres>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, Postgres> for Ts {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Postgres as sqlx::Database>::ArgumentBuffer,
+    ) -> std::result::Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <time::OffsetDateTime as sqlx::Encode<'q, Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audit;
 pub mod backup;
 pub mod cli;
 pub mod config;
@@ -15,6 +16,12 @@ pub mod db;
 pub mod error;
 pub mod frameworks;
 pub mod import;
+pub mod jobs;
+pub mod mail;
 pub mod occupations;
+pub mod paging;
+pub mod routes;
 pub mod search;
+pub mod service;
+pub mod state;
 pub mod web;

@@ -6,55 +6,15 @@ use axum::http::StatusCode;
 use nsx_core::accounts::{FieldError, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::routes::{change_role, check_org, check_token_name};
 use super::store::{self, ApiToken};
 use super::{ApiAdmin, ApiUser, Organization, User};
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use axum::extract::State;
-
-/// Declares the `bearer` security scheme the account routes name.
-struct BearerScheme;
-
-impl utoipa::Modify for BearerScheme {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some(
-                        "An API token created on the account page or with POST /api/v1/tokens",
-                    ))
-                    .build(),
-            ),
-        );
-    }
-}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(modifiers(&BearerScheme))]
-struct AccountsDoc;
-
-/// Account API routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    use utoipa::OpenApi;
-    OpenApiRouter::with_openapi(AccountsDoc::openapi())
-        .routes(routes!(me))
-        .routes(routes!(list_tokens, create_token))
-        .routes(routes!(revoke_token))
-        .routes(routes!(list_users))
-        .routes(routes!(grant_role))
-        .routes(routes!(revoke_role))
-        .routes(routes!(list_organizations, create_organization))
-}
 
 /// The signed-in user with their organization.
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +37,10 @@ pub struct Me {
     ),
     security(("bearer" = []))
 )]
-async fn me(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<ApiJson<Me>> {
+pub(crate) async fn me(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<ApiJson<Me>> {
     let organization = match user.organization_id {
         Some(o) => store::find_org(&state.db, o).await?,
         None => None,
@@ -96,7 +59,7 @@ async fn me(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<
     ),
     security(("bearer" = []))
 )]
-async fn list_tokens(
+pub(crate) async fn list_tokens(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> ApiResult<ApiJson<Vec<ApiToken>>> {
@@ -133,7 +96,7 @@ pub struct CreatedToken {
     ),
     security(("bearer" = []))
 )]
-async fn create_token(
+pub(crate) async fn create_token(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<NewToken>,
@@ -156,7 +119,7 @@ async fn create_token(
     ),
     security(("bearer" = []))
 )]
-async fn revoke_token(
+pub(crate) async fn revoke_token(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<Uuid>,
@@ -191,7 +154,7 @@ pub struct UserQuery {
     ),
     security(("bearer" = []))
 )]
-async fn list_users(
+pub(crate) async fn list_users(
     State(state): State<AppState>,
     _admin: ApiAdmin,
     ApiQuery(q): ApiQuery<UserQuery>,
@@ -237,7 +200,7 @@ fn parse_role(s: &str, field: &str) -> Result<Role, Error> {
     ),
     security(("bearer" = []))
 )]
-async fn grant_role(
+pub(crate) async fn grant_role(
     State(state): State<AppState>,
     ApiAdmin(me): ApiAdmin,
     ApiPath(id): ApiPath<Uuid>,
@@ -266,7 +229,7 @@ async fn grant_role(
     ),
     security(("bearer" = []))
 )]
-async fn revoke_role(
+pub(crate) async fn revoke_role(
     State(state): State<AppState>,
     ApiAdmin(me): ApiAdmin,
     ApiPath((id, role)): ApiPath<(Uuid, String)>,
@@ -287,7 +250,7 @@ async fn revoke_role(
     ),
     security(("bearer" = []))
 )]
-async fn list_organizations(
+pub(crate) async fn list_organizations(
     State(state): State<AppState>,
     _admin: ApiAdmin,
 ) -> ApiResult<ApiJson<Vec<Organization>>> {
@@ -319,7 +282,7 @@ pub struct NewOrganization {
     ),
     security(("bearer" = []))
 )]
-async fn create_organization(
+pub(crate) async fn create_organization(
     State(state): State<AppState>,
     _admin: ApiAdmin,
     ApiJson(body): ApiJson<NewOrganization>,

@@ -2,12 +2,10 @@
 //!
 //! - `store`: the queries.
 //! - `session_store`: tower-sessions on our own tables, so every web node shares sessions.
-//! - `mail`: outgoing e-mail (password resets).
 //! - `routes`: sign up / in / out, reset, account and admin pages.
 //! - `api`: the JSON API.
 
 pub mod api;
-pub mod mail;
 pub mod password;
 pub mod routes;
 pub mod session_store;
@@ -23,7 +21,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// The session key holding the signed-in user's id.
 pub const SESSION_USER_KEY: &str = "user_id";

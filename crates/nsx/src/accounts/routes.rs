@@ -6,12 +6,10 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use nsx_core::accounts::{
     FieldError, OrgKind, Role, check_display_name, check_org_name, check_password, normalize_email,
 };
@@ -22,7 +20,7 @@ use uuid::Uuid;
 
 use super::{Organization, SESSION_USER_KEY, User, Viewer, password, store};
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{PageError, PageForm, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
 
@@ -32,41 +30,6 @@ pub const RESET_VALID_FOR: time::Duration = time::Duration::hours(1);
 pub const LOCKOUT_WINDOW: time::Duration = time::Duration::minutes(15);
 /// Reset e-mails sent to one account per hour at most.
 const RESETS_PER_HOUR: i64 = 5;
-
-/// Account and admin page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/sign-up", get(sign_up_page).post(sign_up))
-        .route("/sign-in", get(sign_in_page).post(sign_in))
-        .route("/sign-out", post(sign_out))
-        .route(
-            "/password-reset",
-            get(reset_request_page).post(reset_request),
-        )
-        .route(
-            "/password-reset/{token}",
-            get(reset_page).post(reset_submit),
-        )
-        .route("/account", get(account_page))
-        .route("/account/profile", post(account_profile))
-        .route("/account/password", post(account_password))
-        .route("/account/tokens", post(account_token_create))
-        .route("/account/tokens/{id}/revoke", post(account_token_revoke))
-        .route("/admin", get(admin_home))
-        .route("/admin/users", get(admin_users))
-        .route("/admin/users/{id}", get(admin_user))
-        .route("/admin/users/{id}/roles", post(admin_user_roles))
-        .route("/admin/users/{id}/status", post(admin_user_status))
-        .route("/admin/users/{id}/organization", post(admin_user_org))
-        .route(
-            "/admin/organizations",
-            get(admin_orgs).post(admin_org_create),
-        )
-        .route(
-            "/admin/organizations/{id}",
-            get(admin_org).post(admin_org_update),
-        )
-}
 
 // ---------------------------------------------------------------------------------------
 // Helpers shared by the pages.
@@ -205,7 +168,7 @@ impl FromRequestParts<AppState> for AdminViewer {
     }
 }
 
-async fn start_session(session: &Session, user: Uuid) -> Result<(), Error> {
+pub(crate) async fn start_session(session: &Session, user: Uuid) -> Result<(), Error> {
     // A new id on every sign-in, so an id planted before sign-in is worthless.
     session
         .cycle_id()
@@ -241,7 +204,7 @@ fn roles_text(u: &User) -> String {
 // Sign up.
 
 #[derive(Debug, Default, Deserialize)]
-struct SignUpForm {
+pub(crate) struct SignUpForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -273,7 +236,7 @@ fn self_service_roles() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-async fn sign_up_page(viewer: Viewer) -> Response {
+pub(crate) async fn sign_up_page(viewer: Viewer) -> Response {
     render(
         StatusCode::OK,
         &SignUpPage {
@@ -287,7 +250,7 @@ async fn sign_up_page(viewer: Viewer) -> Response {
     )
 }
 
-async fn sign_up(
+pub(crate) async fn sign_up(
     State(state): State<AppState>,
     viewer: Viewer,
     session: Session,
@@ -359,13 +322,13 @@ async fn sign_up(
 // Sign in and out.
 
 #[derive(Debug, Default, Deserialize)]
-struct SignInQuery {
+pub(crate) struct SignInQuery {
     next: Option<String>,
     reset: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct SignInForm {
+pub(crate) struct SignInForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -384,7 +347,7 @@ struct SignInPage {
     errors: FormErrors,
 }
 
-async fn sign_in_page(viewer: Viewer, PageQuery(q): PageQuery<SignInQuery>) -> Response {
+pub(crate) async fn sign_in_page(viewer: Viewer, PageQuery(q): PageQuery<SignInQuery>) -> Response {
     let notice = q
         .reset
         .is_some()
@@ -407,7 +370,7 @@ fn minutes_left(until: OffsetDateTime) -> i64 {
     (secs + 59) / 60
 }
 
-async fn sign_in(
+pub(crate) async fn sign_in(
     State(state): State<AppState>,
     viewer: Viewer,
     session: Session,
@@ -507,7 +470,7 @@ async fn sign_in(
     Ok(see_other(&next))
 }
 
-async fn sign_out(session: Session) -> PageResult<Response> {
+pub(crate) async fn sign_out(session: Session) -> PageResult<Response> {
     // Deletes the session row, so the cookie is worthless on every node.
     session
         .flush()
@@ -520,7 +483,7 @@ async fn sign_out(session: Session) -> PageResult<Response> {
 // Password reset.
 
 #[derive(Debug, Default, Deserialize)]
-struct ResetRequestForm {
+pub(crate) struct ResetRequestForm {
     #[serde(default)]
     email: String,
 }
@@ -534,7 +497,7 @@ struct ResetRequestPage {
     errors: FormErrors,
 }
 
-async fn reset_request_page(viewer: Viewer) -> Response {
+pub(crate) async fn reset_request_page(viewer: Viewer) -> Response {
     render(
         StatusCode::OK,
         &ResetRequestPage {
@@ -546,7 +509,7 @@ async fn reset_request_page(viewer: Viewer) -> Response {
     )
 }
 
-async fn reset_request(
+pub(crate) async fn reset_request(
     State(state): State<AppState>,
     viewer: Viewer,
     PageForm(form): PageForm<ResetRequestForm>,
@@ -605,7 +568,7 @@ async fn reset_request(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct ResetForm {
+pub(crate) struct ResetForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
@@ -621,7 +584,7 @@ struct ResetPage {
     errors: FormErrors,
 }
 
-async fn reset_page(
+pub(crate) async fn reset_page(
     State(state): State<AppState>,
     viewer: Viewer,
     PagePath(token): PagePath<String>,
@@ -644,7 +607,7 @@ async fn reset_page(
     ))
 }
 
-async fn reset_submit(
+pub(crate) async fn reset_submit(
     State(state): State<AppState>,
     viewer: Viewer,
     ClientIp(ip): ClientIp,
@@ -710,7 +673,7 @@ async fn reset_submit(
 // The account page.
 
 #[derive(Debug, Default, Deserialize)]
-struct AccountQuery {
+pub(crate) struct AccountQuery {
     welcome: Option<String>,
     done: Option<String>,
 }
@@ -783,7 +746,7 @@ fn when(t: &OffsetDateTime) -> String {
     )
 }
 
-async fn account_page(
+pub(crate) async fn account_page(
     State(state): State<AppState>,
     SignedIn(user, viewer): SignedIn,
     PageQuery(q): PageQuery<AccountQuery>,
@@ -803,12 +766,12 @@ async fn account_page(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct ProfileForm {
+pub(crate) struct ProfileForm {
     #[serde(default)]
     name: String,
 }
 
-async fn account_profile(
+pub(crate) async fn account_profile(
     State(state): State<AppState>,
     SignedIn(user, viewer): SignedIn,
     PageForm(form): PageForm<ProfileForm>,
@@ -828,7 +791,7 @@ async fn account_profile(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct PasswordForm {
+pub(crate) struct PasswordForm {
     #[serde(default)]
     current_password: String,
     #[serde(default)]
@@ -837,7 +800,7 @@ struct PasswordForm {
     new_password_confirm: String,
 }
 
-async fn account_password(
+pub(crate) async fn account_password(
     State(state): State<AppState>,
     SignedIn(user, viewer): SignedIn,
     session: Session,
@@ -874,7 +837,7 @@ async fn account_password(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct TokenForm {
+pub(crate) struct TokenForm {
     #[serde(default)]
     token_name: String,
 }
@@ -891,7 +854,7 @@ pub fn check_token_name(name: &str, field: &str) -> Result<String, FieldError> {
     Ok(t.to_string())
 }
 
-async fn account_token_create(
+pub(crate) async fn account_token_create(
     State(state): State<AppState>,
     SignedIn(user, viewer): SignedIn,
     PageForm(form): PageForm<TokenForm>,
@@ -912,7 +875,7 @@ async fn account_token_create(
     }
 }
 
-async fn account_token_revoke(
+pub(crate) async fn account_token_revoke(
     State(state): State<AppState>,
     SignedIn(user, _): SignedIn,
     PagePath(id): PagePath<Uuid>,
@@ -933,7 +896,7 @@ struct AdminHome {
     organizations: i64,
 }
 
-async fn admin_home(
+pub(crate) async fn admin_home(
     State(state): State<AppState>,
     AdminViewer(_, viewer): AdminViewer,
 ) -> PageResult<Response> {
@@ -949,7 +912,7 @@ async fn admin_home(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct UsersQuery {
+pub(crate) struct UsersQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -975,7 +938,7 @@ struct AdminUsers {
 
 const USERS_PER_PAGE: i64 = 50;
 
-async fn admin_users(
+pub(crate) async fn admin_users(
     State(state): State<AppState>,
     AdminViewer(_, viewer): AdminViewer,
     PageQuery(query): PageQuery<UsersQuery>,
@@ -1011,7 +974,7 @@ async fn admin_users(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct AdminUserQuery {
+pub(crate) struct AdminUserQuery {
     done: Option<String>,
 }
 
@@ -1026,7 +989,7 @@ struct AdminUserPage {
     notice: Option<&'static str>,
 }
 
-async fn admin_user(
+pub(crate) async fn admin_user(
     State(state): State<AppState>,
     AdminViewer(me, viewer): AdminViewer,
     PagePath(id): PagePath<Uuid>,
@@ -1059,7 +1022,7 @@ async fn admin_user(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct RoleForm {
+pub(crate) struct RoleForm {
     #[serde(default)]
     role: String,
     #[serde(default)]
@@ -1093,7 +1056,7 @@ pub async fn change_role(
         .ok_or_else(|| Error::not_found("the user"))
 }
 
-async fn admin_user_roles(
+pub(crate) async fn admin_user_roles(
     State(state): State<AppState>,
     AdminViewer(me, _): AdminViewer,
     PagePath(id): PagePath<Uuid>,
@@ -1113,12 +1076,12 @@ async fn admin_user_roles(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct StatusForm {
+pub(crate) struct StatusForm {
     #[serde(default)]
     action: String,
 }
 
-async fn admin_user_status(
+pub(crate) async fn admin_user_status(
     State(state): State<AppState>,
     AdminViewer(me, _): AdminViewer,
     PagePath(id): PagePath<Uuid>,
@@ -1140,12 +1103,12 @@ async fn admin_user_status(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct UserOrgForm {
+pub(crate) struct UserOrgForm {
     #[serde(default)]
     organization_id: String,
 }
 
-async fn admin_user_org(
+pub(crate) async fn admin_user_org(
     State(state): State<AppState>,
     AdminViewer(_, _): AdminViewer,
     PagePath(id): PagePath<Uuid>,
@@ -1163,7 +1126,7 @@ async fn admin_user_org(
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
-struct OrgForm {
+pub(crate) struct OrgForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -1207,11 +1170,11 @@ struct AdminOrgs {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct DoneQuery {
+pub(crate) struct DoneQuery {
     done: Option<String>,
 }
 
-async fn admin_orgs(
+pub(crate) async fn admin_orgs(
     State(state): State<AppState>,
     AdminViewer(_, viewer): AdminViewer,
     PageQuery(q): PageQuery<DoneQuery>,
@@ -1231,7 +1194,7 @@ async fn admin_orgs(
     ))
 }
 
-async fn admin_org_create(
+pub(crate) async fn admin_org_create(
     State(state): State<AppState>,
     AdminViewer(_, viewer): AdminViewer,
     PageForm(form): PageForm<OrgForm>,
@@ -1276,7 +1239,7 @@ struct AdminOrgPage {
     errors: FormErrors,
 }
 
-async fn admin_org(
+pub(crate) async fn admin_org(
     State(state): State<AppState>,
     AdminViewer(_, viewer): AdminViewer,
     PagePath(id): PagePath<Uuid>,
@@ -1300,7 +1263,7 @@ async fn admin_org(
     ))
 }
 
-async fn admin_org_update(
+pub(crate) async fn admin_org_update(
     State(state): State<AppState>,
     AdminViewer(_, viewer): AdminViewer,
     PagePath(id): PagePath<Uuid>,

@@ -7,26 +7,14 @@ use nsx_core::frameworks::draft::EvidencePack;
 use nsx_core::frameworks::{Source, Statement};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::queries;
 use super::routes::{check_code, filter_from, parse_label};
 use super::{FrameworkView, StatementView, VersionSummary, store};
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
-
-/// Framework API routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_frameworks))
-        .routes(routes!(get_framework))
-        .routes(routes!(list_versions))
-        .routes(routes!(get_version))
-        .routes(routes!(get_statement))
-}
 
 /// A framework version's headline facts.
 #[derive(Debug, Serialize, ToSchema)]
@@ -183,7 +171,7 @@ fn empty_none(s: &Option<String>) -> Option<&str> {
         (status = 422, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn list_frameworks(
+pub(crate) async fn list_frameworks(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<FrameworkList>> {
@@ -209,7 +197,11 @@ async fn list_frameworks(
     }))
 }
 
-async fn load(state: &AppState, code: &str, version: Option<&str>) -> ApiResult<FrameworkOut> {
+pub(crate) async fn load(
+    state: &AppState,
+    code: &str,
+    version: Option<&str>,
+) -> ApiResult<FrameworkOut> {
     check_code(code)?;
     let label = version.map(parse_label).transpose()?;
     let v = store::load_version(&state.db, code, label.as_ref())
@@ -235,7 +227,7 @@ async fn load(state: &AppState, code: &str, version: Option<&str>) -> ApiResult<
         (status = 422, description = "Malformed code", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn get_framework(
+pub(crate) async fn get_framework(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<ApiJson<FrameworkOut>> {
@@ -253,7 +245,7 @@ async fn get_framework(
         (status = 404, description = "No framework for the code", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn list_versions(
+pub(crate) async fn list_versions(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<ApiJson<Vec<VersionInfo>>> {
@@ -280,7 +272,7 @@ async fn list_versions(
         (status = 422, description = "Malformed code or label", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn get_version(
+pub(crate) async fn get_version(
     State(state): State<AppState>,
     ApiPath((code, version)): ApiPath<(String, String)>,
 ) -> ApiResult<ApiJson<FrameworkOut>> {
@@ -308,7 +300,7 @@ pub struct StatementDetail {
         (status = 422, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn get_statement(
+pub(crate) async fn get_statement(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<StatementDetail>> {

@@ -8,11 +8,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures::StreamExt;
 use nsx_core::frameworks::case::{self as map, CaseFramework, CfPackage};
 use nsx_core::frameworks::{Status, VersionLabel};
@@ -25,31 +23,8 @@ use super::{FrameworkView, store};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::on_db;
-use crate::web::{AppState, CachedPage};
-
-/// The CASE routes.
-pub fn routes() -> Router<AppState> {
-    let p = map::CASE_PREFIX;
-    Router::new()
-        .route(&format!("{p}/CFDocuments"), get(documents))
-        .route(&format!("{p}/CFDocuments/{{id}}"), get(document))
-        .route(&format!("{p}/CFPackages/{{id}}"), get(package))
-        .route(&format!("{p}/CFItems/{{id}}"), get(item))
-        .route(
-            &format!("{p}/CFItemAssociations/{{id}}"),
-            get(item_associations),
-        )
-        .route(&format!("{p}/CFAssociations/{{id}}"), get(association))
-        .route(&format!("{p}/CFItemTypes/{{id}}"), get(item_type))
-        .route(&format!("{p}/CFLicenses/{{id}}"), get(license))
-        .route(&format!("{p}/CFSubjects/{{id}}"), get(subject))
-        .route(&format!("{p}/CFConcepts/{{id}}"), get(concept))
-        .route(&format!("{p}/CFRubrics/{{id}}"), get(rubric))
-        .route(
-            &format!("{p}/CFAssociationGroupings/{{id}}"),
-            get(association_grouping),
-        )
-}
+use crate::state::AppState;
+use crate::web::CachedPage;
 
 /// The CASE view of a stored framework version.
 pub fn case_framework(v: &FrameworkView) -> CaseFramework {
@@ -98,7 +73,7 @@ pub async fn package_of(db: &Db, base: &str, id: Uuid) -> Result<Option<CfPackag
 }
 
 /// A package's JSON body, from the page cache when the data has not moved on.
-async fn package_body(st: &AppState, id: Uuid) -> Result<Option<Arc<CachedPage>>> {
+pub(crate) async fn package_body(st: &AppState, id: Uuid) -> Result<Option<Arc<CachedPage>>> {
     let key = format!("case:package:{id}");
     let version = st.db.data_version("catalog").await?;
     if version == st.pages.version()
@@ -118,7 +93,7 @@ async fn package_body(st: &AppState, id: Uuid) -> Result<Option<Arc<CachedPage>>
     Ok(Some(page))
 }
 
-async fn load_package(st: &AppState, id: Uuid) -> Result<Option<CfPackage>> {
+pub(crate) async fn load_package(st: &AppState, id: Uuid) -> Result<Option<CfPackage>> {
     match package_body(st, id).await? {
         Some(p) => Ok(Some(
             serde_json::from_slice(&p.body).map_err(|e| Error::Internal(e.to_string()))?,
@@ -211,7 +186,7 @@ fn bad_param(minor: &str, what: String) -> Response {
     status_info(StatusCode::BAD_REQUEST, minor, &what)
 }
 
-async fn documents(State(st): State<AppState>, Query(q): Query<ListParams>) -> Response {
+pub(crate) async fn documents(State(st): State<AppState>, Query(q): Query<ListParams>) -> Response {
     let limit = match q.limit.as_deref().map(str::parse::<usize>) {
         None => 100,
         Some(Ok(n)) if n >= 1 => n.min(1000),
@@ -302,7 +277,7 @@ fn parse_id(id: &str) -> Option<Uuid> {
     Uuid::parse_str(id).ok()
 }
 
-async fn document(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn document(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     let Some(uid) = parse_id(&id) else {
         return not_found("CFDocument", &id);
     };
@@ -313,7 +288,7 @@ async fn document(State(st): State<AppState>, Path(id): Path<String>) -> Respons
     }
 }
 
-async fn package(
+pub(crate) async fn package(
     State(st): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -358,7 +333,7 @@ impl CaseIdIndex {
     }
 }
 
-async fn build_id_index(st: &AppState) -> Result<IdToVersion> {
+pub(crate) async fn build_id_index(st: &AppState) -> Result<IdToVersion> {
     let started = std::time::Instant::now();
     let mut docs = all_documents(&st.db).await?;
     docs.sort_by(|a, b| b.label.cmp(&a.label).then(a.code.cmp(&b.code)));
@@ -412,7 +387,7 @@ async fn build_id_index(st: &AppState) -> Result<IdToVersion> {
 
 /// The versions that may hold an object, newest first: those holding the item as a
 /// statement, else the one the identifier index names.
-async fn candidate_versions(st: &AppState, id: Uuid) -> Result<Vec<Uuid>> {
+pub(crate) async fn candidate_versions(st: &AppState, id: Uuid) -> Result<Vec<Uuid>> {
     let db = &st.db;
     let mut direct: Vec<(Uuid, String)> = on_db!(db, p => sqlx::query_as(
         "SELECT s.version_id, v.label FROM statements s JOIN framework_versions v ON v.id = s.version_id WHERE s.item_id = $1"
@@ -424,11 +399,17 @@ async fn candidate_versions(st: &AppState, id: Uuid) -> Result<Vec<Uuid>> {
         direct.sort_by_key(|d| std::cmp::Reverse(d.1.clone()));
         return Ok(direct.into_iter().map(|d| d.0).collect());
     }
-    Ok(st.case_ids.version_of(st, id).await?.into_iter().collect())
+    Ok(st
+        .caches
+        .get::<CaseIdIndex>()
+        .version_of(st, id)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Finds the first package (newest first) for which `f` yields something.
-async fn find<T>(
+pub(crate) async fn find<T>(
     st: &AppState,
     id: Uuid,
     f: impl Fn(&CfPackage, &str) -> Option<T>,
@@ -444,7 +425,7 @@ async fn find<T>(
     Ok(None)
 }
 
-async fn lookup(
+pub(crate) async fn lookup(
     st: AppState,
     kind: &str,
     id: String,
@@ -464,7 +445,7 @@ fn to_value(v: &impl serde::Serialize) -> Option<Value> {
     serde_json::to_value(v).ok()
 }
 
-async fn item(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn item(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     lookup(st, "CFItem", id, |p, id| {
         p.items
             .iter()
@@ -474,7 +455,10 @@ async fn item(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     .await
 }
 
-async fn item_associations(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn item_associations(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
     lookup(st, "CFItem", id, |p, id| {
         let it = p.items.iter().find(|i| i.identifier == id)?;
         let assocs: Vec<_> = p
@@ -487,7 +471,7 @@ async fn item_associations(State(st): State<AppState>, Path(id): Path<String>) -
     .await
 }
 
-async fn association(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn association(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     lookup(st, "CFAssociation", id, |p, id| {
         p.associations
             .iter()
@@ -497,7 +481,7 @@ async fn association(State(st): State<AppState>, Path(id): Path<String>) -> Resp
     .await
 }
 
-async fn item_type(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn item_type(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     lookup(st, "CFItemType", id, |p, id| {
         let t = p
             .definitions
@@ -509,7 +493,7 @@ async fn item_type(State(st): State<AppState>, Path(id): Path<String>) -> Respon
     .await
 }
 
-async fn license(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn license(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     lookup(st, "CFLicense", id, |p, id| {
         p.definitions
             .licenses
@@ -520,7 +504,7 @@ async fn license(State(st): State<AppState>, Path(id): Path<String>) -> Response
     .await
 }
 
-async fn subject(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn subject(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     lookup(st, "CFSubject", id, |p, id| {
         let t = p.definitions.subjects.iter().find(|t| t.identifier == id)?;
         Some(json!({ "CFSubjects": [t] }))
@@ -528,7 +512,7 @@ async fn subject(State(st): State<AppState>, Path(id): Path<String>) -> Response
     .await
 }
 
-async fn concept(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn concept(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     lookup(st, "CFConcept", id, |p, id| {
         let t = p.definitions.concepts.iter().find(|t| t.identifier == id)?;
         Some(json!({ "CFConcepts": [t] }))
@@ -536,12 +520,12 @@ async fn concept(State(st): State<AppState>, Path(id): Path<String>) -> Response
     .await
 }
 
-async fn rubric(Path(id): Path<String>) -> Response {
+pub(crate) async fn rubric(Path(id): Path<String>) -> Response {
     // NSX frameworks carry no rubrics.
     not_found("CFRubric", &id)
 }
 
-async fn association_grouping(Path(id): Path<String>) -> Response {
+pub(crate) async fn association_grouping(Path(id): Path<String>) -> Response {
     // NSX frameworks use no association groupings.
     not_found("CFAssociationGrouping", &id)
 }

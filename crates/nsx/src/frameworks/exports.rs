@@ -4,11 +4,9 @@
 //! Network Rich Skill Descriptors, JSON-LD), `rsd.csv`, `ctdl.json` (CTDL-ASN JSON-LD)
 //! and `csv` (one row per statement, for spreadsheets).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use nsx_core::frameworks::case as map;
 use nsx_core::frameworks::{Citation, DurableLevel, Level, MasteryLevel, Section, Status};
 use serde_json::{Value, json};
@@ -16,7 +14,7 @@ use uuid::Uuid;
 
 use super::{FrameworkView, StatementView, store};
 use crate::error::{Error, Result};
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// The formats a framework can be downloaded in.
 pub const FORMATS: [&str; 5] = ["case.json", "rsd.json", "rsd.csv", "ctdl.json", "csv"];
@@ -51,24 +49,14 @@ pub const CSV_HEADER: [&str; 10] = [
     "sources",
 ];
 
-/// The export routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/exports/frameworks/{code}/{format}", get(latest))
-        .route(
-            "/exports/frameworks/{code}/{version}/{format}",
-            get(versioned),
-        )
-}
-
-async fn latest(
+pub(crate) async fn latest(
     State(st): State<AppState>,
     Path((code, format)): Path<(String, String)>,
 ) -> Response {
     serve(&st, &code, None, &format).await
 }
 
-async fn versioned(
+pub(crate) async fn versioned(
     State(st): State<AppState>,
     Path((code, version, format)): Path<(String, String, String)>,
 ) -> Response {
@@ -82,7 +70,7 @@ async fn versioned(
     serve(&st, &code, Some(label), &format).await
 }
 
-async fn serve(
+pub(crate) async fn serve(
     st: &AppState,
     code: &str,
     label: Option<nsx_core::frameworks::VersionLabel>,

@@ -6,11 +6,9 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use nsx_core::frameworks::{Citation, DurableDomain, Locator, MasteryLevel, Status, VersionLabel};
 use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
 use serde::Deserialize;
@@ -20,24 +18,12 @@ use super::queries::{self, Anchors, IndexFilter};
 use super::{FrameworkView, StatementView, store};
 use crate::accounts::Viewer;
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
 use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
 
 const HTML: &str = "text/html; charset=utf-8";
-
-/// Framework page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/frameworks", get(index))
-        .route("/frameworks/{code}", get(latest))
-        .route("/frameworks/{code}/{version}", get(version))
-        .route(
-            "/frameworks/{code}/{version}/corrections/new",
-            get(correction),
-        )
-}
 
 /// Index page size.
 const PAGE_SIZE: usize = 50;
@@ -71,7 +57,7 @@ pub fn parse_label(s: &str) -> Result<VersionLabel, Error> {
 
 /// Renders `page` through the shared page cache: anonymous viewers share one cached copy
 /// per path; signed-in viewers get a fresh render (their name is in the frame).
-async fn cached<F, Fut>(
+pub(crate) async fn cached<F, Fut>(
     state: &AppState,
     headers: &HeaderMap,
     key: String,
@@ -223,7 +209,7 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
     s.finish()
 }
 
-async fn index(
+pub(crate) async fn index(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
@@ -486,7 +472,11 @@ fn pct(x: f64) -> String {
     format!("{x:.2}%")
 }
 
-async fn build_page(state: &AppState, chrome: Chrome, v: FrameworkView) -> PageResult<String> {
+pub(crate) async fn build_page(
+    state: &AppState,
+    chrome: Chrome,
+    v: FrameworkView,
+) -> PageResult<String> {
     let code = v.version.code.clone();
     let occ = format!("/occupations/{code}");
     let cited: Vec<i64> = v.anchored_tasks().into_iter().map(|(t, _)| t).collect();
@@ -639,7 +629,7 @@ async fn build_page(state: &AppState, chrome: Chrome, v: FrameworkView) -> PageR
     render(&page)
 }
 
-async fn show(
+pub(crate) async fn show(
     state: AppState,
     viewer: Viewer,
     headers: HeaderMap,
@@ -667,7 +657,7 @@ async fn show(
     .await
 }
 
-async fn latest(
+pub(crate) async fn latest(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
@@ -676,7 +666,7 @@ async fn latest(
     show(state, viewer, headers, code, None).await
 }
 
-async fn version(
+pub(crate) async fn version(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
@@ -713,7 +703,7 @@ struct CorrectionPage {
     about_kind: &'static str,
 }
 
-async fn correction(
+pub(crate) async fn correction(
     State(state): State<AppState>,
     viewer: Viewer,
     PagePath((code, version)): PagePath<(String, String)>,

@@ -7,24 +7,14 @@ use axum::response::{IntoResponse, Json, Response};
 use nsx_core::codes::OnetSocCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::model::{OccupationDetail, OccupationList, SourceRelease};
 use super::routes::{parse_job_zone, parse_major_group};
 use super::store::{self, ListFilter, MAX_LIMIT};
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{ApiPath, ApiQuery, ApiResult, Problem};
 use crate::web::layout::ONET_ATTRIBUTION;
-
-/// Occupation API routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_occupations))
-        .routes(routes!(get_occupation))
-        .routes(routes!(list_sources))
-}
 
 /// Filters and paging for the occupation list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,7 +44,7 @@ pub struct ListParams {
         (status = 422, description = "A filter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn list_occupations(
+pub(crate) async fn list_occupations(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> ApiResult<Response> {
@@ -105,7 +95,7 @@ fn api_code(raw: &str) -> Result<OnetSocCode, Error> {
         (status = 422, description = "The code is malformed", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn get_occupation(
+pub(crate) async fn get_occupation(
     State(state): State<AppState>,
     ApiPath(raw): ApiPath<String>,
 ) -> ApiResult<Json<OccupationDetail>> {
@@ -132,7 +122,7 @@ pub struct SourceList {
     tag = "occupations",
     responses((status = 200, description = "Imported source releases", body = SourceList))
 )]
-async fn list_sources(State(state): State<AppState>) -> ApiResult<Json<SourceList>> {
+pub(crate) async fn list_sources(State(state): State<AppState>) -> ApiResult<Json<SourceList>> {
     Ok(Json(SourceList {
         sources: store::sources(&state.db).await?,
         onet_attribution: ONET_ATTRIBUTION.to_string(),

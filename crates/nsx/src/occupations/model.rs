@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 /// Where one datum comes from: a source, its release, and the row within it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = DatumSource)]
 pub struct Citation {
     /// Source key: `onet`, `cip` (NCES CIP–SOC crosswalk) or `rapids`.
     pub source: String,

@@ -8,11 +8,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use nsx_core::codes::{OnetSocCode, SocCode};
 use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
 use serde::Deserialize;
@@ -21,7 +19,7 @@ use super::model::{CatalogStats, Facet, OccupationDetail, OccupationList, Source
 use super::store::{self, ListFilter};
 use crate::accounts::Viewer;
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
 use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
@@ -29,19 +27,9 @@ use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
 /// Occupations per browse page.
 pub const PAGE_SIZE: i64 = 50;
 
-/// Catalog page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/occupations", get(browse))
-        .route("/occupations/{code}", get(occupation))
-        .route("/sources", get(sources))
-        .route("/api", get(api_overview))
-}
-
 /// Serves a public page: from the cache for anonymous visitors (rendering it on a miss),
 /// freshly for signed-in ones; answers `If-None-Match` with 304 either way.
-async fn public_page<F, Fut>(
+pub(crate) async fn public_page<F, Fut>(
     state: &AppState,
     key: String,
     viewer: &Viewer,
@@ -84,7 +72,7 @@ struct HomePage {
     releases: Vec<SourceRelease>,
 }
 
-async fn home(
+pub(crate) async fn home(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
@@ -241,7 +229,7 @@ struct BrowsePage {
     filtered: bool,
 }
 
-async fn browse(
+pub(crate) async fn browse(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
@@ -362,7 +350,7 @@ fn page_code(raw: &str) -> Result<OnetSocCode, Box<Response>> {
     ))
 }
 
-async fn occupation(
+pub(crate) async fn occupation(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
@@ -398,7 +386,7 @@ struct SourcesPage {
     sources: Vec<SourceRelease>,
 }
 
-async fn sources(
+pub(crate) async fn sources(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
@@ -425,7 +413,7 @@ struct ApiPage {
     chrome: Chrome,
 }
 
-async fn api_overview(viewer: Viewer) -> PageResult<Response> {
+pub(crate) async fn api_overview(viewer: Viewer) -> PageResult<Response> {
     let html = render(&ApiPage {
         chrome: Chrome::new(&viewer),
     })?;

@@ -8,12 +8,10 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{Hit, Suggestion};
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{ApiError, ApiQuery, ApiResult, Problem};
 
 /// The longest query accepted, in characters.
@@ -22,13 +20,6 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const MAX_LIMIT: i64 = 100;
 /// The deepest offset accepted.
 pub const MAX_OFFSET: i64 = 10_000;
-
-/// Search API routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(search))
-        .routes(routes!(suggest))
-}
 
 /// `GET /api/v1/search` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -172,7 +163,7 @@ fn timing(us: u64) -> HeaderMap {
         (status = 422, description = "Empty query or a limit/offset out of range", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn search(
+pub(crate) async fn search(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Response> {
@@ -213,7 +204,7 @@ async fn search(
         (status = 422, description = "Empty query or limit out of range", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn suggest(
+pub(crate) async fn suggest(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<SuggestParams>,
 ) -> ApiResult<Response> {

@@ -3,16 +3,14 @@
 //! as-you-type suggestions.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 
 use super::api::{MAX_QUERY_CHARS, SearchResult};
 use crate::accounts::Viewer;
 use crate::error::Error;
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::error::{PageQuery, PageResult};
 use crate::web::layout::Chrome;
 
@@ -30,16 +28,8 @@ const EXAMPLES: &[&str] = &[
     "CIP 15.0403",
 ];
 
-/// Search page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/search", get(page)).route(
-        "/api/v1/search/suggest",
-        get(super::api::suggest_opensearch),
-    )
-}
-
 #[derive(Debug, Deserialize)]
-struct Params {
+pub(crate) struct Params {
     q: Option<String>,
     page: Option<String>,
 }
@@ -85,7 +75,7 @@ pub fn search_url(q: &str, page: usize) -> String {
     }
 }
 
-async fn page(
+pub(crate) async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
     PageQuery(p): PageQuery<Params>,

@@ -1,12 +1,8 @@
 //! Static assets compiled into the binary, served with long-lived caching.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-
-use super::AppState;
 
 /// One stylesheet for the whole site: the shared base, then each module's own rules
 /// (kept in separate files so each module owns its styles).
@@ -20,12 +16,7 @@ const CSS: &str = concat!(
 const SUGGEST_JS: &str = include_str!("../../assets/suggest.js");
 const OPENSEARCH: &str = include_str!("../../assets/opensearch.xml");
 
-/// Routes under `/assets/`.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/assets/{file}", get(asset))
-}
-
-async fn asset(Path(file): Path<String>) -> Response {
+pub(crate) async fn asset(Path(file): Path<String>) -> Response {
     let (body, ty) = match file.as_str() {
         "nsx.css" => (CSS, "text/css; charset=utf-8"),
         "suggest.js" => (SUGGEST_JS, "text/javascript; charset=utf-8"),

@@ -1,6 +1,6 @@
-//! The web layer: shared state, the one router every route is registered in, the
-//! middleware stack, error faces, the page layout, static assets, health checks and
-//! the OpenAPI document.
+//! The web layer that every domain's pages and API use: the middleware stack, error faces,
+//! the page layout, static assets, health checks, the page cache and the OpenAPI document.
+//! The routes themselves are listed in `crate::routes`.
 
 pub mod assets;
 pub mod error;
@@ -11,7 +11,6 @@ pub mod page_cache;
 
 pub use page_cache::{CachedPage, PageCache};
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -26,37 +25,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::accounts::mail::Mailer;
 use crate::accounts::session_store::DbSessionStore;
-use crate::config::Config;
-use crate::db::Db;
 use crate::error::Error;
-use crate::search::Search;
+use crate::state::AppState;
 use crate::web::error::{ApiError, PageError};
 
-/// Everything a request handler may need. Cheap to clone; no state lives only in one
-/// process except caches that are safe to lose.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// Configuration.
-    pub config: Arc<Config>,
-    /// The search index (derived from the database; rebuilt when the data changes).
-    pub search: Arc<Search>,
-    /// Outgoing e-mail, when configured.
-    pub mailer: Option<Arc<Mailer>>,
-    /// Rendered-page cache (safe to lose).
-    pub pages: Arc<PageCache>,
-    /// Where each CASE identifier lives (safe to lose).
-    pub case_ids: Arc<crate::frameworks::case::CaseIdIndex>,
-}
-
-/// Builds the complete application: every route and every layer.
-pub fn router(state: AppState) -> Router {
-    let (api, openapi) = openapi::api_router().split_for_parts();
-    let openapi = Arc::new(openapi);
-
+/// Wraps the application's routes in the middleware stack every request passes through.
+pub fn stack(routes: Router<AppState>, state: AppState) -> Router {
     let session_layer =
         crate::accounts::session_store::layer(DbSessionStore::new(state.db.clone()), &state.config);
 
@@ -81,16 +56,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
 
-    Router::new()
-        .merge(crate::occupations::routes::routes())
-        .merge(crate::accounts::routes::routes())
-        .merge(crate::search::routes::routes())
-        .merge(crate::frameworks::routes::routes())
-        .merge(crate::frameworks::case::routes().merge(crate::frameworks::exports::routes()))
-        .merge(health::routes())
-        .merge(assets::routes())
-        .merge(openapi::docs_routes(openapi))
-        .merge(api)
+    routes
         .fallback(not_found)
         .layer(session_layer)
         .layer(csrf)

@@ -1,17 +1,38 @@
 //! The OpenAPI 3.1 document, generated from the handlers and response types, served at
-//! `/api/openapi.json`, with an interactive reference at `/api/docs`.
+//! `/api/openapi.json`, with an interactive reference at `/api/docs`. The paths come from
+//! the route table (`crate::routes`).
 
 use std::sync::Arc;
 
-use axum::Router;
+use axum::Extension;
 use axum::response::{IntoResponse, Json};
-use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use super::AppState;
+use crate::state::AppState;
 
-/// The document's fixed parts; paths come from the routers merged in [`api_router`].
+/// Declares the `bearer` security scheme the account routes name.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token created on the account page or with POST /api/v1/tokens",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document's fixed parts; paths come from the route table (`crate::routes`).
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -19,6 +40,7 @@ use super::AppState;
         description = "Occupations, skill frameworks, search and accounts. Errors are RFC 9457 problem documents (application/problem+json). Authenticate integrations with `Authorization: Bearer <token>` (create tokens on your account page).",
         license(name = "Apache-2.0")
     ),
+    modifiers(&BearerScheme),
     components(schemas(crate::web::error::Problem)),
     tags(
         (name = "occupations", description = "The occupation catalog built from O*NET"),
@@ -29,41 +51,36 @@ use super::AppState;
 )]
 pub struct ApiDoc;
 
-/// Every API route, with its OpenAPI description.
-pub fn api_router() -> OpenApiRouter<AppState> {
+/// An API router holding the document's fixed parts; the route table adds every path.
+pub fn base_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(crate::occupations::api::routes())
-        .merge(crate::search::api::routes())
-        .merge(crate::frameworks::api::routes())
-        .merge(crate::accounts::api::routes())
 }
 
-/// The document as JSON (also used by the snapshot test).
-pub fn document() -> utoipa::openapi::OpenApi {
-    api_router().into_openapi()
+/// The finished document and its rendered reference page, shared by the two routes below.
+#[derive(Clone)]
+pub struct Docs {
+    doc: Arc<utoipa::openapi::OpenApi>,
+    page: Arc<String>,
 }
 
-/// `/api/openapi.json` and `/api/docs`.
-pub fn docs_routes(doc: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
-    let json_doc = doc.clone();
-    let scalar_html = Arc::new(
-        utoipa_scalar::Scalar::new(doc.as_ref().clone())
-            .title("NSX API reference")
-            .to_html(),
-    );
-    Router::new()
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let d = json_doc.clone();
-                async move { Json(d.as_ref().clone()).into_response() }
-            }),
-        )
-        .route(
-            "/api/docs",
-            get(move || {
-                let html = scalar_html.clone();
-                async move { axum::response::Html(html.as_ref().clone()) }
-            }),
-        )
+impl Docs {
+    /// Renders the reference page once for a document.
+    pub fn new(doc: Arc<utoipa::openapi::OpenApi>) -> Self {
+        let page = Arc::new(
+            utoipa_scalar::Scalar::new(doc.as_ref().clone())
+                .title("NSX API reference")
+                .to_html(),
+        );
+        Docs { doc, page }
+    }
+}
+
+/// `GET /api/openapi.json`: the document.
+pub async fn openapi_json(Extension(docs): Extension<Docs>) -> impl IntoResponse {
+    Json(docs.doc.as_ref().clone())
+}
+
+/// `GET /api/docs`: the interactive reference.
+pub async fn docs_page(Extension(docs): Extension<Docs>) -> impl IntoResponse {
+    axum::response::Html(docs.page.as_ref().clone())
 }

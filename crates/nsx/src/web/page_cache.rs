@@ -277,7 +277,7 @@ fn anonymous_get(req: &Request) -> bool {
         && !req.headers().contains_key(header::AUTHORIZATION)
 }
 
-/// The header carrying a request's id, set on every response (see `web::router`).
+/// The header carrying a request's id, set on every response (see `web::stack`).
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A fresh request id (a UUID, time-ordered).

@@ -762,7 +762,7 @@ async fn cross_origin_posts_are_refused(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_describes_the_accounts_api() {
-    let doc = serde_json::to_value(nsx::web::openapi::document()).unwrap();
+    let doc = serde_json::to_value(nsx::routes::openapi()).unwrap();
     for (path, method) in [
         ("/api/v1/me", "get"),
         ("/api/v1/tokens", "get"),

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 fn document() -> Value {
-    serde_json::to_value(nsx::web::openapi::document()).expect("the document serializes")
+    serde_json::to_value(nsx::routes::openapi()).expect("the document serializes")
 }
 
 #[test]

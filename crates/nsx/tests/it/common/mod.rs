@@ -16,7 +16,7 @@ use std::sync::Arc;
 use nsx::config::Config;
 use nsx::db::{Backend, Db};
 use nsx::import::progress::Silent;
-use nsx::web::AppState;
+use nsx::state::AppState;
 use sqlx::Connection;
 use tokio::net::TcpListener;
 
@@ -315,7 +315,7 @@ impl TestApp {
 
     /// The router alone, for `tower::ServiceExt::oneshot` tests.
     pub fn router(&self) -> axum::Router {
-        nsx::web::router(self.state.clone())
+        nsx::routes::router(self.state.clone())
     }
 
     /// Stops the server and drops a PostgreSQL test database.

@@ -1,0 +1,132 @@
+-- The editorial workflow: organizations own frameworks, a framework relates to any number
+-- of occupations, versions record who edited and published them, correction suggestions
+-- are triaged, every state change is audited, background jobs run once across nodes, and
+-- remote CASE documents can be followed.
+
+ALTER TABLE frameworks ADD COLUMN organization_id UUID REFERENCES organizations (id);
+ALTER TABLE frameworks ADD COLUMN origin TEXT NOT NULL DEFAULT 'drafted';
+ALTER TABLE frameworks ADD COLUMN description TEXT NOT NULL DEFAULT '';
+CREATE INDEX frameworks_organization_id_idx ON frameworks (organization_id);
+
+CREATE TABLE framework_occupations (
+    framework_id UUID NOT NULL REFERENCES frameworks (id) ON DELETE CASCADE,
+    occupation_code TEXT NOT NULL,
+    ord BIGINT NOT NULL,
+    PRIMARY KEY (framework_id, occupation_code)
+);
+CREATE INDEX framework_occupations_code_idx ON framework_occupations (occupation_code);
+INSERT INTO framework_occupations (framework_id, occupation_code, ord)
+    SELECT id, code, 1 FROM frameworks;
+
+ALTER TABLE framework_versions ADD COLUMN edited_at TIMESTAMPTZ;
+ALTER TABLE framework_versions ADD COLUMN edited_by UUID;
+ALTER TABLE framework_versions ADD COLUMN published_at TIMESTAMPTZ;
+ALTER TABLE framework_versions ADD COLUMN based_on UUID;
+ALTER TABLE framework_versions ADD COLUMN former_label TEXT;
+
+CREATE TABLE corrections (
+    id UUID NOT NULL,
+    framework_id UUID NOT NULL REFERENCES frameworks (id) ON DELETE CASCADE,
+    version_id UUID,
+    statement_id UUID,
+    citation_ord BIGINT,
+    occupation_code TEXT,
+    source TEXT NOT NULL,
+    release TEXT NOT NULL,
+    file TEXT NOT NULL,
+    locator TEXT NOT NULL,
+    current_value TEXT NOT NULL,
+    problem TEXT NOT NULL,
+    proposed_value TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    suggester_id UUID REFERENCES users (id) ON DELETE SET NULL,
+    suggester_email TEXT NOT NULL,
+    suggester_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    triaged_by UUID REFERENCES users (id) ON DELETE SET NULL,
+    triaged_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id)
+);
+CREATE INDEX corrections_framework_status_idx ON corrections (framework_id, status);
+CREATE INDEX corrections_suggester_idx ON corrections (suggester_id);
+
+CREATE TABLE audit_log (
+    id UUID NOT NULL,
+    at TIMESTAMPTZ NOT NULL,
+    actor_id UUID,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    before_json TEXT,
+    after_json TEXT,
+    request_id TEXT,
+    PRIMARY KEY (id)
+);
+CREATE INDEX audit_log_at_idx ON audit_log (at);
+CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, at);
+CREATE INDEX audit_log_object_idx ON audit_log (object_type, object_id, at);
+CREATE INDEX audit_log_action_idx ON audit_log (action, at);
+-- Append-only: nothing may change or remove an entry (a restore drops and recreates these
+-- triggers inside its own transaction).
+CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+CREATE TABLE jobs (
+    id UUID NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    run_at TIMESTAMPTZ NOT NULL,
+    attempts BIGINT NOT NULL,
+    max_attempts BIGINT NOT NULL,
+    lease_owner TEXT,
+    lease_until TIMESTAMPTZ,
+    last_error TEXT,
+    dedupe_key TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    started_at TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ,
+    PRIMARY KEY (id),
+    UNIQUE (dedupe_key)
+);
+CREATE INDEX jobs_status_run_at_idx ON jobs (status, run_at);
+CREATE INDEX jobs_kind_idx ON jobs (kind, created_at);
+
+CREATE TABLE job_schedules (
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    every_secs BIGINT NOT NULL,
+    next_run_at TIMESTAMPTZ NOT NULL,
+    last_run_at TIMESTAMPTZ,
+    runs BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (name)
+);
+
+CREATE TABLE case_subscriptions (
+    id UUID NOT NULL,
+    framework_id UUID REFERENCES frameworks (id) ON DELETE CASCADE,
+    organization_id UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    every_minutes BIGINT NOT NULL,
+    content_hash TEXT,
+    last_checked_at TIMESTAMPTZ,
+    last_changed_at TIMESTAMPTZ,
+    last_error TEXT,
+    created_by UUID REFERENCES users (id) ON DELETE SET NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE (organization_id, url)
+);

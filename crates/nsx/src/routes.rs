@@ -1,0 +1,289 @@
+//! The route table: every page and API route the exchange answers, with the access each
+//! needs. A reader finds any URL here; `router` builds the application from it; a test
+//! walks it to check every route against the authorization policy.
+//!
+//! Pages are registered with [`RouteTable::page`], API routes (which also land in the
+//! OpenAPI document) with [`RouteTable::api`]. Handlers live in their domain modules.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, on};
+use nsx_core::policy::{Access, Action};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+use crate::{accounts, frameworks, occupations, search, web};
+
+/// One route: its method, its path pattern (axum syntax, `{param}`), and what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: Method,
+    /// Path pattern, e.g. `/frameworks/{code}`.
+    pub path: String,
+    /// Who may call it.
+    pub access: Access,
+    /// Whether it is part of the JSON API (and the OpenAPI document).
+    pub api: bool,
+}
+
+/// The routes being collected: the page router, the API router and the specs of both.
+pub struct RouteTable {
+    pages: Router<AppState>,
+    api: OpenApiRouter<AppState>,
+    specs: Vec<RouteSpec>,
+}
+
+impl RouteTable {
+    fn new() -> Self {
+        RouteTable {
+            pages: Router::new(),
+            api: crate::web::openapi::base_router(),
+            specs: Vec::new(),
+        }
+    }
+
+    /// A page (or other non-API) route.
+    fn page<H, T>(mut self, method: Method, path: &str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match MethodFilter::try_from(method.clone()) {
+            Ok(f) => f,
+            Err(_) => panic!("route table: unsupported method {method} for {path}"),
+        };
+        self.pages = self.pages.route(path, on(filter, handler));
+        self.specs.push(RouteSpec {
+            method,
+            path: path.to_string(),
+            access,
+            api: false,
+        });
+        self
+    }
+
+    fn get<H, T>(self, path: &str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.page(Method::GET, path, access, handler)
+    }
+
+    fn post<H, T>(self, path: &str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.page(Method::POST, path, access, handler)
+    }
+
+    /// API routes described by `#[utoipa::path]` (one path, one or more methods), all
+    /// needing `access`.
+    fn api(mut self, access: Access, r: UtoipaMethodRouter<AppState>) -> Self {
+        for (path, item) in &r.1.paths {
+            for method in methods_of(item) {
+                self.specs.push(RouteSpec {
+                    method,
+                    path: path.clone(),
+                    access,
+                    api: true,
+                });
+            }
+        }
+        self.api = self.api.routes(r);
+        self
+    }
+}
+
+fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<Method> {
+    let mut v = Vec::new();
+    let pairs = [
+        (&item.get, Method::GET),
+        (&item.post, Method::POST),
+        (&item.put, Method::PUT),
+        (&item.patch, Method::PATCH),
+        (&item.delete, Method::DELETE),
+    ];
+    for (op, m) in pairs {
+        if op.is_some() {
+            v.push(m);
+        }
+    }
+    v
+}
+
+const ANYONE: Access = Access::Anyone;
+const SIGNED_IN: Access = Access::SignedIn;
+const ADMIN_ACCOUNTS: Access = Access::Action(Action::AdministerAccounts);
+
+/// Every route the exchange answers.
+pub fn table() -> RouteTable {
+    use accounts::routes as acc;
+    use frameworks::{api as fw_api, case, exports, routes as fw};
+    use occupations::{api as occ_api, routes as occ};
+    let case_path = |rest: &str| format!("{}{rest}", nsx_core::frameworks::case::CASE_PREFIX);
+    RouteTable::new()
+        // The catalog.
+        .get("/", ANYONE, occ::home)
+        .get("/occupations", ANYONE, occ::browse)
+        .get("/occupations/{code}", ANYONE, occ::occupation)
+        .get("/sources", ANYONE, occ::sources)
+        .get("/api", ANYONE, occ::api_overview)
+        .api(ANYONE, routes!(occ_api::list_occupations))
+        .api(ANYONE, routes!(occ_api::get_occupation))
+        .api(ANYONE, routes!(occ_api::list_sources))
+        // Search.
+        .get("/search", ANYONE, search::routes::page)
+        .get(
+            "/api/v1/search/suggest",
+            ANYONE,
+            search::api::suggest_opensearch,
+        )
+        .api(ANYONE, routes!(search::api::search))
+        .api(ANYONE, routes!(search::api::suggest))
+        // Frameworks: pages, API, CASE and exports.
+        .get("/frameworks", ANYONE, fw::index)
+        .get("/frameworks/{code}", ANYONE, fw::latest)
+        .get("/frameworks/{code}/{version}", ANYONE, fw::version)
+        .get(
+            "/frameworks/{code}/{version}/corrections/new",
+            ANYONE,
+            fw::correction,
+        )
+        .api(ANYONE, routes!(fw_api::list_frameworks))
+        .api(ANYONE, routes!(fw_api::get_framework))
+        .api(ANYONE, routes!(fw_api::list_versions))
+        .api(ANYONE, routes!(fw_api::get_version))
+        .api(ANYONE, routes!(fw_api::get_statement))
+        .get(&case_path("/CFDocuments"), ANYONE, case::documents)
+        .get(&case_path("/CFDocuments/{id}"), ANYONE, case::document)
+        .get(&case_path("/CFPackages/{id}"), ANYONE, case::package)
+        .get(&case_path("/CFItems/{id}"), ANYONE, case::item)
+        .get(
+            &case_path("/CFItemAssociations/{id}"),
+            ANYONE,
+            case::item_associations,
+        )
+        .get(
+            &case_path("/CFAssociations/{id}"),
+            ANYONE,
+            case::association,
+        )
+        .get(&case_path("/CFItemTypes/{id}"), ANYONE, case::item_type)
+        .get(&case_path("/CFLicenses/{id}"), ANYONE, case::license)
+        .get(&case_path("/CFSubjects/{id}"), ANYONE, case::subject)
+        .get(&case_path("/CFConcepts/{id}"), ANYONE, case::concept)
+        .get(&case_path("/CFRubrics/{id}"), ANYONE, case::rubric)
+        .get(
+            &case_path("/CFAssociationGroupings/{id}"),
+            ANYONE,
+            case::association_grouping,
+        )
+        .get(
+            "/exports/frameworks/{code}/{format}",
+            ANYONE,
+            exports::latest,
+        )
+        .get(
+            "/exports/frameworks/{code}/{version}/{format}",
+            ANYONE,
+            exports::versioned,
+        )
+        // Accounts: signing up and in, one's own account.
+        .get("/sign-up", ANYONE, acc::sign_up_page)
+        .post("/sign-up", ANYONE, acc::sign_up)
+        .get("/sign-in", ANYONE, acc::sign_in_page)
+        .post("/sign-in", ANYONE, acc::sign_in)
+        .post("/sign-out", ANYONE, acc::sign_out)
+        .get("/password-reset", ANYONE, acc::reset_request_page)
+        .post("/password-reset", ANYONE, acc::reset_request)
+        .get("/password-reset/{token}", ANYONE, acc::reset_page)
+        .post("/password-reset/{token}", ANYONE, acc::reset_submit)
+        .get("/account", SIGNED_IN, acc::account_page)
+        .post("/account/profile", SIGNED_IN, acc::account_profile)
+        .post("/account/password", SIGNED_IN, acc::account_password)
+        .post("/account/tokens", SIGNED_IN, acc::account_token_create)
+        .post(
+            "/account/tokens/{id}/revoke",
+            SIGNED_IN,
+            acc::account_token_revoke,
+        )
+        .api(SIGNED_IN, routes!(accounts::api::me))
+        .api(
+            SIGNED_IN,
+            routes!(accounts::api::list_tokens, accounts::api::create_token),
+        )
+        .api(SIGNED_IN, routes!(accounts::api::revoke_token))
+        // Administration.
+        .get("/admin", ADMIN_ACCOUNTS, acc::admin_home)
+        .get("/admin/users", ADMIN_ACCOUNTS, acc::admin_users)
+        .get("/admin/users/{id}", ADMIN_ACCOUNTS, acc::admin_user)
+        .post(
+            "/admin/users/{id}/roles",
+            ADMIN_ACCOUNTS,
+            acc::admin_user_roles,
+        )
+        .post(
+            "/admin/users/{id}/status",
+            ADMIN_ACCOUNTS,
+            acc::admin_user_status,
+        )
+        .post(
+            "/admin/users/{id}/organization",
+            ADMIN_ACCOUNTS,
+            acc::admin_user_org,
+        )
+        .get("/admin/organizations", ADMIN_ACCOUNTS, acc::admin_orgs)
+        .post(
+            "/admin/organizations",
+            ADMIN_ACCOUNTS,
+            acc::admin_org_create,
+        )
+        .get("/admin/organizations/{id}", ADMIN_ACCOUNTS, acc::admin_org)
+        .post(
+            "/admin/organizations/{id}",
+            ADMIN_ACCOUNTS,
+            acc::admin_org_update,
+        )
+        .api(ADMIN_ACCOUNTS, routes!(accounts::api::list_users))
+        .api(ADMIN_ACCOUNTS, routes!(accounts::api::grant_role))
+        .api(ADMIN_ACCOUNTS, routes!(accounts::api::revoke_role))
+        .api(
+            ADMIN_ACCOUNTS,
+            routes!(
+                accounts::api::list_organizations,
+                accounts::api::create_organization
+            ),
+        )
+        // Operations.
+        .get("/healthz", ANYONE, web::health::healthz)
+        .get("/readyz", ANYONE, web::health::readyz)
+        .get("/assets/{file}", ANYONE, web::assets::asset)
+        .get("/api/openapi.json", ANYONE, web::openapi::openapi_json)
+        .get("/api/docs", ANYONE, web::openapi::docs_page)
+}
+
+/// The specs of every route, in table order (for tests and `nsx routes`).
+pub fn specs() -> Vec<RouteSpec> {
+    table().specs
+}
+
+/// The OpenAPI document of every API route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    table().api.into_openapi()
+}
+
+/// Builds the complete application: every route and every layer.
+pub fn router(state: AppState) -> Router {
+    let t = table();
+    let (api, doc) = t.api.split_for_parts();
+    let docs = web::openapi::Docs::new(Arc::new(doc));
+    let app = t.pages.merge(api).layer(axum::Extension(docs));
+    web::stack(app, state)
+}
