@@ -1615,3 +1615,127 @@ impl Built {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn occ(
+        code: &str,
+        title: &str,
+        description: &str,
+    ) -> (String, String, String, Option<i64>, String) {
+        (
+            code.into(),
+            title.into(),
+            description.into(),
+            Some(2),
+            code[..7].into(),
+        )
+    }
+
+    fn src() -> Source {
+        Source {
+            occupations: vec![
+                occ(
+                    "33-9021.00",
+                    "Private Detectives and Investigators",
+                    "Gather facts for clients.",
+                ),
+                occ(
+                    "53-3054.00",
+                    "Taxi Drivers",
+                    "Drive a car to carry passengers for fares.",
+                ),
+                occ(
+                    "53-4041.00",
+                    "Subway and Streetcar Operators",
+                    "Operate trains on city rail lines.",
+                ),
+                occ(
+                    "43-5032.00",
+                    "Dispatchers",
+                    "Schedule and send out vehicles and crews.",
+                ),
+            ],
+            alternate_titles: vec![
+                ("33-9021.00".into(), "Private Investigator".into(), None),
+                ("33-9021.00".into(), "Detective".into(), None),
+                ("53-3054.00".into(), "Cab Driver".into(), None),
+                ("53-4041.00".into(), "Trolley Operator".into(), None),
+                ("53-4041.00".into(), "Light Rail Operator".into(), None),
+                ("53-4041.00".into(), "Rail Transit Operator".into(), None),
+                ("43-5032.00".into(), "Transit Dispatcher".into(), None),
+                ("43-5032.00".into(), "Truck Dispatcher".into(), None),
+            ],
+            tasks: vec![
+                ("53-4041.00".into(), "Operate trolley and rail cars.".into()),
+                (
+                    "43-5032.00".into(),
+                    "Dispatch transit vehicles by radio.".into(),
+                ),
+            ],
+            ..Source::default()
+        }
+    }
+
+    fn first(r: &Ranked) -> &str {
+        r.hits.first().map(|h| h.code.as_str()).unwrap_or("")
+    }
+
+    #[test]
+    fn an_exact_title_wins_and_is_sure() {
+        let ix = SearchIndex::build(src(), 1).unwrap();
+        let r = ix.search("trolley operator", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-4041.00");
+        assert!(r.hits[0].confidence > 0.5, "{:?}", r.hits);
+        assert!(
+            r.hits[0]
+                .matched
+                .iter()
+                .all(|m| m.kind != ReasonKind::Meaning),
+            "a whole title is not a match by meaning: {:?}",
+            r.hits[0].matched
+        );
+        let sum: f32 = r.hits.iter().map(|h| h.confidence).sum();
+        assert!(sum <= 1.001, "{sum}");
+    }
+
+    #[test]
+    fn words_no_single_title_holds_meet_on_the_occupations_profile() {
+        let ix = SearchIndex::build(src(), 1).unwrap();
+        // No title says "trolley rail"; the streetcar operators' titles say both.
+        let r = ix.search("rail trolley", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-4041.00", "{:?}", r.hits);
+        // "radio" is in no title at all, only in the dispatchers' work.
+        let r = ix.search("transit radio", 0, 10).unwrap();
+        assert_eq!(first(&r), "43-5032.00", "{:?}", r.hits);
+    }
+
+    #[test]
+    fn a_lexical_database_reads_unknown_words_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::semantic::lexicon_fixture::write(dir.path());
+        let lx = Arc::new(Lexicon::load(dir.path()).unwrap());
+        // Without it, "gumshoe" and "cabbie" are unknown words.
+        let plain = SearchIndex::build(src(), 1).unwrap();
+        assert!(plain.search("gumshoe", 0, 10).unwrap().hits.is_empty());
+        let ix = SearchIndex::build_with(src(), 1, Some(lx)).unwrap();
+        let r = ix.search("gumshoe", 0, 10).unwrap();
+        assert_eq!(first(&r), "33-9021.00", "{:?}", r.hits);
+        let why = &r.hits[0].matched;
+        assert!(
+            why.iter()
+                .any(|m| m.kind == ReasonKind::Meaning
+                    && m.text.starts_with("similar in meaning to: ")),
+            "{why:?}"
+        );
+        assert!(
+            why.iter()
+                .any(|m| m.kind == ReasonKind::Synonym && m.text.contains("“gumshoe” read as")),
+            "{why:?}"
+        );
+        let r = ix.search("cabbie", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-3054.00", "{:?}", r.hits);
+    }
+}

@@ -220,10 +220,11 @@ mod tests {
     #[test]
     fn words_an_occupations_titles_share_point_to_it() {
         let p = profiles();
-        let (post, share) = p.posterior(&q("trolley driver"));
+        let (post, share) = p.posterior(&q("trolley streetcar"));
         assert_eq!(share, 1.0);
-        // "trolley" is only in occupation 0's titles; "driver" in 1's and 2's content.
+        // No title holds both words; occupation 0's titles hold each.
         assert_eq!(post[0].0, 0, "{post:?}");
+        assert!(post[0].1 > 1.5 * post[1].1, "{post:?}");
         let (post, _) = p.posterior(&q("transit dispatch"));
         assert_eq!(post[0].0, 2);
         let total: f32 = post.iter().map(|x| x.1).sum();
