@@ -77,9 +77,9 @@ pub struct SearchResult {
     pub job_zone: Option<i64>,
     /// Relevance within this query (higher is better).
     pub score: f32,
-    /// How sure the ranking is that this is the occupation meant (0–1; the confidences of
-    /// all results of a query add up to 1, an exact code is 1). When the first result's is
-    /// low, offer the user a choice.
+    /// How sure the ranking is that this is the occupation meant, 0–1. For words, the
+    /// confidences of all results of a query add up to 1; every result of a code query is 1.
+    /// When the first result's is low, offer the user a choice.
     pub confidence: f32,
     /// Why it matched, strongest first.
     pub matched: Vec<super::Reason>,

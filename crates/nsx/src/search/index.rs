@@ -126,7 +126,7 @@ pub struct Hit {
     pub score: f32,
     /// How sure the ranking is that this is the occupation meant, 0–1: the result's share
     /// of a softmax over the scores of all results (the shares of all results add up to
-    /// 1). Codes asked for exactly are 1; ask the user when the first result is low.
+    /// 1). Every result of a code query is 1; ask the user when the first result is low.
     pub confidence: f32,
     /// Why it matched, strongest first.
     pub matched: Vec<Reason>,
