@@ -194,6 +194,14 @@ impl FieldError {
     }
 }
 
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
 /// The longest password accepted (hashing cost grows with length).

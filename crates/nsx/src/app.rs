@@ -35,6 +35,14 @@ pub async fn open_db(config: &Config) -> Result<Db> {
 pub async fn state(db: Db, config: Config) -> Result<AppState> {
     install_tls_provider();
     let mailer = Mailer::from_config(&config.smtp)?.map(Arc::new);
+    let body = crate::frameworks::service::standards_body(&db, &config.standards_body).await?;
+    crate::on_db!(&db, p => sqlx::query(
+        "UPDATE frameworks SET organization_id = $1 WHERE organization_id IS NULL AND origin = 'drafted'"
+    )
+    .bind(body)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
     let search = Arc::new(Search::with_lexicon(crate::search::open_lexicon(
         config.wordnet.as_deref(),
     )));
@@ -170,6 +178,11 @@ pub fn spawn_refresher(state: AppState) {
     });
 }
 
+/// This node's job runner with every kind of job the exchange runs.
+pub fn job_runner(state: AppState) -> crate::jobs::Runner {
+    crate::jobs::Runner::new(state).handler(crate::mail::EMAIL_JOB, Arc::new(crate::mail::EmailJob))
+}
+
 /// Runs the web server until Ctrl-C or SIGTERM, then drains in-flight requests.
 pub async fn serve(state: AppState) -> Result<()> {
     let addr = state.config.listen;
@@ -183,6 +196,9 @@ pub async fn serve(state: AppState) -> Result<()> {
 pub async fn serve_on(listener: TcpListener, state: AppState) -> Result<()> {
     let local = listener.local_addr()?;
     spawn_refresher(state.clone());
+    if state.config.jobs.enabled {
+        job_runner(state.clone()).spawn();
+    }
     let db = state.db.clone();
     let app = crate::routes::router(state);
     tracing::info!("NSX is serving on http://{local}");

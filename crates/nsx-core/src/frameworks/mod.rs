@@ -8,6 +8,7 @@
 pub mod case;
 pub mod draft;
 pub mod durable;
+pub mod edit;
 pub mod lint;
 
 use std::fmt;
@@ -51,12 +52,16 @@ pub fn statement_id(version: Uuid, item: Uuid) -> Uuid {
 pub struct FrameworkError(pub String);
 
 /// A framework version label, `vYY.MM` (e.g. `v26.05`): the year and month it was cut.
+/// A second version cut in the same month is `vYY.MM.2`, a third `vYY.MM.3`, and so on, so
+/// labels stay unique per framework and sort in the order they were cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VersionLabel {
     /// Two-digit year (26 for 2026).
     pub year: u8,
     /// Month, 1–12.
     pub month: u8,
+    /// 1 for the month's first label (written without a suffix), 2 and up after it.
+    pub seq: u8,
 }
 
 impl VersionLabel {
@@ -71,6 +76,7 @@ impl VersionLabel {
         Ok(VersionLabel {
             year: yy as u8,
             month,
+            seq: 1,
         })
     }
 
@@ -79,29 +85,84 @@ impl VersionLabel {
         VersionLabel {
             year: (date.year().rem_euclid(100)) as u8,
             month: date.month() as u8,
+            seq: 1,
         }
+    }
+
+    /// The same month's label with another sequence number.
+    pub fn with_seq(self, seq: u8) -> Self {
+        VersionLabel {
+            seq: seq.max(1),
+            ..self
+        }
+    }
+
+    /// Whether two labels were cut in the same month.
+    pub fn same_month(&self, other: &VersionLabel) -> bool {
+        self.year == other.year && self.month == other.month
+    }
+
+    /// The first label of `month`'s that none of `taken` uses.
+    pub fn next_free<'a>(
+        month: VersionLabel,
+        taken: impl IntoIterator<Item = &'a VersionLabel>,
+    ) -> Result<VersionLabel, FrameworkError> {
+        let used: std::collections::HashSet<u8> = taken
+            .into_iter()
+            .filter(|l| l.same_month(&month))
+            .map(|l| l.seq)
+            .collect();
+        (1..=u8::MAX)
+            .map(|seq| month.with_seq(seq))
+            .find(|l| !used.contains(&l.seq))
+            .ok_or_else(|| FrameworkError(format!("no label left in {month}")))
     }
 }
 
 impl fmt::Display for VersionLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "v{:02}.{:02}", self.year, self.month)
+        write!(f, "v{:02}.{:02}", self.year, self.month)?;
+        if self.seq > 1 {
+            write!(f, ".{}", self.seq)?;
+        }
+        Ok(())
     }
 }
 
 impl FromStr for VersionLabel {
     type Err = FrameworkError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || FrameworkError(format!("{s:?} is not a version label like v26.05"));
+        let bad = || {
+            FrameworkError(format!(
+                "{s:?} is not a version label like v26.05 or v26.05.2"
+            ))
+        };
         let rest = s.trim().strip_prefix(['v', 'V']).ok_or_else(bad)?;
         let rest = rest.strip_prefix('.').unwrap_or(rest);
-        let (y, m) = rest.split_once('.').ok_or_else(bad)?;
-        if y.len() != 2 || m.len() != 2 {
+        let mut parts = rest.split('.');
+        let (Some(y), Some(m)) = (parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        let seq = match parts.next() {
+            None => 1,
+            Some(n) if !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()) => {
+                let n: u8 = n.parse().map_err(|_| bad())?;
+                if n < 2 {
+                    return Err(bad());
+                }
+                n
+            }
+            Some(_) => return Err(bad()),
+        };
+        if parts.next().is_some() || y.len() != 2 || m.len() != 2 {
+            return Err(bad());
+        }
+        if !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
         let y: u16 = y.parse().map_err(|_| bad())?;
         let m: u8 = m.parse().map_err(|_| bad())?;
-        VersionLabel::new(y, m).map_err(|_| bad())
+        Ok(VersionLabel::new(y, m).map_err(|_| bad())?.with_seq(seq))
     }
 }
 
@@ -135,15 +196,18 @@ pub enum Status {
     Published,
     /// Published once, replaced by a newer published version; still readable.
     Superseded,
+    /// A draft its editors dropped; kept readable so links to it explain what happened.
+    Discarded,
 }
 
 impl Status {
     /// Every status.
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Draft,
         Status::InReview,
         Status::Published,
         Status::Superseded,
+        Status::Discarded,
     ];
 
     /// The stored name.
@@ -153,6 +217,7 @@ impl Status {
             Status::InReview => "in_review",
             Status::Published => "published",
             Status::Superseded => "superseded",
+            Status::Discarded => "discarded",
         }
     }
 
@@ -163,18 +228,29 @@ impl Status {
             Status::InReview => "In review",
             Status::Published => "Published",
             Status::Superseded => "Superseded",
+            Status::Discarded => "Discarded",
         }
     }
 
-    /// Whether a version may move from this status to `to`: a draft goes to review and
-    /// back, a reviewed draft is published, a published version is only superseded.
+    /// Whether a version may move from this status to `to`: a draft goes to review (and
+    /// back) or is discarded, a reviewed draft is published, a published version is only
+    /// superseded (by publishing a newer one).
     pub fn can_become(self, to: Status) -> bool {
         matches!(
             (self, to),
             (Status::Draft, Status::InReview)
+                | (Status::Draft, Status::Discarded)
                 | (Status::InReview, Status::Draft)
                 | (Status::InReview, Status::Published)
                 | (Status::Published, Status::Superseded)
+        )
+    }
+
+    /// Whether the version's content can never change again.
+    pub fn is_frozen(self) -> bool {
+        matches!(
+            self,
+            Status::Published | Status::Superseded | Status::Discarded
         )
     }
 
@@ -694,6 +770,35 @@ mod tests {
             assert!(!s.can_become(s));
         }
         assert!(Draft.is_replaceable() && !Published.is_replaceable());
+        assert!(Draft.can_become(Discarded) && !Published.can_become(Discarded));
+        assert!(Published.is_frozen() && Superseded.is_frozen() && !Draft.is_frozen());
+    }
+
+    #[test]
+    fn a_second_label_in_a_month_gets_a_sequence_number() {
+        let may: VersionLabel = "v26.05".parse().unwrap();
+        let second: VersionLabel = "v26.05.2".parse().unwrap();
+        assert_eq!(second, may.with_seq(2));
+        assert_eq!(second.to_string(), "v26.05.2");
+        assert!(may < second && second < "v26.06".parse().unwrap());
+        for bad in [
+            "v26.05.1",
+            "v26.05.",
+            "v26.05.x",
+            "v26.05.2.1",
+            "v26.05.1000",
+        ] {
+            assert!(bad.parse::<VersionLabel>().is_err(), "{bad}");
+        }
+        let taken = [may, second, "v26.04".parse().unwrap()];
+        assert_eq!(
+            VersionLabel::next_free(may, taken.iter())
+                .unwrap()
+                .to_string(),
+            "v26.05.3"
+        );
+        let june: VersionLabel = "v26.06".parse().unwrap();
+        assert_eq!(VersionLabel::next_free(june, taken.iter()).unwrap(), june);
     }
 
     #[test]

@@ -123,3 +123,11 @@ CREATE TABLE case_subscriptions (
     PRIMARY KEY (id),
     UNIQUE (organization_id, url)
 );
+
+-- Settings the exchange keeps about itself (e.g. which organization is its own standards
+-- body), one value per key.
+CREATE TABLE exchange_settings (
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (key)
+);

@@ -23,11 +23,11 @@ pub struct VersionInfo {
     pub id: Uuid,
     /// Framework id (stable).
     pub framework_id: Uuid,
-    /// O*NET-SOC code.
+    /// Framework code: an O*NET-SOC code, or the owner's slug.
     pub code: String,
-    /// Version label, e.g. `v26.05`.
+    /// Version label, e.g. `v26.05` (a second one cut in the same month: `v26.05.2`).
     pub version: String,
-    /// `draft`, `in_review`, `published` or `superseded`.
+    /// `draft`, `in_review`, `published`, `superseded` or `discarded`.
     pub status: String,
     /// Occupation title.
     pub title: String,
@@ -43,6 +43,12 @@ pub struct VersionInfo {
     pub drafted_at: String,
     /// Last change (RFC 3339).
     pub updated_at: String,
+    /// When an editor last changed it (RFC 3339); absent while it is as drafted.
+    pub edited_at: Option<String>,
+    /// When it was published (RFC 3339).
+    pub published_at: Option<String>,
+    /// The label it had as a draft, when publishing gave it another.
+    pub former_label: Option<String>,
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -65,6 +71,9 @@ impl From<&VersionSummary> for VersionInfo {
             statement_count: v.statement_count,
             drafted_at: rfc3339(v.drafted_at),
             updated_at: rfc3339(v.updated_at),
+            edited_at: v.edited_at.map(rfc3339),
+            published_at: v.published_at.map(rfc3339),
+            former_label: v.former_label.clone(),
         }
     }
 }

@@ -147,7 +147,7 @@ fn rsd_status(s: Status) -> &'static str {
     match s {
         Status::Draft | Status::InReview => "draft",
         Status::Published => "published",
-        Status::Superseded => "archived",
+        Status::Superseded | Status::Discarded => "archived",
     }
 }
 

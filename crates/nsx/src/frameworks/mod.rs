@@ -6,11 +6,15 @@
 //! [`nsx_core::frameworks`]; this module puts the database around them.
 
 pub mod api;
+pub mod authoring;
+pub mod authoring_api;
 pub mod case;
 pub mod case_import;
+pub mod editing;
 pub mod exports;
 pub mod queries;
 pub mod routes;
+pub mod service;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -57,6 +61,16 @@ pub struct VersionSummary {
     pub drafted_at: OffsetDateTime,
     /// Last change.
     pub updated_at: OffsetDateTime,
+    /// The organization that owns the framework.
+    pub organization_id: Option<Uuid>,
+    /// When an editor last changed this version (`None`: as drafted).
+    pub edited_at: Option<OffsetDateTime>,
+    /// When it was published.
+    pub published_at: Option<OffsetDateTime>,
+    /// The label it had as a draft, when publishing gave it another.
+    pub former_label: Option<String>,
+    /// The version it was copied from.
+    pub based_on: Option<Uuid>,
 }
 
 /// A stored statement: its ids and content.

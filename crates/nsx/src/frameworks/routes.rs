@@ -28,23 +28,17 @@ const HTML: &str = "text/html; charset=utf-8";
 /// Index page size.
 const PAGE_SIZE: usize = 50;
 
-/// Checks an O*NET-SOC code's shape (`17-3024.00`).
+/// Checks a framework code's shape: an O*NET-SOC code (`17-3024.00`) or an
+/// organization's slug (`industrial-maintenance`).
 pub fn check_code(code: &str) -> Result<(), Error> {
-    let b = code.as_bytes();
-    let ok = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| match i {
-            2 => *c == b'-',
-            7 => *c == b'.',
-            _ => c.is_ascii_digit(),
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Invalid(vec![nsx_core::accounts::FieldError::new(
-            "code",
-            format!("{code:?} is not an O*NET-SOC code like 17-3024.00"),
-        )]))
-    }
+    code.parse::<nsx_core::frameworks::edit::FrameworkCode>()
+        .map(|_| ())
+        .map_err(|_| {
+            Error::Invalid(vec![nsx_core::accounts::FieldError::new(
+                "code",
+                format!("{code:?} is not a framework code (an O*NET-SOC code like 17-3024.00, or a name like industrial-maintenance)"),
+            )])
+        })
 }
 
 /// Reads a version label from a path segment.

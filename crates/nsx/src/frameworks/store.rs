@@ -286,7 +286,7 @@ pub async fn load_inputs(
 // Bulk writes
 
 /// A value bound into a bulk insert.
-enum B {
+pub(crate) enum B {
     Id(Uuid),
     Text(String),
     OptText(Option<String>),
@@ -324,7 +324,7 @@ fn placeholders(rows: usize, cols: usize, backend: Backend) -> String {
     s
 }
 
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     tx: &mut Tx,
     table: &'static str,
     columns: &[&'static str],
@@ -448,7 +448,7 @@ pub(crate) fn locator_cols(l: &Locator) -> LocatorCols {
     }
 }
 
-fn locator_from(
+pub(crate) fn locator_from(
     kind: &str,
     task_id: Option<i64>,
     element_id: Option<String>,
@@ -487,13 +487,19 @@ pub async fn write_drafts(db: &Db, label: &VersionLabel, drafts: &[Draft]) -> Re
     let label_s = label.to_string();
     let mut report = WriteReport::default();
     let mut tx = db.begin().await?;
-    let existing: Vec<(String, String)> = on_tx!(&mut tx, c => sqlx::query_as(
-        "SELECT code, status FROM framework_versions WHERE label = $1"
+    let owner = super::service::standards_body_in(&mut tx, None).await?;
+    let existing: Vec<(String, String, bool)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT code, status, edited_at IS NOT NULL FROM framework_versions WHERE label = $1"
     )
     .bind(&label_s)
     .fetch_all(c)
     .await)?;
-    let existing: HashMap<String, String> = existing.into_iter().collect();
+    let edited: std::collections::HashSet<String> = existing
+        .iter()
+        .filter(|(_, _, e)| *e)
+        .map(|(c, _, _)| c.clone())
+        .collect();
+    let existing: HashMap<String, String> = existing.into_iter().map(|(c, s, _)| (c, s)).collect();
     let mut todo: Vec<&Draft> = Vec::new();
     for d in drafts {
         match existing.get(&d.code).map(|s| s.parse::<Status>()) {
@@ -502,6 +508,12 @@ pub async fn write_drafts(db: &Db, label: &VersionLabel, drafts: &[Draft]) -> Re
                 reason: format!(
                     "{label_s} is {} and is never overwritten",
                     s.label().to_lowercase()
+                ),
+            }),
+            Some(_) if edited.contains(&d.code) => report.kept.push(Skipped {
+                code: d.code.clone(),
+                reason: format!(
+                    "{label_s} was changed by an editor and is never overwritten by the drafter"
                 ),
             }),
             Some(_) => {
@@ -560,14 +572,33 @@ pub async fn write_drafts(db: &Db, label: &VersionLabel, drafts: &[Draft]) -> Re
                 B::Text(d.title.clone()),
                 B::Time(now),
                 B::Time(now),
+                B::Id(owner),
             ]
         })
         .collect();
     insert_rows(
         &mut tx,
         "frameworks",
-        &["id", "code", "title", "created_at", "updated_at"],
-        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at",
+        &["id", "code", "title", "created_at", "updated_at", "organization_id"],
+        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at, organization_id = COALESCE(frameworks.organization_id, excluded.organization_id)",
+        rows,
+    )
+    .await?;
+    let rows: Vec<Vec<B>> = todo
+        .iter()
+        .map(|d| {
+            vec![
+                B::Id(framework_id(&d.code)),
+                B::Text(d.code.clone()),
+                B::Int(1),
+            ]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "framework_occupations",
+        &["framework_id", "occupation_code", "ord"],
+        "ON CONFLICT (framework_id, occupation_code) DO NOTHING",
         rows,
     )
     .await?;
@@ -717,87 +748,116 @@ pub async fn write_drafts(db: &Db, label: &VersionLabel, drafts: &[Draft]) -> Re
 // ---------------------------------------------------------------------------------------
 // Reads
 
-type VersionRow = (
-    Uuid,
-    Uuid,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    OffsetDateTime,
-    OffsetDateTime,
-);
+/// A `framework_versions` row with its framework's owner.
+#[derive(sqlx::FromRow)]
+pub(crate) struct VersionRow {
+    id: Uuid,
+    framework_id: Uuid,
+    code: String,
+    label: String,
+    status: String,
+    title: String,
+    job_zone: Option<i64>,
+    onet_release: String,
+    context: String,
+    url: String,
+    evidence: String,
+    gaps: String,
+    source_keys: String,
+    statement_count: i64,
+    drafted_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    organization_id: Option<Uuid>,
+    edited_at: Option<OffsetDateTime>,
+    published_at: Option<OffsetDateTime>,
+    former_label: Option<String>,
+    based_on: Option<Uuid>,
+}
 
-const VERSION_COLS: &str = "id, framework_id, code, label, status, title, job_zone, onet_release, context, url, evidence, gaps, source_keys, statement_count, drafted_at, updated_at";
+/// The columns of [`VersionRow`], for `FROM framework_versions v JOIN frameworks f`.
+pub(crate) const VERSION_COLS: &str = "v.id, v.framework_id, v.code, v.label, v.status, v.title, v.job_zone, v.onet_release, v.context, v.url, v.evidence, v.gaps, v.source_keys, v.statement_count, v.drafted_at, v.updated_at, f.organization_id, v.edited_at, v.published_at, v.former_label, v.based_on";
 
-fn summary_of(r: &VersionRow) -> Result<VersionSummary> {
+/// The tables [`VERSION_COLS`] reads.
+pub(crate) const VERSION_FROM: &str =
+    "framework_versions v JOIN frameworks f ON f.id = v.framework_id";
+
+pub(crate) fn summary_of(r: &VersionRow) -> Result<VersionSummary> {
     Ok(VersionSummary {
-        id: r.0,
-        framework_id: r.1,
-        code: r.2.clone(),
-        label: r
-            .3
-            .parse()
-            .map_err(|e: nsx_core::frameworks::FrameworkError| Error::Internal(e.0))?,
-        status: r
-            .4
-            .parse()
-            .map_err(|e: nsx_core::frameworks::FrameworkError| Error::Internal(e.0))?,
-        title: r.5.clone(),
-        job_zone: r.6,
-        onet_release: r.7.clone(),
-        url: r.9.clone(),
-        statement_count: r.13,
-        drafted_at: r.14,
-        updated_at: r.15,
+        id: r.id,
+        framework_id: r.framework_id,
+        code: r.code.clone(),
+        label: r.label.parse().map_err(bad)?,
+        status: r.status.parse().map_err(bad)?,
+        title: r.title.clone(),
+        job_zone: r.job_zone,
+        onet_release: r.onet_release.clone(),
+        url: r.url.clone(),
+        statement_count: r.statement_count,
+        drafted_at: r.drafted_at,
+        updated_at: r.updated_at,
+        organization_id: r.organization_id,
+        edited_at: r.edited_at,
+        published_at: r.published_at,
+        former_label: r.former_label.clone(),
+        based_on: r.based_on,
     })
 }
 
-/// Every version of an occupation's framework, newest label first.
-pub async fn list_versions(db: &Db, code: &str) -> Result<Vec<VersionSummary>> {
-    let rows: Vec<VersionRow> = on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {VERSION_COLS} FROM framework_versions WHERE code = $1"
+async fn version_rows(db: &Db, code: &str) -> Result<Vec<VersionRow>> {
+    Ok(on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {VERSION_COLS} FROM {VERSION_FROM} WHERE v.code = $1"
     )))
     .bind(code)
     .fetch_all(p)
-    .await)?;
+    .await)?)
+}
+
+/// Every version of a framework, newest label first.
+pub async fn list_versions(db: &Db, code: &str) -> Result<Vec<VersionSummary>> {
+    let rows = version_rows(db, code).await?;
     let mut out = rows.iter().map(summary_of).collect::<Result<Vec<_>>>()?;
     out.sort_by_key(|v| std::cmp::Reverse(v.label));
     Ok(out)
 }
 
-/// The newest version of every framework (or of `codes`), sorted by code.
+/// The version a framework's plain address shows: the newest published one, or when none
+/// is published yet, the newest that is not discarded.
+pub fn current_of(versions: &[VersionSummary]) -> Option<&VersionSummary> {
+    versions
+        .iter()
+        .filter(|v| v.status == Status::Published)
+        .max_by_key(|v| v.label)
+        .or_else(|| {
+            versions
+                .iter()
+                .filter(|v| v.status != Status::Discarded)
+                .max_by_key(|v| v.label)
+        })
+}
+
+/// The current version (see [`current_of`]) of every framework (or of `codes`), sorted by
+/// code.
 pub async fn latest_versions(db: &Db, codes: Option<&[String]>) -> Result<Vec<VersionSummary>> {
     let rows: Vec<VersionRow> = on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {VERSION_COLS} FROM framework_versions"
+        "SELECT {VERSION_COLS} FROM {VERSION_FROM}"
     )))
     .fetch_all(p)
     .await)?;
-    let mut best: BTreeMap<String, VersionSummary> = BTreeMap::new();
+    let mut by_code: BTreeMap<String, Vec<VersionSummary>> = BTreeMap::new();
     for r in &rows {
-        if codes.is_some_and(|c| !c.contains(&r.2)) {
+        if codes.is_some_and(|c| !c.contains(&r.code)) {
             continue;
         }
         let v = summary_of(r)?;
-        match best.get(&v.code) {
-            Some(b) if b.label >= v.label => {}
-            _ => {
-                best.insert(v.code.clone(), v);
-            }
-        }
+        by_code.entry(v.code.clone()).or_default().push(v);
     }
-    Ok(best.into_values().collect())
+    Ok(by_code
+        .into_values()
+        .filter_map(|vs| current_of(&vs).cloned())
+        .collect())
 }
 
-type StatementRow = (
+pub(crate) type StatementRow = (
     Uuid,
     Uuid,
     Uuid,
@@ -808,7 +868,7 @@ type StatementRow = (
     String,
     String,
 );
-type CitationRow = (
+pub(crate) type CitationRow = (
     Uuid,
     i64,
     String,
@@ -823,7 +883,7 @@ type CitationRow = (
     Option<f64>,
 );
 
-fn bad(e: nsx_core::frameworks::FrameworkError) -> Error {
+pub(crate) fn bad(e: nsx_core::frameworks::FrameworkError) -> Error {
     Error::Internal(e.0)
 }
 
@@ -832,9 +892,8 @@ pub async fn statements_of(
     db: &Db,
     versions: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<StatementView>>> {
-    let mut out: HashMap<Uuid, Vec<StatementView>> = HashMap::new();
     if versions.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
     let backend = db.backend();
     let mut srows: Vec<StatementRow> = Vec::new();
@@ -864,6 +923,15 @@ pub async fn statements_of(
         })?;
         crows.append(&mut part);
     }
+    assemble_statements(srows, crows)
+}
+
+/// Puts statement and citation rows together, keyed by version id, in display order.
+pub(crate) fn assemble_statements(
+    srows: Vec<StatementRow>,
+    mut crows: Vec<CitationRow>,
+) -> Result<HashMap<Uuid, Vec<StatementView>>> {
+    let mut out: HashMap<Uuid, Vec<StatementView>> = HashMap::new();
     crows.sort_by_key(|c| (c.0, c.1));
     let mut cites: HashMap<Uuid, Vec<Citation>> = HashMap::new();
     for c in crows {
@@ -911,27 +979,25 @@ pub async fn load_version(
     code: &str,
     label: Option<&VersionLabel>,
 ) -> Result<Option<FrameworkView>> {
-    let rows: Vec<VersionRow> = on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {VERSION_COLS} FROM framework_versions WHERE code = $1"
-    )))
-    .bind(code)
-    .fetch_all(p)
-    .await)?;
+    let rows = version_rows(db, code).await?;
     let row = match label {
-        Some(l) => {
-            let l = l.to_string();
-            rows.into_iter().find(|r| r.3 == l)
+        Some(l) => rows
+            .into_iter()
+            .find(|r| r.label.parse::<VersionLabel>().ok().as_ref() == Some(l)),
+        None => {
+            let all = rows.iter().map(summary_of).collect::<Result<Vec<_>>>()?;
+            let id = current_of(&all).map(|v| v.id);
+            rows.into_iter().find(|r| Some(r.id) == id)
         }
-        None => rows.into_iter().max_by(|a, b| a.3.cmp(&b.3)),
     };
     let Some(row) = row else { return Ok(None) };
     let summary = summary_of(&row)?;
-    let evidence: EvidencePack = serde_json::from_str(&row.10)
+    let evidence: EvidencePack = serde_json::from_str(&row.evidence)
         .map_err(|e| Error::Internal(format!("evidence pack: {e}")))?;
     let gaps: Vec<String> =
-        serde_json::from_str(&row.11).map_err(|e| Error::Internal(format!("gaps: {e}")))?;
-    let keys: Vec<(String, String)> =
-        serde_json::from_str(&row.12).map_err(|e| Error::Internal(format!("sources: {e}")))?;
+        serde_json::from_str(&row.gaps).map_err(|e| Error::Internal(format!("gaps: {e}")))?;
+    let keys: Vec<(String, String)> = serde_json::from_str(&row.source_keys)
+        .map_err(|e| Error::Internal(format!("sources: {e}")))?;
     let all_sources: Vec<(String, String, String, String, String, String, String)> = on_db!(db, p => sqlx::query_as(
         "SELECT source_key, release, name, publisher, url, licence, attribution FROM sources"
     )
@@ -960,7 +1026,7 @@ pub async fn load_version(
         .unwrap_or_default();
     Ok(Some(FrameworkView {
         version: summary,
-        context: row.8,
+        context: row.context,
         statements,
         evidence,
         gaps,

@@ -218,7 +218,8 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
     assert_eq!(app.get(&format!("/frameworks/{CODE}/v99.01")).await.0, 404);
     assert_eq!(app.get("/frameworks/99-9999.99").await.0, 404);
     assert_eq!(app.get(&format!("/frameworks/{CODE}/latest")).await.0, 422);
-    assert_eq!(app.get("/frameworks/not-a-code").await.0, 422);
+    assert_eq!(app.get("/frameworks/Not_A_Code").await.0, 422);
+    assert_eq!(app.get("/frameworks/no-such-framework").await.0, 404);
     app.finish().await;
 }
 

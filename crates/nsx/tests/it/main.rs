@@ -6,10 +6,12 @@ mod common;
 
 mod accounts;
 mod admin;
+mod authz;
 mod backup;
 mod browser;
 mod catalog;
 mod cli;
+mod editorial;
 mod exchange;
 mod framework_pages;
 mod frameworks;
