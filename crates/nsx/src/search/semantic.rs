@@ -364,10 +364,11 @@ impl Lexicon {
             else {
                 break;
             };
-            if (*sym == "@" || *sym == "@i") && *pos == "n" {
-                if let Ok(o) = off.parse() {
-                    hyper.push(o);
-                }
+            if (*sym == "@" || *sym == "@i")
+                && *pos == "n"
+                && let Ok(o) = off.parse()
+            {
+                hyper.push(o);
             }
         }
         Some((lemmas, hyper))
