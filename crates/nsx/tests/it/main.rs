@@ -16,6 +16,7 @@ mod exchange;
 mod framework_pages;
 mod frameworks;
 mod import;
+mod jobs;
 mod openapi;
 mod schema;
 mod search;
