@@ -43,7 +43,9 @@ pub async fn state(db: Db, config: Config) -> Result<AppState> {
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?;
-    let search = Arc::new(Search::default());
+    let search = Arc::new(Search::with_lexicon(crate::search::open_lexicon(
+        config.wordnet.as_deref(),
+    )));
     search.rebuild(&db).await?;
     let pages = Arc::new(PageCache::default());
     pages.reset(db.data_version("catalog").await?);

@@ -113,8 +113,24 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// A job title, keywords or a code (O*NET-SOC, SOC or CIP).
-    #[arg(required_unless_present = "rebuild_only")]
+    #[arg(required_unless_present_any = ["rebuild_only", "eval"])]
     pub query: Option<String>,
+    /// Measure ranking quality instead: leave-one-out over the imported alternate and
+    /// reported titles (and `--informal`), beside SQLite FTS5 over the same titles.
+    #[arg(long)]
+    pub eval: bool,
+    /// Titles held out in the leave-one-out evaluation.
+    #[arg(long, default_value_t = 2000, requires = "eval")]
+    pub sample: usize,
+    /// Seed of the held-out sample.
+    #[arg(long, default_value_t = 7, requires = "eval")]
+    pub seed: u64,
+    /// Indexes built in the evaluation (each without a share of the sample).
+    #[arg(long, default_value_t = 10, requires = "eval")]
+    pub folds: usize,
+    /// A file of held-out queries (`query<TAB>SOC,SOC`) to score as well.
+    #[arg(long, value_name = "FILE", requires = "eval")]
+    pub informal: Option<std::path::PathBuf>,
     /// Only build the index from the database and report how long it took.
     #[arg(long)]
     pub rebuild_only: bool,
@@ -604,7 +620,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = app::open_db(&config)
                 .await
                 .context("opening the database")?;
-            let index = crate::search::build_from_db(&db).await?;
+            if args.eval {
+                let informal = match &args.informal {
+                    Some(p) => crate::search::eval::parse_eval_file(
+                        &std::fs::read_to_string(p)
+                            .with_context(|| format!("reading {}", p.display()))?,
+                        &p.display().to_string(),
+                    )?,
+                    None => Vec::new(),
+                };
+                let src = crate::search::load(&db).await?;
+                let opts = crate::search::eval::Options {
+                    sample: args.sample,
+                    seed: args.seed,
+                    folds: args.folds,
+                };
+                let lexicon = crate::search::open_lexicon(config.wordnet.as_deref());
+                eprintln!(
+                    "lexical database: {}",
+                    if lexicon.is_some() { "in use" } else { "none" }
+                );
+                let report = crate::search::eval::run(&src, &informal, &opts, lexicon).await?;
+                if args.json {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                } else {
+                    print!("{}", report.to_text());
+                }
+                return Ok(());
+            }
+            let lexicon = crate::search::open_lexicon(config.wordnet.as_deref());
+            let index = crate::search::build_from_db_with(&db, lexicon).await?;
             if args.rebuild_only {
                 println!(
                     "Built the search index: {} occupations, {} documents, data version {} ({:.2} s).",

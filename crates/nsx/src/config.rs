@@ -72,6 +72,9 @@ pub struct Config {
     pub evidence: Option<PathBuf>,
     /// Optional registered-apprenticeship CSV imported on first start.
     pub apprenticeships: Option<PathBuf>,
+    /// A WordNet database folder for search's semantic layer: unset means Debian's
+    /// `/usr/share/wordnet` when it is installed, `off` means none.
+    pub wordnet: Option<String>,
     /// Outgoing e-mail.
     pub smtp: SmtpConfig,
     /// Log format.
@@ -131,6 +134,7 @@ impl Default for Config {
             crosswalks: None,
             evidence: None,
             apprenticeships: None,
+            wordnet: None,
             smtp: SmtpConfig {
                 url: None,
                 from: "NSX <no-reply@localhost>".into(),

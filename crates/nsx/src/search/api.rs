@@ -77,6 +77,10 @@ pub struct SearchResult {
     pub job_zone: Option<i64>,
     /// Relevance within this query (higher is better).
     pub score: f32,
+    /// How sure the ranking is that this is the occupation meant, 0–1. For words, the
+    /// confidences of all results of a query add up to 1; every result of a code query is 1.
+    /// When the first result's is low, offer the user a choice.
+    pub confidence: f32,
     /// Why it matched, strongest first.
     pub matched: Vec<super::Reason>,
     /// The occupation's page.
@@ -91,6 +95,7 @@ impl From<Hit> for SearchResult {
             title: h.title,
             job_zone: h.job_zone,
             score: h.score,
+            confidence: h.confidence,
             matched: h.matched,
         }
     }

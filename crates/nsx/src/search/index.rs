@@ -26,7 +26,9 @@ use tantivy::tokenizer::{
 use tantivy::{Index, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
+use super::semantic::{Lexicon, ProfileBuilder, Profiles, QueryTerm, Weights};
 use crate::error::{Error, Result};
+use std::sync::Arc;
 
 /// How an occupation is named in a title document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
@@ -47,6 +49,16 @@ pub enum TitleKind {
 }
 
 impl TitleKind {
+    /// How much a title of this kind counts in its occupation's semantic profile.
+    fn profile_weight(self) -> f32 {
+        match self {
+            TitleKind::Official => 2.0,
+            TitleKind::Cip => 0.3,
+            TitleKind::Short => 0.5,
+            _ => 1.0,
+        }
+    }
+
     fn weight(self) -> f32 {
         match self {
             TitleKind::Official => 1.0,
@@ -87,6 +99,9 @@ pub enum ReasonKind {
     Task,
     /// A technology the occupation uses matched.
     Technology,
+    /// No title holds the query, but the occupation's titles and work share its meaning
+    /// (the semantic layer).
+    Meaning,
 }
 
 /// One reason a result matched, ready to show.
@@ -109,6 +124,10 @@ pub struct Hit {
     pub job_zone: Option<i64>,
     /// Relevance (higher is better; comparable within one query only).
     pub score: f32,
+    /// How sure the ranking is that this is the occupation meant, 0–1: the result's share
+    /// of a softmax over the scores of all results (the shares of all results add up to
+    /// 1). Every result of a code query is 1; ask the user when the first result is low.
+    pub confidence: f32,
     /// Why it matched, strongest first.
     pub matched: Vec<Reason>,
 }
@@ -143,9 +162,27 @@ pub struct Suggestion {
 pub const MAX_RESULTS: usize = 200;
 const TITLE_CANDIDATES: usize = 600;
 const CONTENT_CANDIDATES: usize = 300;
+/// How much of the best semantic posterior an occupation needs before its result says it
+/// matched by meaning.
+const MEANING_REASON: f32 = 0.25;
+/// Temperature of the softmax that turns scores into confidences (chosen so that, on the
+/// leave-one-out evaluation, the first result's confidence tracks how often it is right).
+const CONFIDENCE_TEMPERATURE: f32 = 0.12;
+
+/// The share of the softmax over all ranked scores that one score takes.
+fn confidence(score: f32, best: f32, z: f32) -> f32 {
+    if z <= 0.0 {
+        return 0.0;
+    }
+    let c = ((score - best) / CONFIDENCE_TEMPERATURE).exp() / z;
+    (c * 1000.0).round() / 1000.0
+}
+
+/// Occupations the semantic layer may add to the candidates.
+const SEMANTIC_CANDIDATES: usize = 50;
 
 /// What the index is built from (read from the database by `load`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Source {
     /// Occupations: code, title, description, job zone, SOC code.
     pub occupations: Vec<(String, String, String, Option<i64>, String)>,
@@ -159,6 +196,8 @@ pub struct Source {
     pub tasks: Vec<(String, String)>,
     /// (code, technology example)
     pub technology: Vec<(String, String)>,
+    /// (code, detailed work activity)
+    pub dwas: Vec<(String, String)>,
     /// (CIP code, CIP title, SOC code)
     pub cip: Vec<(String, String, String)>,
     /// Older codes: (2010 code, 2010 title, current code)
@@ -207,6 +246,25 @@ struct Built {
     by_soc: HashMap<String, Vec<u32>>,
     cip: HashMap<String, (String, Vec<u32>)>,
     old_codes: HashMap<String, (Option<String>, Vec<u32>)>,
+    profiles: Profiles,
+    lexicon: Option<Arc<Lexicon>>,
+    /// Title documents of each occupation.
+    titles_of: Vec<Vec<u32>>,
+    tune: Tune,
+}
+
+/// Ranking constants of the hybrid (chosen on the leave-one-out evaluation; see
+/// `docs/search.md`).
+#[derive(Debug, Clone, Copy)]
+struct Tune {
+    /// Weight of the semantic posterior beside the lexical score.
+    beta: f32,
+}
+
+impl Default for Tune {
+    fn default() -> Self {
+        Tune { beta: 1.0 }
+    }
 }
 
 /// One built index (immutable; replaced whole when the data changes).
@@ -342,6 +400,16 @@ impl SearchIndex {
 
     /// Builds an index from source rows (CPU-bound; call off the async threads).
     pub fn build(src: Source, version: i64) -> Result<SearchIndex> {
+        Self::build_with(src, version, None)
+    }
+
+    /// Builds an index whose semantic layer also reads a lexical database (synonyms and
+    /// broader terms of words O*NET's own data does not know).
+    pub fn build_with(
+        src: Source,
+        version: i64,
+        lexicon: Option<Arc<Lexicon>>,
+    ) -> Result<SearchIndex> {
         let started = Instant::now();
         let mut occs: Vec<Occ> = Vec::with_capacity(src.occupations.len());
         let mut by_code = BTreeMap::new();
@@ -469,6 +537,41 @@ impl SearchIndex {
             }
         }
 
+        // The semantic layer's profiles: every title's words, and the content's.
+        let mut pb = ProfileBuilder::new(occs.len(), Weights::default());
+        for t in &titles {
+            let content: Vec<String> = t
+                .words
+                .iter()
+                .zip(&t.stems)
+                .filter(|(w, _)| !is_stopword(w))
+                .map(|(_, s)| s.clone())
+                .collect();
+            pb.title(t.occ, &content, t.kind.profile_weight());
+        }
+        let content_stems = |stems: &mut StemCache, text: &str| -> Vec<String> {
+            text.split(' ')
+                .filter(|w| !w.is_empty() && !is_stopword(w))
+                .map(|w| stems.stem(w))
+                .collect()
+        };
+        for (i, o) in occs.iter().enumerate() {
+            pb.content(i as u32, &content_stems(&mut stems, &o.description_norm));
+            for t in &o.tasks_norm {
+                pb.content(i as u32, &content_stems(&mut stems, t));
+            }
+        }
+        for (code, dwa) in &src.dwas {
+            if let Some(&i) = by_code.get(code) {
+                pb.content(i, &content_stems(&mut stems, &normalize(dwa)));
+            }
+        }
+        let profiles = pb.build();
+        let mut titles_of: Vec<Vec<u32>> = vec![Vec::new(); occs.len()];
+        for (j, t) in titles.iter().enumerate() {
+            titles_of[t.occ as usize].push(j as u32);
+        }
+
         // The tantivy index.
         let mut sb = Schema::builder();
         let text = |tok: &str| {
@@ -541,6 +644,10 @@ impl SearchIndex {
                 by_soc,
                 cip,
                 old_codes,
+                profiles,
+                lexicon,
+                titles_of,
+                tune: Tune::default(),
             }),
         })
     }
@@ -812,6 +919,109 @@ impl Built {
             .collect()
     }
 
+    /// The query's words as the semantic profiles know them: each word's stem; for a word
+    /// the profiles do not know, the words of its first shorthand expansion or, with a
+    /// lexical database, its synonyms and broader terms; and for two words the database
+    /// knows as one name ("private eye"), that name's synonyms and broader terms too.
+    /// Also returns how each word was read through the database, for the reasons.
+    fn profile_terms(&self, qs: &[QSlot]) -> (Vec<QueryTerm>, Vec<(String, String)>) {
+        let mut out = Vec::new();
+        let mut read_as = Vec::new();
+        let mut stemmer = self.stemmer.clone();
+        let mut related_terms = |phrase: &str, weight: f32, out: &mut Vec<QueryTerm>| {
+            let Some(lx) = &self.lexicon else {
+                return None;
+            };
+            let rel = lx.related(phrase);
+            let mut first = None;
+            for (names, w) in [(&rel.synonyms, weight), (&rel.broader, weight * 0.5)] {
+                let mut stems: Vec<String> = Vec::new();
+                for name in names.iter().take(4) {
+                    let norm = normalize(name);
+                    let these: Vec<String> = norm
+                        .split(' ')
+                        .filter(|x| !x.is_empty() && !is_stopword(x))
+                        .map(|x| stem_of(&mut stemmer, x))
+                        .filter(|st| self.profiles.knows(st))
+                        .collect();
+                    if !these.is_empty() && first.is_none() {
+                        first = Some(norm.clone());
+                    }
+                    for st in these {
+                        if !stems.contains(&st) {
+                            stems.push(st);
+                        }
+                    }
+                }
+                for st in &stems {
+                    out.push(QueryTerm {
+                        stem: st.clone(),
+                        weight: w / stems.len() as f32,
+                    });
+                }
+            }
+            first
+        };
+        for (i, s) in qs.iter().enumerate() {
+            let Some(first) = s.alts.first().and_then(|a| a.words.first()) else {
+                continue;
+            };
+            if let Some(next) = qs.get(i + 1) {
+                let phrase = format!("{} {}", s.word, next.word);
+                if let Some(r) = related_terms(&phrase, 1.0, &mut out) {
+                    read_as.push((phrase, r));
+                }
+            }
+            if self.profiles.knows(&first.stem) {
+                out.push(QueryTerm {
+                    stem: first.stem.clone(),
+                    weight: 1.0,
+                });
+                continue;
+            }
+            if s.alts.len() > 1 {
+                let words = &s.alts[1].words;
+                for w in words {
+                    out.push(QueryTerm {
+                        stem: w.stem.clone(),
+                        weight: 1.0 / words.len() as f32,
+                    });
+                }
+                continue;
+            }
+            match related_terms(&s.word, 1.0, &mut out) {
+                Some(r) => read_as.push((s.word.clone(), r)),
+                None => out.push(QueryTerm {
+                    stem: first.stem.clone(),
+                    weight: 1.0,
+                }),
+            }
+        }
+        (out, read_as)
+    }
+
+    /// The occupation's title that shares the most of the query's profile words (for the
+    /// "similar in meaning to" reason), if any shares one.
+    fn closest_title(&self, occ: u32, terms: &[QueryTerm]) -> Option<&TitleDoc> {
+        let mut best: Option<(f32, &TitleDoc)> = None;
+        for &j in self.titles_of.get(occ as usize)? {
+            let t = &self.titles[j as usize];
+            if t.kind == TitleKind::Cip {
+                continue;
+            }
+            let shared: f32 = terms
+                .iter()
+                .filter(|q| t.stems.contains(&q.stem))
+                .map(|q| q.weight)
+                .sum::<f32>()
+                / (t.content_words as f32).sqrt();
+            if shared > 0.0 && best.is_none_or(|b| shared > b.0 + 1e-6) {
+                best = Some((shared, t));
+            }
+        }
+        best.map(|b| b.1)
+    }
+
     /// Title terms beginning with `prefix`, most frequent first.
     fn prefix_terms(&self, prefix: &str, max: usize) -> Vec<String> {
         let mut found: HashMap<String, u64> = HashMap::new();
@@ -1011,22 +1221,44 @@ impl Built {
             }
         }
         let matches: HashMap<u32, &TitleMatch> = titles.iter().map(|(t, m)| (*t, m)).collect();
+
+        // The semantic layer: the posterior over occupations from their word profiles,
+        // relative to the most likely one, scaled by the share of the query it knew.
+        let (terms, read_as) = self.profile_terms(&qs);
+        let (post, share) = self.profiles.posterior(&terms);
+        let pmax = post.first().map(|p| p.1).unwrap_or(0.0);
+        let sem: HashMap<u32, f32> = if pmax > 0.0 {
+            post.iter()
+                .take(SEMANTIC_CANDIDATES)
+                .map(|(o, p)| (*o, share * p / pmax))
+                .filter(|(_, v)| *v > 0.01)
+                .collect()
+        } else {
+            HashMap::new()
+        };
+
         let mut scored: Vec<(u32, f32)> = Vec::new();
-        let occs_with_any: HashSet<u32> =
-            per.keys().copied().chain(content.keys().copied()).collect();
+        let occs_with_any: HashSet<u32> = per
+            .keys()
+            .copied()
+            .chain(content.keys().copied())
+            .chain(sem.keys().copied())
+            .collect();
         for occ in occs_with_any {
             let c = content.get(&occ).copied().unwrap_or(0.0);
-            let s = match per.get(&occ) {
-                // The best title, a little for other titles that match fully and for an
-                // official title that matches too, then the content.
-                Some(a) => {
-                    a.best
-                        + (0.02 * (1.0 + a.full as f32).ln()).min(0.05)
-                        + 0.08 * a.official_q
-                        + 0.1 * c
-                }
-                None => 0.5 * c,
-            };
+            let sm = self.tune.beta * sem.get(&occ).copied().unwrap_or(0.0);
+            let s = sm
+                + match per.get(&occ) {
+                    // The best title, a little for other titles that match fully and for an
+                    // official title that matches too, then the content.
+                    Some(a) => {
+                        a.best
+                            + (0.02 * (1.0 + a.full as f32).ln()).min(0.05)
+                            + 0.08 * a.official_q
+                            + 0.1 * c
+                    }
+                    None => 0.5 * c,
+                };
             scored.push((occ, s));
         }
         scored.sort_by(|a, b| {
@@ -1068,6 +1300,11 @@ impl Built {
         }
 
         let total = scored.len();
+        let best = scored.first().map(|s| s.1).unwrap_or(0.0);
+        let z: f32 = scored
+            .iter()
+            .map(|s| ((s.1 - best) / CONFIDENCE_TEMPERATURE).exp())
+            .sum();
         let hits = scored
             .into_iter()
             .skip(offset)
@@ -1102,6 +1339,27 @@ impl Built {
                         }
                     }
                 }
+                // Ranked by meaning rather than by a title holding the query: say so, with
+                // the title of the occupation closest to the query's words.
+                let whole_title = per
+                    .get(&occ)
+                    .is_some_and(|a| matches.get(&a.best_title).is_some_and(|m| m.qcov > 0.999));
+                if !whole_title && sem.get(&occ).copied().unwrap_or(0.0) >= MEANING_REASON {
+                    if let Some(t) = self.closest_title(occ, &terms)
+                        && !matched.iter().any(|r| r.text.ends_with(t.text.as_str()))
+                    {
+                        matched.push(Reason {
+                            kind: ReasonKind::Meaning,
+                            text: format!("similar in meaning to: {}", t.text),
+                        });
+                    }
+                    for (w, r) in &read_as {
+                        matched.push(Reason {
+                            kind: ReasonKind::Synonym,
+                            text: format!("“{w}” read as “{r}” (lexical database)"),
+                        });
+                    }
+                }
                 if content.contains_key(&occ) {
                     matched.extend(self.content_reasons(o, &qs, matched.is_empty()));
                 }
@@ -1110,6 +1368,7 @@ impl Built {
                     title: o.title.clone(),
                     job_zone: o.job_zone,
                     score: (score * 1000.0).round() / 1000.0,
+                    confidence: confidence(score, best, z),
                     matched,
                 }
             })
@@ -1214,6 +1473,7 @@ impl Built {
             title: o.title.clone(),
             job_zone: o.job_zone,
             score: 1.0,
+            confidence: 1.0,
             matched: vec![reason],
         }
     }
@@ -1353,5 +1613,129 @@ impl Built {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn occ(
+        code: &str,
+        title: &str,
+        description: &str,
+    ) -> (String, String, String, Option<i64>, String) {
+        (
+            code.into(),
+            title.into(),
+            description.into(),
+            Some(2),
+            code[..7].into(),
+        )
+    }
+
+    fn src() -> Source {
+        Source {
+            occupations: vec![
+                occ(
+                    "33-9021.00",
+                    "Private Detectives and Investigators",
+                    "Gather facts for clients.",
+                ),
+                occ(
+                    "53-3054.00",
+                    "Taxi Drivers",
+                    "Drive a car to carry passengers for fares.",
+                ),
+                occ(
+                    "53-4041.00",
+                    "Subway and Streetcar Operators",
+                    "Operate trains on city rail lines.",
+                ),
+                occ(
+                    "43-5032.00",
+                    "Dispatchers",
+                    "Schedule and send out vehicles and crews.",
+                ),
+            ],
+            alternate_titles: vec![
+                ("33-9021.00".into(), "Private Investigator".into(), None),
+                ("33-9021.00".into(), "Detective".into(), None),
+                ("53-3054.00".into(), "Cab Driver".into(), None),
+                ("53-4041.00".into(), "Trolley Operator".into(), None),
+                ("53-4041.00".into(), "Light Rail Operator".into(), None),
+                ("53-4041.00".into(), "Rail Transit Operator".into(), None),
+                ("43-5032.00".into(), "Transit Dispatcher".into(), None),
+                ("43-5032.00".into(), "Truck Dispatcher".into(), None),
+            ],
+            tasks: vec![
+                ("53-4041.00".into(), "Operate trolley and rail cars.".into()),
+                (
+                    "43-5032.00".into(),
+                    "Dispatch transit vehicles by radio.".into(),
+                ),
+            ],
+            ..Source::default()
+        }
+    }
+
+    fn first(r: &Ranked) -> &str {
+        r.hits.first().map(|h| h.code.as_str()).unwrap_or("")
+    }
+
+    #[test]
+    fn an_exact_title_wins_and_is_sure() {
+        let ix = SearchIndex::build(src(), 1).unwrap();
+        let r = ix.search("trolley operator", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-4041.00");
+        assert!(r.hits[0].confidence > 0.5, "{:?}", r.hits);
+        assert!(
+            r.hits[0]
+                .matched
+                .iter()
+                .all(|m| m.kind != ReasonKind::Meaning),
+            "a whole title is not a match by meaning: {:?}",
+            r.hits[0].matched
+        );
+        let sum: f32 = r.hits.iter().map(|h| h.confidence).sum();
+        assert!(sum <= 1.001, "{sum}");
+    }
+
+    #[test]
+    fn words_no_single_title_holds_meet_on_the_occupations_profile() {
+        let ix = SearchIndex::build(src(), 1).unwrap();
+        // No title says "trolley rail"; the streetcar operators' titles say both.
+        let r = ix.search("rail trolley", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-4041.00", "{:?}", r.hits);
+        // "radio" is in no title at all, only in the dispatchers' work.
+        let r = ix.search("transit radio", 0, 10).unwrap();
+        assert_eq!(first(&r), "43-5032.00", "{:?}", r.hits);
+    }
+
+    #[test]
+    fn a_lexical_database_reads_unknown_words_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::semantic::lexicon_fixture::write(dir.path());
+        let lx = Arc::new(Lexicon::load(dir.path()).unwrap());
+        // Without it, "gumshoe" and "cabbie" are unknown words.
+        let plain = SearchIndex::build(src(), 1).unwrap();
+        assert!(plain.search("gumshoe", 0, 10).unwrap().hits.is_empty());
+        let ix = SearchIndex::build_with(src(), 1, Some(lx)).unwrap();
+        let r = ix.search("gumshoe", 0, 10).unwrap();
+        assert_eq!(first(&r), "33-9021.00", "{:?}", r.hits);
+        let why = &r.hits[0].matched;
+        assert!(
+            why.iter()
+                .any(|m| m.kind == ReasonKind::Meaning
+                    && m.text.starts_with("similar in meaning to: ")),
+            "{why:?}"
+        );
+        assert!(
+            why.iter()
+                .any(|m| m.kind == ReasonKind::Synonym && m.text.contains("“gumshoe” read as")),
+            "{why:?}"
+        );
+        let r = ix.search("cabbie", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-3054.00", "{:?}", r.hits);
     }
 }

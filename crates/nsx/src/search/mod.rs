@@ -2,12 +2,16 @@
 //! rebuilt when the catalog's data version changes. See `docs/search.md`.
 
 pub mod api;
+pub mod eval;
 pub mod index;
 pub mod routes;
+pub mod semantic;
 
 use std::sync::{Arc, RwLock};
 
 pub use index::{Hit, Ranked, Reason, ReasonKind, SearchIndex, Suggestion, TitleKind};
+
+pub use semantic::Lexicon;
 
 use crate::db::{Backend, Db};
 use crate::error::{Error, Result};
@@ -16,18 +20,67 @@ use crate::error::{Error, Result};
 pub struct Search {
     current: RwLock<Arc<SearchIndex>>,
     building: tokio::sync::Mutex<()>,
+    lexicon: Option<Arc<Lexicon>>,
 }
 
 impl Default for Search {
     fn default() -> Self {
-        Search {
-            current: RwLock::new(Arc::new(SearchIndex::empty())),
-            building: tokio::sync::Mutex::new(()),
+        Self::with_lexicon(None)
+    }
+}
+
+/// Where Debian's `wordnet-base` package puts the WordNet database.
+pub const DEBIAN_WORDNET: &str = "/usr/share/wordnet";
+
+/// Opens the lexical database the configuration names (`wordnet`): unset means Debian's
+/// when it is installed, `off` means none. A database that is named but cannot be read is
+/// a warning, not a failure: search goes on without it.
+pub fn open_lexicon(setting: Option<&str>) -> Option<Arc<Lexicon>> {
+    let (dir, named) = match setting.map(str::trim) {
+        Some("off") | Some("") => return None,
+        Some(p) => (std::path::PathBuf::from(p), true),
+        None => (std::path::PathBuf::from(DEBIAN_WORDNET), false),
+    };
+    if !named && !dir.join("index.noun").exists() {
+        tracing::info!(
+            "no lexical database at {DEBIAN_WORDNET}; search's semantic layer uses the catalog alone (apt-get install wordnet-base adds it)"
+        );
+        return None;
+    }
+    match Lexicon::load(&dir) {
+        Ok(lx) => {
+            tracing::info!(
+                path = %dir.display(),
+                lemmas = lx.len(),
+                mb = lx.memory_bytes() / (1024 * 1024),
+                "lexical database loaded for search"
+            );
+            Some(Arc::new(lx))
+        }
+        Err(e) => {
+            tracing::warn!(
+                "lexical database not used, search goes on without it: {e} (set wordnet = \"off\" to silence this)"
+            );
+            None
         }
     }
 }
 
 impl Search {
+    /// A search whose indexes read `lexicon` too.
+    pub fn with_lexicon(lexicon: Option<Arc<Lexicon>>) -> Self {
+        Search {
+            current: RwLock::new(Arc::new(SearchIndex::empty())),
+            building: tokio::sync::Mutex::new(()),
+            lexicon,
+        }
+    }
+
+    /// Whether a lexical database is in use.
+    pub fn has_lexicon(&self) -> bool {
+        self.lexicon.is_some()
+    }
+
     /// The index in use now.
     pub fn current(&self) -> Arc<SearchIndex> {
         match self.current.read() {
@@ -40,7 +93,7 @@ impl Search {
     /// index until the new one is ready). Concurrent calls build once each, in turn.
     pub async fn rebuild(&self, db: &Db) -> Result<()> {
         let _one_at_a_time = self.building.lock().await;
-        let index = build_from_db(db).await?;
+        let index = build_from_db_with(db, self.lexicon.clone()).await?;
         tracing::info!(
             version = index.version(),
             occupations = index.occupation_count(),
@@ -64,9 +117,14 @@ impl Search {
 
 /// Reads everything the index is built from and builds it (off the async threads).
 pub async fn build_from_db(db: &Db) -> Result<SearchIndex> {
+    build_from_db_with(db, None).await
+}
+
+/// [`build_from_db`] with a lexical database for the semantic layer.
+pub async fn build_from_db_with(db: &Db, lexicon: Option<Arc<Lexicon>>) -> Result<SearchIndex> {
     let version = db.data_version("catalog").await?;
     let src = load(db).await?;
-    tokio::task::spawn_blocking(move || SearchIndex::build(src, version))
+    tokio::task::spawn_blocking(move || SearchIndex::build_with(src, version, lexicon))
         .await
         .map_err(|e| Error::Internal(format!("search index build: {e}")))?
 }
@@ -155,6 +213,13 @@ pub async fn load(db: &Db) -> Result<index::Source> {
         ("x.example", "x.example"),
         ("x.example", r#"x.example COLLATE "C""#),
     );
+    let dwas = per_occupation(
+        db,
+        "(SELECT DISTINCT t.code, t.release, d.dwa_title FROM onet_task_dwas t
+          JOIN onet_dwas d ON d.dwa_id = t.dwa_id AND d.release = t.release)",
+        ("x.dwa_title", "x.dwa_title"),
+        ("x.dwa_title", r#"x.dwa_title COLLATE "C""#),
+    );
     let cip = async {
         crate::on_db!(db, p => sqlx::query_as(
         "SELECT cs.cip_code, COALESCE(cp.title, cs.cip_title, ''), cs.soc_code FROM cip_soc cs
@@ -181,6 +246,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
         apprenticeships,
         tasks,
         technology,
+        dwas,
         cip,
         old_codes,
     ) = tokio::try_join!(
@@ -190,6 +256,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
         apprenticeships,
         tasks,
         technology,
+        dwas,
         cip,
         old_codes,
     )?;
@@ -200,6 +267,7 @@ pub async fn load(db: &Db) -> Result<index::Source> {
         apprenticeships,
         tasks,
         technology,
+        dwas,
         cip,
         old_codes,
     })

@@ -344,7 +344,64 @@ async fn the_index_follows_the_data_version(app: TestApp) {
     app.finish().await;
 }
 
+async fn results_carry_a_confidence(app: TestApp) {
+    let v = search(&app, "robotics technicians").await;
+    let list = v["results"].as_array().unwrap();
+    assert!(!list.is_empty(), "{v}");
+    let conf: Vec<f64> = list
+        .iter()
+        .map(|r| r["confidence"].as_f64().unwrap())
+        .collect();
+    assert!(conf.iter().all(|c| (0.0..=1.0).contains(c)), "{conf:?}");
+    // Shares of one softmax: the first is the largest and they add up to at most 1.
+    assert!(conf.windows(2).all(|w| w[0] >= w[1]), "{conf:?}");
+    assert!(conf.iter().sum::<f64>() <= 1.001, "{conf:?}");
+    assert!(
+        conf[0] > 0.5,
+        "an exact official title is a sure answer: {conf:?}"
+    );
+    // An exact code is certain.
+    let v = search(&app, "17-3024.01").await;
+    assert_eq!(v["results"][0]["confidence"], 1.0);
+    app.finish().await;
+}
+
+/// The leave-one-out harness on the small fixture: titles held out of the index are still
+/// found by their occupation, and a ranker that answers nothing scores nothing.
+async fn the_evaluation_harness_scores_held_out_titles(app: TestApp) {
+    use nsx::search::eval;
+    let src = nsx::search::load(&app.db).await.unwrap();
+    let informal = eval::parse_eval_file(
+        "robot repair person\t17-3024\nhospital nurse\t29-1141\n",
+        "inline",
+    )
+    .unwrap();
+    let opts = eval::Options {
+        sample: 100,
+        seed: 3,
+        folds: 4,
+    };
+    let r = eval::run(&src, &informal, &opts, None).await.unwrap();
+    eprintln!("{}", r.to_text());
+    assert!(r.sample >= 10, "{r:?}");
+    assert_eq!(r.loo_nsx.n, r.sample);
+    assert_eq!(r.loo_fts5.n, r.sample);
+    // Fails if the ranker returns nothing (or nonsense): most held-out titles of the
+    // fixture share words with their occupation's other titles.
+    assert!(r.loo_nsx.top5_rate() >= 0.6, "{}", r.to_text());
+    assert!(r.loo_nsx.top5 >= r.loo_nsx.top1);
+    assert_eq!(r.informal_nsx.as_ref().map(|s| s.n), Some(2));
+    assert!(
+        r.informal_nsx.as_ref().unwrap().top5 >= 1,
+        "{}",
+        r.to_text()
+    );
+    app.finish().await;
+}
+
 on_both_backends!(
+    results_carry_a_confidence,
+    the_evaluation_harness_scores_held_out_titles,
     code_queries_are_answered_exactly,
     job_titles_people_use_find_the_occupation,
     typos_are_tolerated_and_explained,
@@ -355,6 +412,32 @@ on_both_backends!(
     the_page_works_without_javascript,
     the_index_follows_the_data_version,
 );
+
+/// A lexical database that cannot be read is a warning: the server starts and search
+/// answers from the catalog alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_lexical_database_leaves_search_working() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.noun"), "not wordnet\n").unwrap();
+    let broken = dir.path().display().to_string();
+    for setting in [
+        broken,
+        "/nonexistent/wordnet".to_string(),
+        "off".to_string(),
+    ] {
+        assert!(
+            nsx::search::open_lexicon(Some(&setting)).is_none(),
+            "{setting}"
+        );
+        let app = TestApp::builder()
+            .config(move |c| c.wordnet = Some(setting))
+            .start()
+            .await;
+        let v = search(&app, "robot tech").await;
+        assert_eq!(codes(&v)[0], "17-3024.01", "{v}");
+        app.finish().await;
+    }
+}
 
 /// Top-3 accuracy over `tests/fixtures/search_eval.tsv` must stay at or above this.
 const EVAL_TOP3_THRESHOLD: f64 = 0.95;

@@ -182,6 +182,10 @@ impl Builder {
             bootstrap: false,
             refresh_secs: 1,
             max_connections: 5,
+            // Search's lexical database: none unless NSX_TEST_WORDNET names one, so results
+            // do not depend on what the machine has installed (.ci/run runs the search
+            // tests both ways).
+            wordnet: Some(std::env::var("NSX_TEST_WORDNET").unwrap_or_else(|_| "off".into())),
             ..Config::default()
         };
         for t in self.tweak {
