@@ -36,18 +36,7 @@ pub const RSD_CSV_HEADER: [&str; 12] = [
 ];
 
 /// The framework CSV header row.
-pub const CSV_HEADER: [&str; 10] = [
-    "item_id",
-    "section",
-    "domain",
-    "level",
-    "order",
-    "subject",
-    "performance",
-    "statement",
-    "citations",
-    "sources",
-];
+pub const CSV_HEADER: [&str; 13] = super::framework_csv::HEADER;
 
 pub(crate) async fn latest(
     State(st): State<AppState>,
@@ -106,10 +95,7 @@ pub(crate) async fn serve(
             (
                 [
                     (header::CONTENT_TYPE, ctype.to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
+                    (header::CONTENT_DISPOSITION, attachment(&name)),
                 ],
                 body,
             )
@@ -120,6 +106,23 @@ pub(crate) async fn serve(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A `Content-Disposition` value naming a download. Codes and labels are checked when they
+/// enter the exchange; the name is still reduced to safe characters here, so that no value
+/// can break out of the quoted string.
+pub fn attachment(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{safe}\"")
 }
 
 /// Renders a version in a format: content type and body.
@@ -134,7 +137,7 @@ pub fn render(v: &FrameworkView, base: &str, format: &str) -> Result<(&'static s
         "rsd.json" => ("application/ld+json", js(&rsd_json(v, base))?),
         "ctdl.json" => ("application/ld+json", js(&ctdl_json(v, base))?),
         "rsd.csv" => ("text/csv; charset=utf-8", rsd_csv(v, base)?),
-        "csv" => ("text/csv; charset=utf-8", framework_csv(v)?),
+        "csv" => ("text/csv; charset=utf-8", super::framework_csv::write(v)?),
         other => return Err(Error::NotFound(format!("no export format {other:?}"))),
     })
 }
@@ -318,42 +321,6 @@ pub fn rsd_csv(v: &FrameworkView, base: &str) -> Result<Vec<u8>> {
         })
         .collect();
     csv_bytes(&RSD_CSV_HEADER, rows)
-}
-
-/// One row per statement, for spreadsheets.
-pub fn framework_csv(v: &FrameworkView) -> Result<Vec<u8>> {
-    let rows = v
-        .statements
-        .iter()
-        .map(|s| {
-            let st = &s.statement;
-            vec![
-                s.item_id.to_string(),
-                st.section.as_str().into(),
-                st.domain
-                    .map(|d| d.as_str().to_string())
-                    .unwrap_or_default(),
-                st.level.as_str().into(),
-                st.order.to_string(),
-                st.subject.clone(),
-                st.performance.clone(),
-                st.full_text(),
-                st.citations
-                    .iter()
-                    .map(|c| format!("{} {}", c.locator.short(), c.text))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                st.citations
-                    .iter()
-                    .map(|c| format!("{} {}", c.source, c.release))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ]
-        })
-        .collect();
-    csv_bytes(&CSV_HEADER, rows)
 }
 
 /// A progression model: key, title and its levels (key, label, definition).

@@ -7,9 +7,10 @@
 
 pub mod api;
 pub mod case;
-pub mod case_import;
 pub mod editing;
 pub mod exports;
+pub mod framework_csv;
+pub mod import_service;
 pub mod queries;
 pub mod routes;
 pub mod service;

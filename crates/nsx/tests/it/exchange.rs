@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use crate::common::{Data, TestApp, fixture_dir};
 use nsx::db::{Backend, Db};
-use nsx::frameworks::{self, case, case_import, exports, store};
+use nsx::frameworks::import_service::{self, Format, ImportOptions, Outcome};
+use nsx::frameworks::{self, case, exports, store};
 use nsx::import::progress::Silent;
 use nsx::on_db;
 use nsx_core::frameworks::VersionLabel;
@@ -292,9 +293,33 @@ async fn empty_like(app: &TestApp) -> TestApp {
     }
 }
 
+/// An editor of the exchange's own standards body (which may keep O*NET-SOC codes).
+async fn standards_body_editor(app: &TestApp) -> nsx::service::Caller {
+    let body = nsx::frameworks::service::standards_body(&app.db, &app.state.config.standards_body)
+        .await
+        .unwrap();
+    let user = crate::exchange_import::user_in(app, "body.editor@example.org", Some(body)).await;
+    nsx::service::Caller::user(&user, None)
+}
+
+/// A package with its timestamps (which are the importing exchange's own) set aside.
+fn without_times(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "lastChangeDateTime")
+                .map(|(k, v)| (k.clone(), without_times(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_times).collect()),
+        other => other.clone(),
+    }
+}
+
 async fn case_round_trip_is_exact(app: TestApp) {
     draft_fixture(&app.db).await;
     let empty = empty_like(&app).await;
+    let editor = standards_body_editor(&empty).await;
     let versions = store::latest_versions(&app.db, None).await.unwrap();
     for v in &versions {
         let out = case::package_of(&app.db, BASE, v.id)
@@ -302,30 +327,52 @@ async fn case_round_trip_is_exact(app: TestApp) {
             .unwrap()
             .unwrap();
         let json = serde_json::to_string_pretty(&out).unwrap();
-        let r = case_import::import_json(&empty.db, &json)
-            .await
-            .expect("import");
+        let r = import_service::import(
+            &empty.db,
+            &editor,
+            Format::Case,
+            json.as_bytes(),
+            ImportOptions::default(),
+        )
+        .await
+        .expect("import");
+        assert_eq!(r.outcome, Outcome::Created);
         assert_eq!(r.version_id, v.id);
+        assert_eq!(r.code, v.code);
         assert_eq!(r.statements as i64, v.statement_count);
         let back = case::package_of(&empty.db, BASE, v.id)
             .await
             .unwrap()
             .unwrap();
-        let a = serde_json::to_string(&serde_json::to_value(&out).unwrap()).unwrap();
-        let b = serde_json::to_string(&serde_json::to_value(&back).unwrap()).unwrap();
+        let a = without_times(&serde_json::to_value(&out).unwrap());
+        let b = without_times(&serde_json::to_value(&back).unwrap());
         assert_eq!(a, b, "round trip of {}", v.code);
     }
-    // A second import of the same package is refused and changes nothing.
+    // Importing the same package again finds it unchanged and writes nothing.
     let out = case::package_of(&app.db, BASE, versions[0].id)
         .await
         .unwrap()
         .unwrap();
-    let before = count(&empty.db, "statements").await;
-    let e = case_import::import_json(&empty.db, &serde_json::to_string(&out).unwrap())
-        .await
-        .unwrap_err();
-    assert!(e.to_string().contains("already in NSX"), "{e}");
-    assert_eq!(count(&empty.db, "statements").await, before);
+    let before = count(&empty.db, "framework_versions").await;
+    let audit = count(&empty.db, "audit_log").await;
+    let r = import_service::import(
+        &empty.db,
+        &editor,
+        Format::Case,
+        serde_json::to_string(&out).unwrap().as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.outcome, Outcome::Unchanged);
+    assert_eq!(r.label, versions[0].label);
+    assert!(
+        r.summary().contains("nothing was written"),
+        "{}",
+        r.summary()
+    );
+    assert_eq!(count(&empty.db, "framework_versions").await, before);
+    assert_eq!(count(&empty.db, "audit_log").await, audit);
     empty.finish().await;
     app.finish().await;
 }
@@ -472,53 +519,3 @@ on_both_backends!(
     case_round_trip_is_exact,
     exports_validate
 );
-
-#[test]
-fn cli_import_case_refuses_a_malformed_package() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("nsx.db").display());
-    let bad = dir.path().join("bad.json");
-    std::fs::write(
-        &bad,
-        r#"{"CFDocument": {"identifier": "6f1b7c2e-0000-4000-8000-000000000001", "uri": "https://x.example/d", "creator": "X", "lastChangeDateTime": "2026-01-01T00:00:00Z"}, "CFItems": []}"#,
-    )
-    .unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nsx"))
-        .arg("--database-url")
-        .arg(&db)
-        .args(["import", "case", bad.to_str().unwrap()])
-        .env("NSX_LOG", "warn")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(!o.status.success(), "{text}");
-    assert!(text.contains("CFDocument.title: is required"), "{text}");
-    // A package without statements is refused too, naming the field.
-    std::fs::write(
-        &bad,
-        r#"{"CFDocument": {"identifier": "6f1b7c2e-0000-4000-8000-000000000001", "uri": "https://x.example/d", "creator": "X", "title": "T", "lastChangeDateTime": "2026-01-01T00:00:00Z"}, "CFItems": []}"#,
-    )
-    .unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nsx"))
-        .arg("--database-url")
-        .arg(&db)
-        .args(["import", "case", bad.to_str().unwrap()])
-        .env("NSX_LOG", "warn")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(!o.status.success());
-    assert!(text.contains("CFItems: "), "{text}");
-    // The database is unchanged.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let d = Db::connect(&db, 1).await.unwrap();
-        d.migrate().await.unwrap();
-        assert_eq!(count(&d, "framework_versions").await, 0);
-        assert_eq!(count(&d, "statements").await, 0);
-    });
-}
