@@ -121,6 +121,7 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<Method> {
 const ANYONE: Access = Access::Anyone;
 const SIGNED_IN: Access = Access::SignedIn;
 const ADMIN_ACCOUNTS: Access = Access::Action(Action::AdministerAccounts);
+const CREATE_FRAMEWORK: Access = Access::Action(Action::CreateFramework);
 
 /// Every route the exchange answers.
 pub fn table() -> RouteTable {
@@ -184,6 +185,21 @@ pub fn table() -> RouteTable {
             &case_path("/CFAssociationGroupings/{id}"),
             ANYONE,
             case::association_grouping,
+        )
+        // Exchange: importing frameworks.
+        .get(
+            "/frameworks/import",
+            CREATE_FRAMEWORK,
+            frameworks::import_routes::import_page,
+        )
+        .post(
+            "/frameworks/import",
+            CREATE_FRAMEWORK,
+            frameworks::import_routes::import_submit,
+        )
+        .api(
+            CREATE_FRAMEWORK,
+            routes!(frameworks::import_routes::import_api),
         )
         .get(
             "/exports/frameworks/{code}/{format}",

@@ -10,6 +10,7 @@ pub mod case;
 pub mod editing;
 pub mod exports;
 pub mod framework_csv;
+pub mod import_routes;
 pub mod import_service;
 pub mod queries;
 pub mod routes;

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod error;
 pub mod health;
 pub mod layout;
+pub mod multipart;
 pub mod openapi;
 pub mod page_cache;
 

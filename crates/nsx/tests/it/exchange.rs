@@ -22,7 +22,7 @@ fn label() -> VersionLabel {
 }
 
 /// Drafts every ready fixture occupation, as `nsx draft --all` does.
-async fn draft_fixture(db: &Db) {
+pub(crate) async fn draft_fixture(db: &Db) {
     let fx = fixture_dir().join("..");
     nsx::import::crosswalk::import(db, &[fx.join("crosswalks")], false, &Silent)
         .await
@@ -54,7 +54,7 @@ fn standards() -> Option<PathBuf> {
     }
 }
 
-fn assert_case_schema(pkg: &Value) {
+pub(crate) fn assert_case_schema(pkg: &Value) {
     let Some(dir) = standards() else { return };
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("case-v1p0-cfpackage-schema.json")).unwrap(),
@@ -285,7 +285,7 @@ async fn case_api_serves_drafted_frameworks(app: TestApp) {
     app.finish().await;
 }
 
-async fn empty_like(app: &TestApp) -> TestApp {
+pub(crate) async fn empty_like(app: &TestApp) -> TestApp {
     let b = TestApp::builder().data(Data::Empty);
     match app.backend() {
         Backend::Sqlite => b.start().await,

@@ -11,6 +11,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod exchange;
+mod exchange_import;
 mod framework_pages;
 mod frameworks;
 mod import;
