@@ -159,6 +159,43 @@ impl fmt::Display for Access {
     }
 }
 
+/// The first check, made before a route's handler runs and before its input is read:
+/// whether `who` could do `action` to anything at all (an editor with an organization
+/// could edit some framework; a person with no role could not). The handler then asks
+/// [`decide`] about the resource it loads.
+pub fn gate(who: Option<&Principal>, access: Access) -> Decision {
+    use Action::*;
+    let action = match access {
+        Access::Anyone => return Decision::Allow,
+        Access::SignedIn => {
+            return match who {
+                Some(_) => Decision::Allow,
+                None => Decision::SignIn,
+            };
+        }
+        Access::Action(a) => a,
+    };
+    if matches!(action, ReadPublic | SuggestCorrection) {
+        return Decision::Allow;
+    }
+    let Some(p) = who else {
+        return Decision::SignIn;
+    };
+    let could = p.is_admin()
+        || match action {
+            ReadPublic | SuggestCorrection | ManageOwnAccount | ReadCorrection => true,
+            AdministerAccounts | ReadAudit | ManageJobs => false,
+            CreateFramework | EditFramework | PublishFramework | TriageCorrections => {
+                p.has(Role::Editor) && p.organization_id.is_some()
+            }
+        };
+    if could {
+        Decision::Allow
+    } else {
+        Decision::Deny(format!("you may not {}", action.describe()))
+    }
+}
+
 /// Decides whether `who` (None: an anonymous visitor) may do `action` to `resource`.
 pub fn decide(who: Option<&Principal>, action: Action, resource: &Resource) -> Decision {
     use Action::*;
@@ -277,6 +314,24 @@ mod tests {
         let editor = user(7, &[Role::Editor], Some(org(1)));
         assert!(decide(Some(&editor), Action::TriageCorrections, &r).allowed());
         assert!(decide(Some(&editor), Action::ReadCorrection, &r).allowed());
+    }
+
+    #[test]
+    fn the_gate_lets_through_only_who_could_act() {
+        let plain = user(10, &[], Some(org(1)));
+        let editor = user(11, &[Role::Editor], Some(org(1)));
+        let orphan = user(12, &[Role::Editor], None);
+        let edit = Access::Action(Action::EditFramework);
+        assert_eq!(gate(None, edit), Decision::SignIn);
+        assert!(!gate(Some(&plain), edit).allowed());
+        assert!(gate(Some(&editor), edit).allowed());
+        assert!(!gate(Some(&orphan), edit).allowed());
+        assert!(gate(None, Access::Anyone).allowed());
+        assert_eq!(gate(None, Access::SignedIn), Decision::SignIn);
+        assert!(gate(Some(&plain), Access::SignedIn).allowed());
+        let admin_only = Access::Action(Action::AdministerAccounts);
+        assert!(!gate(Some(&editor), admin_only).allowed());
+        assert!(gate(Some(&user(13, &[Role::Admin], None)), admin_only).allowed());
     }
 
     #[test]

@@ -5,17 +5,24 @@
 //! Pages are registered with [`RouteTable::page`], API routes (which also land in the
 //! OpenAPI document) with [`RouteTable::api`]. Handlers live in their domain modules.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
 use axum::handler::Handler;
-use axum::http::Method;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
-use nsx_core::policy::{Access, Action};
+use nsx_core::policy::{self, Access, Action, Decision};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
+use crate::accounts::Viewer;
+use crate::error::Error;
 use crate::state::AppState;
+use crate::web::error::{ApiError, PageError};
 use crate::{accounts, frameworks, occupations, search, web};
 
 /// One route: its method, its path pattern (axum syntax, `{param}`), and what it needs.
@@ -122,11 +129,13 @@ const ANYONE: Access = Access::Anyone;
 const SIGNED_IN: Access = Access::SignedIn;
 const ADMIN_ACCOUNTS: Access = Access::Action(Action::AdministerAccounts);
 const CREATE_FRAMEWORK: Access = Access::Action(Action::CreateFramework);
+const EDIT_FRAMEWORK: Access = Access::Action(Action::EditFramework);
+const PUBLISH_FRAMEWORK: Access = Access::Action(Action::PublishFramework);
 
 /// Every route the exchange answers.
 pub fn table() -> RouteTable {
     use accounts::routes as acc;
-    use frameworks::{api as fw_api, case, exports, routes as fw};
+    use frameworks::{api as fw_api, authoring, authoring_api, case, exports, routes as fw};
     use occupations::{api as occ_api, routes as occ};
     let case_path = |rest: &str| format!("{}{rest}", nsx_core::frameworks::case::CASE_PREFIX);
     RouteTable::new()
@@ -162,6 +171,45 @@ pub fn table() -> RouteTable {
         .api(ANYONE, routes!(fw_api::list_versions))
         .api(ANYONE, routes!(fw_api::get_version))
         .api(ANYONE, routes!(fw_api::get_statement))
+        // Frameworks: the editorial workflow.
+        .get("/workspace", SIGNED_IN, authoring::workspace)
+        .get("/frameworks/new", CREATE_FRAMEWORK, authoring::new_page)
+        .post("/frameworks", CREATE_FRAMEWORK, authoring::create)
+        .get(
+            "/frameworks/{code}/manage",
+            EDIT_FRAMEWORK,
+            authoring::manage,
+        )
+        .post(
+            "/frameworks/{code}/details",
+            EDIT_FRAMEWORK,
+            authoring::update_details,
+        )
+        .post(
+            "/frameworks/{code}/drafts",
+            EDIT_FRAMEWORK,
+            authoring::start_draft,
+        )
+        .get(
+            "/frameworks/{code}/{version}/edit",
+            EDIT_FRAMEWORK,
+            authoring::edit_page,
+        )
+        .post(
+            "/frameworks/{code}/{version}/edit",
+            EDIT_FRAMEWORK,
+            authoring::edit_submit,
+        )
+        .post(
+            "/frameworks/{code}/{version}/status",
+            PUBLISH_FRAMEWORK,
+            authoring::change_status,
+        )
+        .api(CREATE_FRAMEWORK, routes!(authoring_api::create_framework))
+        .api(EDIT_FRAMEWORK, routes!(authoring_api::update_details))
+        .api(EDIT_FRAMEWORK, routes!(authoring_api::start_draft))
+        .api(EDIT_FRAMEWORK, routes!(authoring_api::apply_edits))
+        .api(PUBLISH_FRAMEWORK, routes!(authoring_api::change_status))
         .get(&case_path("/CFDocuments"), ANYONE, case::documents)
         .get(&case_path("/CFDocuments/{id}"), ANYONE, case::document)
         .get(&case_path("/CFPackages/{id}"), ANYONE, case::package)
@@ -298,8 +346,90 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Builds the complete application: every route and every layer.
 pub fn router(state: AppState) -> Router {
     let t = table();
+    let access: HashMap<(Method, String), Access> = t
+        .specs
+        .iter()
+        .map(|s| ((s.method.clone(), s.path.clone()), s.access))
+        .collect();
+    let gate_state = GateState {
+        state: state.clone(),
+        access: Arc::new(access),
+    };
     let (api, doc) = t.api.split_for_parts();
     let docs = web::openapi::Docs::new(Arc::new(doc));
-    let app = t.pages.merge(api).layer(axum::Extension(docs));
+    let app = t
+        .pages
+        .merge(api)
+        .route_layer(axum::middleware::from_fn_with_state(gate_state, gate))
+        .layer(axum::Extension(docs));
     web::stack(app, state)
+}
+
+#[derive(Clone)]
+struct GateState {
+    state: AppState,
+    access: Arc<HashMap<(Method, String), Access>>,
+}
+
+/// Checks every request against its route's access before the handler reads any input:
+/// anonymous visitors of a protected page are sent to sign in (the API answers 401), and
+/// signed-in users who could not do the route's action at all get 403. The viewer it
+/// works out is kept for the handler.
+async fn gate(State(g): State<GateState>, req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let Some(path) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+    else {
+        return next.run(req).await;
+    };
+    let access = g
+        .access
+        .get(&(req.method().clone(), path.clone()))
+        .copied()
+        // HEAD is answered by the GET route.
+        .or_else(|| g.access.get(&(Method::GET, path)).copied())
+        .unwrap_or(Access::Action(Action::AdministerAccounts));
+    if access == Access::Anyone {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let viewer = match Viewer::from_parts(&mut parts, &g.state).await {
+        Ok(v) => v,
+        Err(e) => return refuse(api, e, &parts),
+    };
+    let principal = viewer.user.as_ref().map(crate::service::principal_of);
+    match policy::gate(principal.as_ref(), access) {
+        Decision::Allow => {
+            parts.extensions.insert(viewer);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Decision::SignIn => refuse(
+            api,
+            Error::Unauthorized("sign in to continue".into()),
+            &parts,
+        ),
+        Decision::Deny(why) => refuse(api, Error::Forbidden(why), &parts),
+    }
+}
+
+fn refuse(api: bool, e: Error, parts: &axum::http::request::Parts) -> Response {
+    if api {
+        return ApiError(e).into_response();
+    }
+    if matches!(e, Error::Unauthorized(_)) {
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+        let mut r = StatusCode::SEE_OTHER.into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!("/sign-in?next={next}")) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        return r;
+    }
+    PageError(e).into_response()
 }

@@ -6,6 +6,8 @@
 //! [`nsx_core::frameworks`]; this module puts the database around them.
 
 pub mod api;
+pub mod authoring;
+pub mod authoring_api;
 pub mod case;
 pub mod editing;
 pub mod exports;

@@ -161,6 +161,22 @@ pub struct NewFramework {
     pub context: String,
 }
 
+/// The evidence pack of a framework an organization writes itself: no AI-usage figures
+/// are attached to it.
+pub fn no_evidence() -> nsx_core::frameworks::draft::EvidencePack {
+    nsx_core::frameworks::draft::EvidencePack {
+        tasks_total: 0,
+        tasks_with_evidence: 0,
+        tasks_observed: 0,
+        usage_share_pct: None,
+        mean_penetration: None,
+        job_exposure: None,
+        top_tasks: Vec::new(),
+        citations: Vec::new(),
+        note: Some("This framework was written by its organization; no AI-usage evidence is attached to it.".into()),
+    }
+}
+
 fn clean(field: &str, s: &str, max: usize, required: bool) -> Result<String> {
     let t = s.trim();
     if required && t.is_empty() {
@@ -222,11 +238,26 @@ pub async fn create(
 ) -> Result<(Framework, VersionSummary)> {
     let org = match (new.organization_id, caller.principal.as_ref()) {
         (Some(o), _) => o,
-        (None, Some(p)) => p
-            .organization_id
-            .map(|o| o.0)
-            .ok_or_else(|| Error::Forbidden("you belong to no organization, so you cannot own a framework; ask an administrator to add you to one".into()))?,
-        (None, None) => return Err(Error::invalid("organization_id", "name the owning organization")),
+        (None, Some(p)) => match p.organization_id {
+            Some(o) => o.0,
+            None if p.is_admin() => {
+                return Err(Error::invalid(
+                    "organization_id",
+                    "choose the organization that will own the framework",
+                ));
+            }
+            None => {
+                return Err(Error::Forbidden(
+                    "you belong to no organization, so you cannot own a framework; ask an administrator to add you to one".into(),
+                ));
+            }
+        },
+        (None, None) => {
+            return Err(Error::invalid(
+                "organization_id",
+                "name the owning organization",
+            ));
+        }
     };
     caller.require(
         Action::CreateFramework,
@@ -310,7 +341,8 @@ pub async fn create(
                 "authored",
                 None,
                 String::new(),
-                "{}".to_string(),
+                serde_json::to_string(&no_evidence())
+                    .map_err(|e| Error::Internal(e.to_string()))?,
                 "[]".to_string(),
                 "[]".to_string(),
             ),

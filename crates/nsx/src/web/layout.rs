@@ -14,6 +14,8 @@ pub struct ViewerSummary {
     pub name: String,
     /// Whether the admin link is shown.
     pub is_admin: bool,
+    /// Whether the workspace link is shown (standards editors and administrators).
+    pub is_editor: bool,
     /// Every role held.
     pub roles: Vec<Role>,
 }
@@ -34,6 +36,7 @@ impl Chrome {
             viewer: viewer.user.as_ref().map(|u| ViewerSummary {
                 name: u.display_name.clone(),
                 is_admin: u.has_role(Role::Admin),
+                is_editor: u.has_role(Role::Editor) || u.has_role(Role::Admin),
                 roles: u.roles.clone(),
             }),
             onet_attribution: ONET_ATTRIBUTION,

@@ -6,10 +6,12 @@ mod common;
 
 mod accounts;
 mod admin;
+mod authz;
 mod backup;
 mod browser;
 mod catalog;
 mod cli;
+mod editorial;
 mod exchange;
 mod exchange_import;
 mod framework_pages;

@@ -142,8 +142,15 @@ impl Builder {
         self
     }
 
-    /// Creates the database, imports the data and starts the server.
+    /// Creates the database, imports the data and starts the server. With `NSX_TEST_LOG`
+    /// set (e.g. `nsx=debug`), the server's logs go to the test output.
     pub async fn start(self) -> TestApp {
+        if let Ok(filter) = std::env::var("NSX_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().expect("temp dir");
         let mut pg_database = None;
         let url = match (&self.database_url, self.backend) {
