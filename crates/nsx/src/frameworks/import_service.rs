@@ -352,7 +352,12 @@ async fn write_sources(tx: &mut Tx, parsed: &ImportedFramework) -> Result<()> {
 
 /// The version columns an imported version carries besides its content.
 fn extras(parsed: &ImportedFramework) -> Result<(String, String, String, String)> {
-    let mut keys: Vec<(String, String)> = Vec::new();
+    // The sources the file describes and the ones its statements cite.
+    let mut keys: Vec<(String, String)> = parsed
+        .sources
+        .iter()
+        .map(|s| (s.key.clone(), s.release.clone()))
+        .collect();
     for s in &parsed.content.statements {
         for c in &s.statement.citations {
             let k = (c.source.clone(), c.release.clone());
@@ -362,6 +367,7 @@ fn extras(parsed: &ImportedFramework) -> Result<(String, String, String, String)
         }
     }
     keys.sort();
+    keys.dedup();
     let onet_release = keys
         .iter()
         .find(|k| k.0 == "onet")

@@ -316,6 +316,32 @@ fn without_times(v: &Value) -> Value {
     }
 }
 
+/// Where two JSON values first differ, as a path and both sides.
+fn first_difference(a: &Value, b: &Value, at: &str) -> String {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let (l, r) = (x.get(k), y.get(k));
+                if l != r {
+                    return match (l, r) {
+                        (Some(l), Some(r)) => first_difference(l, r, &format!("{at}.{k}")),
+                        _ => format!("{at}.{k}: {l:?} / {r:?}"),
+                    };
+                }
+            }
+            String::new()
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find(|(_, (l, r))| l != r)
+            .map(|(i, (l, r))| first_difference(l, r, &format!("{at}[{i}]")))
+            .unwrap_or_default(),
+        _ => format!("{at}: {a} / {b}"),
+    }
+}
+
 async fn case_round_trip_is_exact(app: TestApp) {
     draft_fixture(&app.db).await;
     let empty = empty_like(&app).await;
@@ -346,7 +372,12 @@ async fn case_round_trip_is_exact(app: TestApp) {
             .unwrap();
         let a = without_times(&serde_json::to_value(&out).unwrap());
         let b = without_times(&serde_json::to_value(&back).unwrap());
-        assert_eq!(a, b, "round trip of {}", v.code);
+        assert!(
+            a == b,
+            "round trip of {}: {}",
+            v.code,
+            first_difference(&a, &b, "")
+        );
     }
     // Importing the same package again finds it unchanged and writes nothing.
     let out = case::package_of(&app.db, BASE, versions[0].id)
