@@ -95,6 +95,9 @@ pub struct Config {
     pub standards_body: String,
     /// Background jobs (the e-mail outbox, scheduled work).
     pub jobs: crate::jobs::JobsConfig,
+    /// Fetching followed CASE documents from other servers.
+    #[serde(default)]
+    pub subscriptions: crate::frameworks::subscriptions::SubscriptionsConfig,
 }
 
 impl fmt::Debug for Config {
@@ -143,6 +146,7 @@ impl Default for Config {
             refresh_secs: 2,
             standards_body: "National Skills Exchange".into(),
             jobs: crate::jobs::JobsConfig::default(),
+            subscriptions: Default::default(),
         }
     }
 }

@@ -135,6 +135,7 @@ const PUBLISH_FRAMEWORK: Access = Access::Action(Action::PublishFramework);
 /// Every route the exchange answers.
 pub fn table() -> RouteTable {
     use accounts::routes as acc;
+    use frameworks::subscription_routes as subs;
     use frameworks::{api as fw_api, authoring, authoring_api, case, exports, routes as fw};
     use occupations::{api as occ_api, routes as occ};
     let case_path = |rest: &str| format!("{}{rest}", nsx_core::frameworks::case::CASE_PREFIX);
@@ -249,6 +250,27 @@ pub fn table() -> RouteTable {
             CREATE_FRAMEWORK,
             routes!(frameworks::import_routes::import_api),
         )
+        // Exchange: following frameworks on other CASE servers.
+        .get("/frameworks/subscriptions", CREATE_FRAMEWORK, subs::list)
+        .post("/frameworks/subscriptions", CREATE_FRAMEWORK, subs::add)
+        .get(
+            "/frameworks/subscriptions/{id}",
+            CREATE_FRAMEWORK,
+            subs::show,
+        )
+        .post(
+            "/frameworks/subscriptions/{id}/check",
+            CREATE_FRAMEWORK,
+            subs::check_now,
+        )
+        .post(
+            "/frameworks/subscriptions/{id}/delete",
+            CREATE_FRAMEWORK,
+            subs::remove,
+        )
+        .api(CREATE_FRAMEWORK, routes!(subs::list_api, subs::add_api))
+        .api(CREATE_FRAMEWORK, routes!(subs::get_api, subs::delete_api))
+        .api(CREATE_FRAMEWORK, routes!(subs::check_api))
         .get(
             "/exports/frameworks/{code}/{format}",
             ANYONE,

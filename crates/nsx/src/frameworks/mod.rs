@@ -18,6 +18,8 @@ pub mod queries;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod subscription_routes;
+pub mod subscriptions;
 
 use std::collections::BTreeMap;
 

@@ -14,6 +14,7 @@ mod cli;
 mod editorial;
 mod exchange;
 mod exchange_import;
+mod exchange_subscriptions;
 mod framework_pages;
 mod frameworks;
 mod import;
