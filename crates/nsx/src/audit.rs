@@ -317,3 +317,37 @@ pub async fn count_for(db: &Db, object_type: &str, object_id: &str) -> Result<i6
     .fetch_one(p)
     .await)?)
 }
+
+/// Lifts the append-only guard for the rest of a transaction: only `nsx restore`, which
+/// replaces the whole database with a backup, uses it, and puts the guard back with
+/// [`resume_append_only`] before it commits.
+pub async fn suspend_append_only(tx: &mut Tx) -> Result<()> {
+    let stmts: &[&str] = match tx.backend() {
+        crate::db::Backend::Postgres => &["ALTER TABLE audit_log DISABLE TRIGGER USER"],
+        crate::db::Backend::Sqlite => &[
+            "DROP TRIGGER IF EXISTS audit_log_no_update",
+            "DROP TRIGGER IF EXISTS audit_log_no_delete",
+        ],
+    };
+    for s in stmts {
+        on_tx!(tx, c => sqlx::query(*s).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Puts the append-only guard back (see [`suspend_append_only`]).
+pub async fn resume_append_only(tx: &mut Tx) -> Result<()> {
+    let stmts: &[&str] = match tx.backend() {
+        crate::db::Backend::Postgres => &["ALTER TABLE audit_log ENABLE TRIGGER USER"],
+        crate::db::Backend::Sqlite => &[
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        ],
+    };
+    for s in stmts {
+        on_tx!(tx, c => sqlx::query(*s).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}

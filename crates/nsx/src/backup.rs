@@ -454,6 +454,9 @@ async fn restore_from(db: &Db, work: &Path, progress: &dyn Progress) -> Result<u
     let order = dependency_order(db, &tables).await?;
 
     let mut tx = db.begin().await?;
+    // The backup's audit log replaces this one: lift its append-only guard inside this
+    // transaction only.
+    crate::audit::suspend_append_only(&mut tx).await?;
     // Empty children before parents, then fill parents before children.
     for t in order.iter().rev() {
         on_tx!(&mut tx, c => sqlx::query(AssertSqlSafe(format!("DELETE FROM {t}"))).execute(c).await.map(|r| r.rows_affected()))?;
@@ -500,6 +503,14 @@ async fn restore_from(db: &Db, work: &Path, progress: &dyn Progress) -> Result<u
         progress.advance(n);
         progress.finish(&format!("{total} rows"));
     }
+    crate::audit::resume_append_only(&mut tx).await?;
+    crate::audit::record(
+        &mut tx,
+        &crate::service::Caller::system("system:restore"),
+        crate::audit::Change::new("database.restore", "database", "backup")
+            .after(serde_json::json!({ "rows": restored })),
+    )
+    .await?;
     tx.bump_data_version("catalog").await?;
     tx.commit().await?;
     src.close().await;

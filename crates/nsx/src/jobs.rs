@@ -222,32 +222,46 @@ impl TryFrom<JobRow> for Job {
     }
 }
 
-/// Claims the next due job (or one whose lease ran out) for `node`, holding it for `lease`.
-pub async fn claim(db: &Db, node: &str, lease: Duration) -> Result<Option<Job>> {
+/// Claims the next due job (or one whose lease ran out) of one of `kinds` for `node`,
+/// holding it for `lease`. A node only claims the kinds it has handlers for, so nodes of
+/// different versions can share one queue.
+pub async fn claim(db: &Db, node: &str, lease: Duration, kinds: &[&str]) -> Result<Option<Job>> {
+    if kinds.is_empty() {
+        return Ok(None);
+    }
     let now = OffsetDateTime::now_utc();
     let until = now + lease;
     let lock = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    let kind_list = (0..kinds.len())
+        .map(|i| format!("${}", i + 4))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2,
                 attempts = attempts + 1, started_at = $3
          WHERE id = (
              SELECT id FROM jobs
-             WHERE (status = 'queued' AND run_at <= $3)
-                OR (status = 'running' AND lease_until < $3)
+             WHERE ((status = 'queued' AND run_at <= $3)
+                OR (status = 'running' AND lease_until < $3))
+               AND kind IN ({kind_list})
              ORDER BY run_at, id
              LIMIT 1 {lock}
          )
          RETURNING {JOB_COLS}"
     );
-    let row: Option<JobRow> = on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(node)
-        .bind(Ts(until))
-        .bind(Ts(now))
-        .fetch_optional(p)
-        .await)?;
+    let row: Option<JobRow> = on_db!(db, p => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(node)
+            .bind(Ts(until))
+            .bind(Ts(now));
+        for k in kinds {
+            q = q.bind(*k);
+        }
+        q.fetch_optional(p).await
+    })?;
     row.map(Job::try_from).transpose()
 }
 
@@ -640,6 +654,10 @@ impl Runner {
         &self.node
     }
 
+    fn kinds(&self) -> Vec<&str> {
+        self.handlers.keys().map(String::as_str).collect()
+    }
+
     /// Wakes the runner at once (after this node enqueued something).
     pub fn wake(&self) {
         self.wake.notify_one();
@@ -651,7 +669,7 @@ impl Runner {
         run_due_schedules(&self.state.db).await?;
         let mut n = 0;
         let lease = Duration::from_secs(self.state.config.jobs.lease_secs.max(1));
-        while let Some(job) = claim(&self.state.db, &self.node, lease).await? {
+        while let Some(job) = claim(&self.state.db, &self.node, lease, &self.kinds()).await? {
             self.run_one(job).await;
             n += 1;
         }
@@ -678,7 +696,7 @@ impl Runner {
                 let Ok(permit) = slots.clone().acquire_owned().await else {
                     return;
                 };
-                match claim(&self.state.db, &self.node, lease).await {
+                match claim(&self.state.db, &self.node, lease, &self.kinds()).await {
                     Ok(Some(job)) => {
                         let me = self.clone();
                         tokio::spawn(async move {

@@ -19,6 +19,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod occupations;
+pub mod operations;
 pub mod paging;
 pub mod routes;
 pub mod search;

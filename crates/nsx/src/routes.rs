@@ -23,7 +23,7 @@ use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{ApiError, PageError};
-use crate::{accounts, frameworks, occupations, search, web};
+use crate::{accounts, frameworks, occupations, operations, search, web};
 
 /// One route: its method, its path pattern (axum syntax, `{param}`), and what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +128,8 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<Method> {
 const ANYONE: Access = Access::Anyone;
 const SIGNED_IN: Access = Access::SignedIn;
 const ADMIN_ACCOUNTS: Access = Access::Action(Action::AdministerAccounts);
+const READ_AUDIT: Access = Access::Action(Action::ReadAudit);
+const MANAGE_JOBS: Access = Access::Action(Action::ManageJobs);
 const CREATE_FRAMEWORK: Access = Access::Action(Action::CreateFramework);
 const EDIT_FRAMEWORK: Access = Access::Action(Action::EditFramework);
 const PUBLISH_FRAMEWORK: Access = Access::Action(Action::PublishFramework);
@@ -347,6 +349,17 @@ pub fn table() -> RouteTable {
                 accounts::api::create_organization
             ),
         )
+        .get("/admin/audit", READ_AUDIT, operations::audit_page)
+        .get("/admin/audit.csv", READ_AUDIT, operations::audit_csv)
+        .api(READ_AUDIT, routes!(operations::audit_api))
+        .get("/admin/jobs", MANAGE_JOBS, operations::jobs_page)
+        .post(
+            "/admin/jobs/{id}/retry",
+            MANAGE_JOBS,
+            operations::retry_page,
+        )
+        .api(MANAGE_JOBS, routes!(operations::jobs_api))
+        .api(MANAGE_JOBS, routes!(operations::retry_api))
         // Operations.
         .get("/healthz", ANYONE, web::health::healthz)
         .get("/readyz", ANYONE, web::health::readyz)

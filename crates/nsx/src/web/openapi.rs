@@ -47,6 +47,7 @@ impl utoipa::Modify for BearerScheme {
         (name = "search", description = "Occupation search and suggestions"),
         (name = "frameworks", description = "Occupation skills frameworks, their versions and statements"),
         (name = "accounts", description = "Users, organizations and API tokens"),
+        (name = "operations", description = "The audit log and background jobs (administrators)"),
     )
 )]
 pub struct ApiDoc;

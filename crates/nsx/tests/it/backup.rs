@@ -22,7 +22,8 @@ async fn snapshot(db: &Db) -> Vec<String> {
     let mut rows: Vec<String> = on_db!(db, p => sqlx::query_scalar(
         "SELECT 'task|' || release || '|' || code || '|' || CAST(task_id AS TEXT) || '|' || task FROM onet_tasks
          UNION ALL SELECT 'user|' || email || '|' || display_name FROM users
-         UNION ALL SELECT 'release|' || source || '|' || id FROM source_releases"
+         UNION ALL SELECT 'release|' || source || '|' || id FROM source_releases
+         UNION ALL SELECT 'audit|' || action || '|' || object_id FROM audit_log WHERE action <> 'database.restore'"
     )
     .fetch_all(p)
     .await)
@@ -64,6 +65,16 @@ async fn add_user(db: &Db) {
     )
     .await
     .unwrap();
+    // An audit entry, so that restoring replaces a log that refuses updates and deletes.
+    let mut tx = db.begin().await.unwrap();
+    nsx::audit::record(
+        &mut tx,
+        &nsx::service::Caller::system("system:test"),
+        nsx::audit::Change::new("user.create", "user", "ada@example.org"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn backup_and_restore_round_trip(app: TestApp) {

@@ -476,3 +476,84 @@ on_both_backends!(
     editing_pages_keep_what_was_typed,
     redrafting_spares_what_editors_changed
 );
+
+async fn audit_log_is_append_only_filterable_and_exported(app: TestApp) {
+    let a = editor_of(&app, "Audit Council", "audited@example.org").await;
+    let caller = Caller::user(&a.user, Some("req-audit-1".into()));
+    let (f, v) = service::create(
+        &app.db,
+        &caller,
+        service::NewFramework {
+            title: "Audited framework".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    service::edit(
+        &app.db,
+        &caller,
+        &f.code,
+        &v.label,
+        vec![Edit::SetContext {
+            context: "First words.".into(),
+        }],
+    )
+    .await
+    .unwrap();
+    // The database refuses to change or remove entries.
+    let update = nsx::on_db!(&app.db, p => sqlx::query("UPDATE audit_log SET actor = 'someone else'").execute(p).await.map(|r| r.rows_affected()));
+    assert!(update.is_err(), "UPDATE of the audit log must fail");
+    let delete = nsx::on_db!(&app.db, p => sqlx::query("DELETE FROM audit_log").execute(p).await.map(|r| r.rows_affected()));
+    assert!(delete.is_err(), "DELETE from the audit log must fail");
+    // Administrators filter it and export it.
+    let admin = make_user(&app, "auditor@example.org", &[Role::Admin]).await;
+    let (_, token) = store::create_token(&app.db, admin.id, "audit")
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .get(app.at("/api/v1/audit?actor=audited@example.org&action=framework.edit"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-total-count"], "1");
+    let body: Value = r.json().await.unwrap();
+    let e = &body["items"][0];
+    assert_eq!(e["object_id"], format!("{}/{}", f.code, v.label));
+    assert_eq!(e["request_id"], "req-audit-1");
+    assert_eq!(e["after"]["edits"][0], "context edited");
+    let r = reqwest::Client::new()
+        .get(app.at("/api/v1/audit?from=2026-13-01"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let c = signed_in(&app, "auditor@example.org").await;
+    let html = c
+        .get(app.at("/admin/audit?object_type=framework"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("framework.create"));
+    assert!(!html.contains("framework.edit"), "filtered by object type");
+    let csv = c
+        .get(app.at("/admin/audit.csv?actor=audited@example.org"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "header and two entries: {csv}");
+    assert!(lines[0].starts_with("id,at,actor,"));
+    app.finish().await;
+}
+
+on_both_backends!(audit_log_is_append_only_filterable_and_exported);

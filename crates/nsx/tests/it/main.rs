@@ -18,6 +18,7 @@ mod exchange_subscriptions;
 mod framework_pages;
 mod frameworks;
 mod import;
+mod jobs;
 mod openapi;
 mod schema;
 mod search;

@@ -45,7 +45,20 @@ impl Drop for SmtpSink {
 impl SmtpSink {
     /// Starts the server.
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        SmtpSink::start_on(0).await
+    }
+
+    /// A free local port with nothing listening on it (a relay that is down).
+    pub async fn unused_port() -> u16 {
+        let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        l.local_addr().expect("addr").port()
+    }
+
+    /// Starts the server on a given port (0: any free port).
+    pub async fn start_on(port: u16) -> SmtpSink {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind smtp");
         let port = listener.local_addr().expect("addr").port();
         let messages: Arc<Mutex<Vec<Mail>>> = Arc::default();
         let store = messages.clone();
