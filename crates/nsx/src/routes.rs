@@ -237,6 +237,14 @@ pub fn table() -> RouteTable {
             ANYONE,
             case::association_grouping,
         )
+        // Exchange: the identifiers of the CTDL-ASN and RSD exports.
+        .get("/ctdl/{id}", ANYONE, frameworks::resolve::ctdl)
+        .get(
+            "/rsd/collections/{id}",
+            ANYONE,
+            frameworks::resolve::rsd_collection,
+        )
+        .get("/rsd/skills/{id}", ANYONE, frameworks::resolve::rsd_skill)
         // Exchange: importing frameworks.
         .get(
             "/frameworks/import",

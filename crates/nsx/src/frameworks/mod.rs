@@ -15,6 +15,7 @@ pub mod framework_csv;
 pub mod import_routes;
 pub mod import_service;
 pub mod queries;
+pub mod resolve;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod health;
 pub mod layout;
 pub mod multipart;
+pub mod negotiate;
 pub mod openapi;
 pub mod page_cache;
 

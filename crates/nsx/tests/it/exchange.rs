@@ -545,7 +545,153 @@ fn regex_ctid() -> impl Fn(&str) -> bool {
     }
 }
 
+/// Every URL under `base` in a JSON document.
+fn urls_in(v: &Value, base: &str, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::String(s) if s.starts_with(base) => {
+            out.insert(s.split('#').next().unwrap_or(s).to_string());
+        }
+        Value::Array(a) => a.iter().for_each(|x| urls_in(x, base, out)),
+        Value::Object(m) => m.values().for_each(|x| urls_in(x, base, out)),
+        _ => {}
+    }
+}
+
+async fn every_published_identifier_resolves(app: TestApp) {
+    use futures::StreamExt;
+    draft_fixture(&app.db).await;
+    let base = app.url.clone();
+    let mut urls = std::collections::BTreeSet::new();
+    for f in ["case.json", "ctdl.json", "rsd.json"] {
+        let (s, v) = app
+            .get_json(&format!("/exports/frameworks/{CODE}/v26.05/{f}"))
+            .await;
+        assert_eq!(s, 200, "{f}");
+        urls_in(&v, &base, &mut urls);
+    }
+    let (_, csv) = app
+        .get(&format!("/exports/frameworks/{CODE}/v26.05/rsd.csv"))
+        .await;
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    for r in rd.records() {
+        urls.insert(r.unwrap()[0].to_string());
+    }
+    let kinds = ["/ims/case/", "/ctdl/", "/rsd/"];
+    let identifiers = urls
+        .iter()
+        .filter(|u| kinds.iter().any(|k| u.starts_with(&format!("{base}{k}"))))
+        .count();
+    assert!(identifiers > 100, "only {identifiers} identifiers");
+    for k in kinds {
+        assert!(
+            urls.iter().any(|u| u.starts_with(&format!("{base}{k}"))),
+            "no {k} identifier"
+        );
+    }
+    let client = reqwest::Client::new();
+    let checks = futures::stream::iter(urls.iter().cloned())
+        .map(|url| {
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                let case = url.starts_with(&format!("{base}/ims/case/"));
+                let mut problems = Vec::new();
+                if !url.starts_with(&format!("{base}/frameworks/"))
+                    && url.trim_end_matches('/') != base
+                {
+                    // The data: CASE JSON, or the JSON-LD of CTDL-ASN and RSD.
+                    let want = if case {
+                        "application/json"
+                    } else {
+                        "application/ld+json"
+                    };
+                    let r = client
+                        .get(&url)
+                        .header("accept", want)
+                        .send()
+                        .await
+                        .unwrap();
+                    let ctype = r
+                        .headers()
+                        .get("content-type")
+                        .map(|h| h.to_str().unwrap().to_string())
+                        .unwrap_or_default();
+                    let status = r.status().as_u16();
+                    let body: Value = r.json().await.unwrap_or(Value::Null);
+                    if status != 200 || !ctype.starts_with(want) {
+                        problems.push(format!("{url} as {want}: {status} {ctype}"));
+                    } else if !case && body["@id"] != url.as_str() && body["id"] != url.as_str() {
+                        problems.push(format!("{url} answers another object: {body}"));
+                    } else if case && !body.to_string().contains(url.rsplit('/').next().unwrap()) {
+                        problems.push(format!("{url} answers another object"));
+                    }
+                }
+                // The page, for a browser.
+                let r = client
+                    .get(&url)
+                    .header("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+                    .send()
+                    .await
+                    .unwrap();
+                let ctype = r
+                    .headers()
+                    .get("content-type")
+                    .map(|h| h.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                if r.status() != 200 || !ctype.starts_with("text/html") {
+                    problems.push(format!("{url} as text/html: {} {ctype}", r.status()));
+                }
+                problems
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+    let problems: Vec<String> = checks.into_iter().flatten().collect();
+    assert!(
+        problems.is_empty(),
+        "{} of {} URLs fail: {:#?}",
+        problems.len(),
+        urls.len(),
+        &problems[..problems.len().min(10)]
+    );
+    // A statement's CASE URI and RSD identifier lead a browser to its place on the page.
+    let view = store::load_version(&app.db, CODE, Some(&label()))
+        .await
+        .unwrap()
+        .unwrap();
+    let s = &view.statements[0];
+    let no_follow = app.client();
+    for url in [
+        format!("{base}/ims/case/v1p0/CFItems/{}", s.item_id),
+        format!("{base}/rsd/skills/{}", s.item_id),
+        format!("{base}/ctdl/ce-{}", s.id),
+    ] {
+        let r = no_follow
+            .get(&url)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{url}");
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            format!("/frameworks/{CODE}/v26.05#s-{}", s.id),
+            "{url}"
+        );
+    }
+    // Unknown identifiers: 404 in either form.
+    let (s, _) = app
+        .get_json("/ctdl/ce-00000000-0000-4000-8000-000000000000")
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = app.get("/rsd/skills/not-a-uuid").await;
+    assert_eq!(s, 404);
+    app.finish().await;
+}
+
 on_both_backends!(
+    every_published_identifier_resolves,
     case_api_serves_drafted_frameworks,
     case_round_trip_is_exact,
     exports_validate
