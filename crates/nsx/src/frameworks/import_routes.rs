@@ -6,7 +6,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use nsx_core::accounts::FieldError;
 use nsx_core::policy::{Action, Resource};
 use uuid::Uuid;
@@ -58,17 +58,6 @@ fn render(status: StatusCode, page: &ImportPage) -> PageResult<Response> {
     Ok(r)
 }
 
-/// Anonymous visitors are sent to sign in; signed-in users need to be editors.
-fn gate(caller: &Caller, back_to: &str) -> Result<(), Response> {
-    if caller.principal.is_none() {
-        let next: String = url::form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
-        return Err(Redirect::to(&format!("/sign-in?next={next}")).into_response());
-    }
-    caller
-        .require(Action::CreateFramework, &Resource::Site)
-        .map_err(|e| PageError(e).into_response())
-}
-
 async fn choices(
     st: &AppState,
     caller: &Caller,
@@ -103,9 +92,8 @@ pub(crate) async fn import_page(
     State(st): State<AppState>,
     PageCaller(caller, viewer): PageCaller,
 ) -> PageResult<Response> {
-    if let Err(r) = gate(&caller, "/frameworks/import") {
-        return Ok(r);
-    }
+    // The route gate has sent anonymous visitors to sign in; editors only from here.
+    caller.require(Action::CreateFramework, &Resource::Site)?;
     let (frameworks, organizations) = choices(&st, &caller).await?;
     render(
         StatusCode::OK,
@@ -146,9 +134,8 @@ pub(crate) async fn import_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult<Response> {
-    if let Err(r) = gate(&caller, "/frameworks/import") {
-        return Ok(r);
-    }
+    // The route gate has sent anonymous visitors to sign in; editors only from here.
+    caller.require(Action::CreateFramework, &Resource::Site)?;
     let (frameworks, organizations) = choices(&st, &caller).await?;
     let mut page = ImportPage {
         chrome: Chrome::new(&viewer),

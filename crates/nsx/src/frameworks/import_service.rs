@@ -56,8 +56,7 @@ impl Format {
         let first = bytes
             .iter()
             .copied()
-            .skip_while(|b| b.is_ascii_whitespace() || *b == 0xef || *b == 0xbb || *b == 0xbf)
-            .next();
+            .find(|b| !(b.is_ascii_whitespace() || *b == 0xef || *b == 0xbb || *b == 0xbf));
         if first == Some(b'{') {
             Format::Case
         } else {
