@@ -1346,6 +1346,35 @@ mod tests {
     }
 
     #[test]
+    fn wrapped_packages_and_repeated_statements() {
+        let f = import(
+            r#"{"CFPackage": {"CFDocument": {"identifier": "d1", "title": "T", "lastChangeDateTime": "2024-05-06"},
+                "CFItems": [{"identifier": "a", "fullStatement": "Sweep the floor."},
+                            {"identifier": "b", "fullStatement": "Sweep the floor."}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.content.statements.len(), 1);
+        assert!(
+            f.warnings[0].contains("CFItems[1] (identifier b) repeats"),
+            "{:?}",
+            f.warnings
+        );
+        // Non-UUID identifiers get stable UUIDs of their own.
+        assert_eq!(f.version_id, None);
+        assert_eq!(f.document.as_deref(), Some("d1"));
+        let again = import(
+            r#"{"CFDocument": {"identifier": "d1", "title": "T"}, "CFItems": [{"identifier": "a", "fullStatement": "Sweep the floor."}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            again.content.statements[0].item_id,
+            f.content.statements[0].item_id
+        );
+        assert_eq!(parse_time("2024-05-06").unwrap().year(), 2024);
+        assert!(parse_time("2023-11-02 14:30:00").is_some());
+    }
+
+    #[test]
     fn level_names_are_matched_as_names_not_words() {
         assert_eq!(
             level_named("Proficient — independent practitioner"),

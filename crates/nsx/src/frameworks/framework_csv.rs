@@ -277,7 +277,7 @@ mod tests {
             b",technical,,proficient,1,Pan\xffels,Wire,onet 30.1 | task 1 | x\n",
         );
         let e = read(&bytes).unwrap_err().to_string();
-        assert!(e.starts_with("2:28: not UTF-8"), "{e}");
+        assert!(e.starts_with("2:29: not UTF-8"), "{e}");
         let e = err(HEAD);
         assert!(e.contains("holds no statements"), "{e}");
     }
