@@ -373,9 +373,13 @@ pub async fn unsubscribe(db: &Db, caller: &Caller, id: Uuid) -> Result<()> {
 /// Asks for a check now (a background job).
 pub async fn check_soon(db: &Db, caller: &Caller, id: Uuid) -> Result<Subscription> {
     let s = get(db, caller, id).await?;
+    // One queued check per subscription and minute, however often the button is pressed.
+    let minute = OffsetDateTime::now_utc().unix_timestamp() / 60;
     jobs::enqueue_now(
         db,
-        NewJob::now(JOB, json!({"subscription": id})).attempts(1),
+        NewJob::now(JOB, json!({"subscription": id}))
+            .attempts(1)
+            .dedupe(format!("{JOB}:now:{id}:{minute}")),
     )
     .await?;
     Ok(s)

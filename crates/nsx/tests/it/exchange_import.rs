@@ -464,6 +464,38 @@ async fn import_page_and_api(app: TestApp) {
         html.contains("/frameworks/everyday-data-skills/v"),
         "{html}"
     );
+    // The new framework's page shows the imported statements, each citing its CASE item.
+    let (s, page) = app.get("/frameworks/everyday-data-skills").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Build a pivot table"), "{page}");
+    assert!(page.contains("CASE item"), "{page}");
+    // A code the file proposes is checked before it becomes a URL and a header value.
+    let mut hostile: Value = serde_json::from_slice(&read_fixture("plain-links.json")).unwrap();
+    hostile["CFDocument"]["identifier"] = "5c0b2f4e-1d3a-4e6b-8f9a-0b1c2d3e4f50".into();
+    hostile["CFDocument"]["title"] = "Spreadsheet basics".into();
+    hostile["CFDocument"]["subject"] = "nsx-\"><script>x</script>".into();
+    let r = c
+        .post(app.at("/frameworks/import"))
+        .form(&[("text", hostile.to_string().as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app
+        .client()
+        .get(app.at("/exports/frameworks/spreadsheet-basics/csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment; filename=\"nsx-spreadsheet-basics-v"),
+        "{disposition}"
+    );
 
     // Pasted text with an error: shown on the page, what was typed kept.
     let mut pkg: Value = serde_json::from_slice(&read_fixture("structured.json")).unwrap();
