@@ -358,6 +358,7 @@ pub fn locator_id(l: &Locator) -> String {
             (None, Some(s)) => s.clone(),
             (None, None) => String::new(),
         },
+        Locator::CaseItem { uri } => uri.clone(),
     }
 }
 

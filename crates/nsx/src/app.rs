@@ -180,7 +180,12 @@ pub fn spawn_refresher(state: AppState) {
 
 /// This node's job runner with every kind of job the exchange runs.
 pub fn job_runner(state: AppState) -> crate::jobs::Runner {
-    crate::jobs::Runner::new(state).handler(crate::mail::EMAIL_JOB, Arc::new(crate::mail::EmailJob))
+    crate::jobs::Runner::new(state)
+        .handler(crate::mail::EMAIL_JOB, Arc::new(crate::mail::EmailJob))
+        .handler(
+            crate::frameworks::subscriptions::JOB,
+            Arc::new(crate::frameworks::subscriptions::SubscriptionJob),
+        )
 }
 
 /// Runs the web server until Ctrl-C or SIGTERM, then drains in-flight requests.

@@ -12,6 +12,7 @@ use crate::accounts::{password, store};
 use crate::app;
 use crate::config::Config;
 use crate::db::Db;
+use crate::frameworks::import_service::{Format, ImportOptions};
 use crate::import::progress::{Bars, Logged, Progress};
 
 /// NSX, the National Skills Exchange.
@@ -178,11 +179,41 @@ pub enum ImportCommand {
         /// CSV file.
         file: PathBuf,
     },
-    /// A 1EdTech CASE 1.0 CFPackage (JSON) as a framework version.
+    /// A CASE 1.0/1.1 CFPackage (JSON): a new framework of the user's organization, or a
+    /// new draft of the framework already made from the same document.
     Case {
         /// CFPackage JSON file.
         file: PathBuf,
+        /// Who acts, and where the framework goes.
+        #[command(flatten)]
+        target: ImportAs,
     },
+    /// The framework CSV NSX exports (`/exports/frameworks/CODE/csv`): a new framework, or a
+    /// new draft of the framework the file names.
+    FrameworkCsv {
+        /// CSV file.
+        file: PathBuf,
+        /// Who acts, and where the framework goes.
+        #[command(flatten)]
+        target: ImportAs,
+    },
+}
+
+/// Who imports a framework, and where it goes.
+#[derive(Debug, Args)]
+pub struct ImportAs {
+    /// Act as this user (an editor): the policy applies as on the web.
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: String,
+    /// Draft a new version of this framework (its code).
+    #[arg(long, value_name = "CODE", conflicts_with = "code")]
+    pub into: Option<String>,
+    /// Make a new framework with this code.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+    /// Title of a new framework (default: the file's).
+    #[arg(long)]
+    pub title: Option<String>,
 }
 
 /// `user` subcommands.
@@ -292,6 +323,35 @@ async fn find_by_email(db: &Db, email: &str) -> anyhow::Result<crate::accounts::
         Some((u, _)) => Ok(u),
         None => bail!("no account has the e-mail address {email}"),
     }
+}
+
+/// `nsx import case|framework-csv FILE --as EMAIL`: the import service, acting as a user.
+async fn import_framework(
+    db: &Db,
+    format: Format,
+    file: &std::path::Path,
+    target: ImportAs,
+) -> anyhow::Result<()> {
+    let user = find_by_email(db, &target.as_user).await?;
+    if user.disabled {
+        bail!("the account {} is disabled", user.email);
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let caller = crate::service::Caller::user(&user, None);
+    let options = ImportOptions {
+        into: target.into,
+        code: target.code,
+        title: target.title,
+        organization_id: None,
+    };
+    let r = crate::frameworks::import_service::import(db, &caller, format, &bytes, options)
+        .await
+        .with_context(|| format!("{}", file.display()))?;
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!("{}", r.summary());
+    Ok(())
 }
 
 /// Runs a parsed command line.
@@ -414,16 +474,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         );
                     }
                 }
-                ImportCommand::Case { file } => {
-                    let json = std::fs::read_to_string(&file)
-                        .with_context(|| format!("reading {}", file.display()))?;
-                    let r = crate::frameworks::case_import::import_json(&db, &json)
-                        .await
-                        .with_context(|| format!("{}", file.display()))?;
-                    println!(
-                        "Imported framework {} {} ({}): {} statements, {} citations.",
-                        r.code, r.label, r.version_id, r.statements, r.citations
-                    );
+                ImportCommand::Case { file, target } => {
+                    import_framework(&db, Format::Case, &file, target).await?;
+                }
+                ImportCommand::FrameworkCsv { file, target } => {
+                    import_framework(&db, Format::Csv, &file, target).await?;
                 }
             }
         }

@@ -100,6 +100,9 @@ pub struct Config {
     pub jobs: crate::jobs::JobsConfig,
     /// Limits on correction suggestions.
     pub corrections: crate::corrections::CorrectionsConfig,
+    /// Fetching followed CASE documents from other servers.
+    #[serde(default)]
+    pub subscriptions: crate::frameworks::subscriptions::SubscriptionsConfig,
 }
 
 impl fmt::Debug for Config {
@@ -150,6 +153,7 @@ impl Default for Config {
             standards_body: "National Skills Exchange".into(),
             jobs: crate::jobs::JobsConfig::default(),
             corrections: crate::corrections::CorrectionsConfig::default(),
+            subscriptions: Default::default(),
         }
     }
 }

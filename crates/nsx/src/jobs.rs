@@ -456,8 +456,22 @@ pub async fn ensure_schedule(
     payload: Value,
     every: Duration,
 ) -> Result<()> {
+    let mut tx = db.begin().await?;
+    ensure_schedule_in(&mut tx, name, kind, payload, every).await?;
+    tx.commit().await
+}
+
+/// [`ensure_schedule`] inside the caller's transaction (so a schedule exists exactly when
+/// the thing it serves does).
+pub async fn ensure_schedule_in(
+    tx: &mut Tx,
+    name: &str,
+    kind: &str,
+    payload: Value,
+    every: Duration,
+) -> Result<()> {
     let secs = i64::try_from(every.as_secs().max(1)).unwrap_or(i64::MAX);
-    on_db!(db, p => sqlx::query(
+    on_tx!(tx, c => sqlx::query(
         "INSERT INTO job_schedules (name, kind, payload, every_secs, next_run_at)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, payload = excluded.payload,
@@ -468,7 +482,7 @@ pub async fn ensure_schedule(
     .bind(payload.to_string())
     .bind(secs)
     .bind(Ts::now())
-    .execute(p)
+    .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
     Ok(())
@@ -476,9 +490,16 @@ pub async fn ensure_schedule(
 
 /// Removes a schedule (jobs it already enqueued stay).
 pub async fn drop_schedule(db: &Db, name: &str) -> Result<()> {
-    on_db!(db, p => sqlx::query("DELETE FROM job_schedules WHERE name = $1")
+    let mut tx = db.begin().await?;
+    drop_schedule_in(&mut tx, name).await?;
+    tx.commit().await
+}
+
+/// [`drop_schedule`] inside the caller's transaction.
+pub async fn drop_schedule_in(tx: &mut Tx, name: &str) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM job_schedules WHERE name = $1")
         .bind(name)
-        .execute(p)
+        .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())

@@ -141,6 +141,7 @@ const TRIAGE: Access = Access::Action(Action::TriageCorrections);
 pub fn table() -> RouteTable {
     use accounts::routes as acc;
     use corrections::routes as corr;
+    use frameworks::subscription_routes as subs;
     use frameworks::{
         api as fw_api, authoring, authoring_api, case, diff_api, diff_routes, exports, routes as fw,
     };
@@ -245,6 +246,50 @@ pub fn table() -> RouteTable {
             ANYONE,
             case::association_grouping,
         )
+        // Exchange: the identifiers of the CTDL-ASN and RSD exports.
+        .get("/ctdl/{id}", ANYONE, frameworks::resolve::ctdl)
+        .get(
+            "/rsd/collections/{id}",
+            ANYONE,
+            frameworks::resolve::rsd_collection,
+        )
+        .get("/rsd/skills/{id}", ANYONE, frameworks::resolve::rsd_skill)
+        // Exchange: importing frameworks.
+        .get(
+            "/frameworks/import",
+            CREATE_FRAMEWORK,
+            frameworks::import_routes::import_page,
+        )
+        .post(
+            "/frameworks/import",
+            CREATE_FRAMEWORK,
+            frameworks::import_routes::import_submit,
+        )
+        .api(
+            CREATE_FRAMEWORK,
+            routes!(frameworks::import_routes::import_api),
+        )
+        // Exchange: following frameworks on other CASE servers.
+        .get("/frameworks/subscriptions", CREATE_FRAMEWORK, subs::list)
+        .post("/frameworks/subscriptions", CREATE_FRAMEWORK, subs::add)
+        .get(
+            "/frameworks/subscriptions/{id}",
+            CREATE_FRAMEWORK,
+            subs::show,
+        )
+        .post(
+            "/frameworks/subscriptions/{id}/check",
+            CREATE_FRAMEWORK,
+            subs::check_now,
+        )
+        .post(
+            "/frameworks/subscriptions/{id}/delete",
+            CREATE_FRAMEWORK,
+            subs::remove,
+        )
+        .api(CREATE_FRAMEWORK, routes!(subs::list_api, subs::add_api))
+        .api(CREATE_FRAMEWORK, routes!(subs::get_api, subs::delete_api))
+        .api(CREATE_FRAMEWORK, routes!(subs::check_api))
         .get(
             "/exports/frameworks/{code}/{format}",
             ANYONE,

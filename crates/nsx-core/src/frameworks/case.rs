@@ -1,5 +1,5 @@
-//! 1EdTech CASE 1.0 mapping: a framework version as a `CFPackage`, and a `CFPackage` back
-//! as a framework version.
+//! 1EdTech CASE 1.0 mapping: a framework version as a `CFPackage`. Reading packages back
+//! (NSX's own and other tools') is [`super::case_read`].
 //!
 //! The mapping is pure and deterministic: every identifier is a UUID v5 derived from the
 //! occupation code (or the stored item id), and every list is sorted by identifier, so
@@ -23,8 +23,8 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{
-    Citation, DurableDomain, ID_NAMESPACE, Level, Locator, MasteryLevel, Section, Source,
-    Statement, Status, VersionLabel,
+    Citation, DurableDomain, ID_NAMESPACE, Level, Locator, Section, Source, Statement, Status,
+    VersionLabel,
 };
 
 /// The path every CASE endpoint hangs off.
@@ -393,11 +393,13 @@ fn subject_id(code: &str) -> Uuid {
     v5(&format!("case-subject:{code}"))
 }
 
-fn concept_id(key: &str, release: &str) -> Uuid {
+/// The identifier of the `CFConcept` of a source release.
+pub fn concept_id(key: &str, release: &str) -> Uuid {
     v5(&format!("case-concept:{key}:{release}"))
 }
 
-fn license_id(key: &str, release: &str) -> Uuid {
+/// The identifier of the `CFLicense` of a source release.
+pub fn license_id(key: &str, release: &str) -> Uuid {
     v5(&format!("case-license:{key}:{release}"))
 }
 
@@ -434,16 +436,6 @@ fn level_title(l: Level) -> String {
 /// The CASE status name of a version status.
 pub fn adoption_status(s: Status) -> &'static str {
     s.label()
-}
-
-/// The version status of a CASE adoption status (unknown ones are drafts).
-pub fn status_of(adoption: Option<&str>) -> Status {
-    match adoption.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        Some("in review") | Some("private draft") => Status::InReview,
-        Some("published") | Some("adopted") => Status::Published,
-        Some("superseded") | Some("deprecated") => Status::Superseded,
-        _ => Status::Draft,
-    }
 }
 
 /// Builds the `CFPackage` of a framework version. `base` is the public base URL.
@@ -861,6 +853,9 @@ pub fn document(fw: &CaseFramework, base: &str) -> CfDocument {
 pub fn parse_locator(s: &str) -> Option<Locator> {
     let parts: Vec<&str> = s.split_whitespace().collect();
     match parts.as_slice() {
+        ["item", uri] => Some(Locator::CaseItem {
+            uri: uri.to_string(),
+        }),
         ["task", id] => Some(Locator::Task {
             task_id: id.parse().ok()?,
         }),
@@ -925,13 +920,6 @@ pub fn parse_location(s: &str) -> Option<(Section, Option<DurableDomain>, Level,
     }
 }
 
-/// A `CFPackage` read as a framework version: what an import writes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportedFramework {
-    /// The framework.
-    pub framework: CaseFramework,
-}
-
 /// A problem with a package: the field and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -942,284 +930,18 @@ pub struct PackageError {
     pub message: String,
 }
 
-fn perr(field: impl Into<String>, message: impl Into<String>) -> PackageError {
-    PackageError {
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
-fn is_uuid(s: &str) -> bool {
-    Uuid::parse_str(s).is_ok()
-}
-
-/// Reads a `CFPackage` as a framework version. NSX's own packages come back exactly;
-/// other packages become a framework whose statements are the leaf items of the
-/// `isChildOf` tree (technical section, level from the nearest ancestor named after a
-/// mastery level, else Emerging).
-pub fn from_package(p: &CfPackage) -> Result<CaseFramework, PackageError> {
-    let d = &p.document;
-    let version_id = Uuid::parse_str(&d.identifier)
-        .map_err(|_| perr("CFDocument.identifier", "is not a UUID"))?;
-    if d.title.trim().is_empty() {
-        return Err(perr("CFDocument.title", "is empty"));
-    }
-    let changed = OffsetDateTime::parse(&d.last_change_date_time, &Rfc3339).map_err(|e| {
-        perr(
-            "CFDocument.lastChangeDateTime",
-            format!("is not an RFC 3339 date-time ({e})"),
-        )
-    })?;
-    let code = d
-        .subject
-        .first()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| format!("case-{}", &d.identifier[..8.min(d.identifier.len())]));
-    let label = match d.version.as_deref().map(str::parse::<VersionLabel>) {
-        Some(Ok(l)) => l,
-        _ => VersionLabel::for_date(changed.date()),
-    };
-    let status = status_of(d.adoption_status.as_deref());
-    for (i, it) in p.items.iter().enumerate() {
-        if !is_uuid(&it.identifier) {
-            return Err(perr(
-                format!("CFItems[{i}].identifier"),
-                format!("{:?} is not a UUID", it.identifier),
-            ));
-        }
-    }
-    let mut seen = HashSet::new();
-    for (i, it) in p.items.iter().enumerate() {
-        if !seen.insert(it.identifier.to_ascii_lowercase()) {
-            return Err(perr(
-                format!("CFItems[{i}].identifier"),
-                format!("{} appears twice", it.identifier),
-            ));
-        }
-    }
-    const TYPES: [&str; 9] = [
-        "isChildOf",
-        "isPeerOf",
-        "isPartOf",
-        "exactMatchOf",
-        "precedes",
-        "isRelatedTo",
-        "replacedBy",
-        "exemplar",
-        "hasSkillLevel",
-    ];
-    for (i, a) in p.associations.iter().enumerate() {
-        if !TYPES.contains(&a.association_type.as_str()) {
-            return Err(perr(
-                format!("CFAssociations[{i}].associationType"),
-                format!("{:?} is not a CASE association type", a.association_type),
-            ));
-        }
-    }
-
-    // Sources: concepts that have NSX's matching licence.
-    let licenses: HashMap<&str, &CfLicense> = p
-        .definitions
-        .licenses
-        .iter()
-        .map(|l| (l.identifier.as_str(), l))
-        .collect();
-    let mut sources: Vec<Source> = Vec::new();
-    for c in &p.definitions.concepts {
-        let Some(key) = &c.keywords else { continue };
-        let lid = license_id(key, &c.hierarchy_code).to_string();
-        if c.identifier != concept_id(key, &c.hierarchy_code).to_string() {
-            continue;
-        }
-        if let Some(l) = licenses.get(lid.as_str()) {
-            sources.push(Source {
-                key: key.clone(),
-                name: c.title.clone(),
-                publisher: c.description.clone().unwrap_or_default(),
-                release: c.hierarchy_code.clone(),
-                url: l.description.clone().unwrap_or_default(),
-                licence: l.title.clone(),
-                attribution: l.license_text.clone(),
-            });
-        }
-    }
-    let concept_source: HashMap<&str, (&str, &str)> = p
-        .definitions
-        .concepts
-        .iter()
-        .filter_map(|c| {
-            c.keywords
-                .as_deref()
-                .map(|k| (c.identifier.as_str(), (k, c.hierarchy_code.as_str())))
-        })
-        .collect();
-
-    let by_id: HashMap<&str, &CfItem> =
-        p.items.iter().map(|i| (i.identifier.as_str(), i)).collect();
-    let mut parent: HashMap<&str, &str> = HashMap::new();
-    let mut has_children: HashSet<&str> = HashSet::new();
-    let mut cites: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
-    for a in &p.associations {
-        match a.association_type.as_str() {
-            "isChildOf" => {
-                parent.insert(
-                    a.origin.identifier.as_str(),
-                    a.destination.identifier.as_str(),
-                );
-                has_children.insert(a.destination.identifier.as_str());
-            }
-            "isRelatedTo" | "exactMatchOf" => cites
-                .entry(a.origin.identifier.as_str())
-                .or_default()
-                .push((
-                    a.sequence_number.unwrap_or(0),
-                    a.destination.identifier.as_str(),
-                )),
-            _ => {}
-        }
-    }
-    let citation_of = |it: &CfItem| -> Option<Citation> {
-        if it.item_type.as_deref() != Some(TYPE_SOURCE) {
-            return None;
-        }
-        let (key, release) =
-            concept_source.get(it.concept_keywords_uri.as_ref()?.identifier.as_str())?;
-        Some(Citation {
-            source: key.to_string(),
-            release: release.to_string(),
-            locator: parse_locator(it.human_coding_scheme.as_deref()?)?,
-            text: it.full_statement.clone(),
-            value: it.notes.as_deref().and_then(|n| n.parse().ok()),
-        })
-    };
-
-    let mut statements: Vec<(Uuid, Statement)> = Vec::new();
-    let mut foreign_order: HashMap<Level, u32> = HashMap::new();
-    for it in &p.items {
-        let ty = it.item_type.as_deref();
-        if ty == Some(TYPE_SOURCE) && citation_of(it).is_some() {
-            continue;
-        }
-        let own = ty == Some(TYPE_STATEMENT);
-        let located = it
-            .human_coding_scheme
-            .as_deref()
-            .and_then(parse_location)
-            .filter(|_| own);
-        if located.is_none()
-            && (has_children.contains(it.identifier.as_str())
-                || ty == Some(TYPE_SECTION)
-                || ty == Some(TYPE_DOMAIN)
-                || ty == Some(TYPE_LEVEL))
-        {
-            continue;
-        }
-        let (section, domain, level, order) = match located {
-            Some(l) => l,
-            None => {
-                // The nearest ancestor named after a mastery level.
-                let mut level = Level::Mastery(MasteryLevel::Emerging);
-                let mut cur = parent.get(it.identifier.as_str()).copied();
-                let mut hops = 0;
-                while let Some(pid) = cur {
-                    if hops > 64 {
-                        break;
-                    }
-                    hops += 1;
-                    if let Some(pi) = by_id.get(pid) {
-                        let name = pi.full_statement.to_ascii_lowercase();
-                        if let Some(m) = MasteryLevel::ALL
-                            .into_iter()
-                            .find(|m| name.contains(m.as_str()))
-                        {
-                            level = Level::Mastery(m);
-                            break;
-                        }
-                    }
-                    cur = parent.get(pid).copied();
-                }
-                let n = foreign_order.entry(level).or_insert(0);
-                *n += 1;
-                (Section::Technical, None, level, *n)
-            }
-        };
-        let subject = it
-            .abbreviated_statement
-            .clone()
-            .filter(|s| !s.trim().is_empty())
-            .or_else(|| it.human_coding_scheme.clone())
-            .unwrap_or_else(|| it.full_statement.chars().take(80).collect());
-        let prefix = format!("{subject} — ");
-        let performance = it
-            .full_statement
-            .strip_prefix(&prefix)
-            .unwrap_or(&it.full_statement)
-            .to_string();
-        if performance.trim().is_empty() {
-            return Err(perr(
-                format!("CFItems[{}].fullStatement", it.identifier),
-                "is empty",
-            ));
-        }
-        let mut cs = cites
-            .get(it.identifier.as_str())
-            .cloned()
-            .unwrap_or_default();
-        cs.sort();
-        let citations = cs
-            .iter()
-            .filter_map(|(_, dest)| by_id.get(dest).and_then(|d| citation_of(d)))
-            .collect();
-        let item = Uuid::parse_str(&it.identifier)
-            .map_err(|_| perr("CFItems.identifier", "is not a UUID"))?;
-        statements.push((
-            item,
-            Statement {
-                section,
-                domain,
-                level,
-                order,
-                subject,
-                performance,
-                citations,
-            },
-        ));
-    }
-    if statements.is_empty() {
-        return Err(perr(
-            "CFItems",
-            "the package has no statements (no leaf items)",
-        ));
-    }
-    statements.sort_by(|(_, x), (_, y)| {
-        (x.section, x.domain, x.level, x.order).cmp(&(y.section, y.domain, y.level, y.order))
-    });
-    Ok(CaseFramework {
-        version_id,
-        code,
-        title: d.title.clone(),
-        label,
-        status,
-        context: d
-            .notes
-            .clone()
-            .or_else(|| d.description.clone())
-            .unwrap_or_default(),
-        changed: changed.replace_nanosecond(0).unwrap_or(changed),
-        statements,
-        sources,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frameworks::MasteryLevel;
 
     #[test]
     fn locators_round_trip_through_their_short_form() {
         let ls = [
             Locator::Task { task_id: 123 },
+            Locator::CaseItem {
+                uri: "https://case.example/ims/case/v1p0/CFItems/1".into(),
+            },
             Locator::Element {
                 element_id: "2.A.2.a".into(),
                 scale: "IM".into(),

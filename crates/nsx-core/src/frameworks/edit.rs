@@ -26,6 +26,9 @@ pub const MAX_CONTEXT: usize = 10_000;
 /// Most statements a version may hold.
 pub const MAX_STATEMENTS: usize = 2_000;
 
+/// Slugs that name pages under `/frameworks/` and so cannot be framework codes.
+pub const RESERVED_CODES: [&str; 3] = ["new", "import", "subscriptions"];
+
 /// A framework's code: the O*NET-SOC code of a drafted occupation framework
 /// (`17-3024.00`), or a slug an organization chose for its own (`industrial-maintenance`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -63,6 +66,9 @@ impl FrameworkCode {
         }
         if t.ends_with('-') || t.contains("--") {
             return Err(bad("may not end with a hyphen or hold two in a row"));
+        }
+        if RESERVED_CODES.contains(&t) {
+            return Err(bad("names a page of the exchange; choose another code"));
         }
         Ok(FrameworkCode(t.to_string()))
     }

@@ -6,11 +6,13 @@
 //! [`draft::Draft`], the linter a function from a draft to findings.
 
 pub mod case;
+pub mod case_read;
 pub mod diff;
 pub mod draft;
 pub mod durable;
 pub mod edit;
 pub mod lint;
+pub mod table;
 
 use std::fmt;
 use std::str::FromStr;
@@ -586,6 +588,12 @@ pub enum Locator {
         /// The SOC code, if it is an occupation figure.
         soc_code: Option<String>,
     },
+    /// An item of a framework published elsewhere (a CASE `CFItem`), by its URI: where an
+    /// imported statement came from.
+    CaseItem {
+        /// The item's URI (or `urn:uuid:` and its identifier when the package gave none).
+        uri: String,
+    },
 }
 
 impl Locator {
@@ -607,6 +615,7 @@ impl Locator {
                 (None, Some(s)) => format!("{measure} {s}"),
                 _ => measure.clone(),
             },
+            Locator::CaseItem { uri } => format!("item {uri}"),
         }
     }
 }

@@ -99,6 +99,7 @@ impl From<&SourceRow> for RowView {
                 task_id: Some(_), ..
             } => "Task ID",
             Locator::Evidence { .. } => "SOC code",
+            Locator::CaseItem { .. } => "CASE item",
         };
         RowView {
             source: format!("{} {}", source_name(&r.source), r.release),

@@ -152,7 +152,10 @@ fn internal(e: Error) -> Response {
 
 fn json_ok(v: &impl serde::Serialize) -> Response {
     (
-        [(header::CACHE_CONTROL, "public, max-age=60")],
+        [
+            (header::CACHE_CONTROL, "public, max-age=60"),
+            (header::VARY, "Accept"),
+        ],
         axum::Json(v),
     )
         .into_response()
@@ -292,7 +295,65 @@ fn parse_id(id: &str) -> Option<Uuid> {
     Uuid::parse_str(id).ok()
 }
 
-pub(crate) async fn document(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+/// The page of the version holding a CASE object (with the statement's anchor when the
+/// object is a statement), for browsers that follow a CASE URI.
+pub(crate) async fn page_of(st: &AppState, id: Uuid) -> Result<Option<String>> {
+    if let Some((code, label)) = version_key(&st.db, id).await? {
+        return Ok(Some(nsx_core::frameworks::version_path(&code, &label)));
+    }
+    let Some(v) = candidate_versions(st, id).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let Some((code, label)) = version_key(&st.db, v).await? else {
+        return Ok(None);
+    };
+    let path = nsx_core::frameworks::version_path(&code, &label);
+    let is_statement: Option<Uuid> = on_db!(&st.db, p => sqlx::query_scalar(
+        "SELECT id FROM statements WHERE version_id = $1 AND item_id = $2"
+    )
+    .bind(v)
+    .bind(id)
+    .fetch_optional(p)
+    .await)?;
+    Ok(Some(match is_statement {
+        Some(sid) => format!("{path}#s-{sid}"),
+        None => path,
+    }))
+}
+
+/// A browser (`Accept: text/html`) is sent to the page of the object; `None` lets the
+/// JSON answer go ahead.
+async fn to_page(st: &AppState, headers: &HeaderMap, id: &str) -> Option<Response> {
+    if !crate::web::negotiate::prefers_html(headers) {
+        return None;
+    }
+    let uid = parse_id(id)?;
+    match page_of(st, uid).await {
+        Ok(Some(path)) => Some(see_other(&path)),
+        Ok(None) => None,
+        Err(e) => Some(internal(e)),
+    }
+}
+
+fn see_other(path: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, path.to_string()),
+            (header::VARY, "Accept".to_string()),
+        ],
+    )
+        .into_response()
+}
+
+pub(crate) async fn document(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = to_page(&st, &headers, &id).await {
+        return r;
+    }
     let Some(uid) = parse_id(&id) else {
         return not_found("CFDocument", &id);
     };
@@ -308,6 +369,9 @@ pub(crate) async fn package(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(r) = to_page(&st, &headers, &id).await {
+        return r;
+    }
     let Some(uid) = parse_id(&id) else {
         return not_found("CFPackage", &id);
     };
@@ -442,10 +506,14 @@ pub(crate) async fn find<T>(
 
 pub(crate) async fn lookup(
     st: AppState,
+    headers: HeaderMap,
     kind: &str,
     id: String,
     f: impl Fn(&CfPackage, &str) -> Option<Value>,
 ) -> Response {
+    if let Some(r) = to_page(&st, &headers, &id).await {
+        return r;
+    }
     let Some(uid) = parse_id(&id) else {
         return not_found(kind, &id);
     };
@@ -460,8 +528,12 @@ fn to_value(v: &impl serde::Serialize) -> Option<Value> {
     serde_json::to_value(v).ok()
 }
 
-pub(crate) async fn item(State(st): State<AppState>, Path(id): Path<String>) -> Response {
-    lookup(st, "CFItem", id, |p, id| {
+pub(crate) async fn item(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    lookup(st, headers, "CFItem", id, |p, id| {
         p.items
             .iter()
             .find(|i| i.identifier == id)
@@ -473,8 +545,9 @@ pub(crate) async fn item(State(st): State<AppState>, Path(id): Path<String>) -> 
 pub(crate) async fn item_associations(
     State(st): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
-    lookup(st, "CFItem", id, |p, id| {
+    lookup(st, headers, "CFItem", id, |p, id| {
         let it = p.items.iter().find(|i| i.identifier == id)?;
         let assocs: Vec<_> = p
             .associations
@@ -486,8 +559,12 @@ pub(crate) async fn item_associations(
     .await
 }
 
-pub(crate) async fn association(State(st): State<AppState>, Path(id): Path<String>) -> Response {
-    lookup(st, "CFAssociation", id, |p, id| {
+pub(crate) async fn association(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    lookup(st, headers, "CFAssociation", id, |p, id| {
         p.associations
             .iter()
             .find(|a| a.identifier == id)
@@ -496,8 +573,12 @@ pub(crate) async fn association(State(st): State<AppState>, Path(id): Path<Strin
     .await
 }
 
-pub(crate) async fn item_type(State(st): State<AppState>, Path(id): Path<String>) -> Response {
-    lookup(st, "CFItemType", id, |p, id| {
+pub(crate) async fn item_type(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    lookup(st, headers, "CFItemType", id, |p, id| {
         let t = p
             .definitions
             .item_types
@@ -508,8 +589,12 @@ pub(crate) async fn item_type(State(st): State<AppState>, Path(id): Path<String>
     .await
 }
 
-pub(crate) async fn license(State(st): State<AppState>, Path(id): Path<String>) -> Response {
-    lookup(st, "CFLicense", id, |p, id| {
+pub(crate) async fn license(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    lookup(st, headers, "CFLicense", id, |p, id| {
         p.definitions
             .licenses
             .iter()
@@ -519,16 +604,24 @@ pub(crate) async fn license(State(st): State<AppState>, Path(id): Path<String>) 
     .await
 }
 
-pub(crate) async fn subject(State(st): State<AppState>, Path(id): Path<String>) -> Response {
-    lookup(st, "CFSubject", id, |p, id| {
+pub(crate) async fn subject(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    lookup(st, headers, "CFSubject", id, |p, id| {
         let t = p.definitions.subjects.iter().find(|t| t.identifier == id)?;
         Some(json!({ "CFSubjects": [t] }))
     })
     .await
 }
 
-pub(crate) async fn concept(State(st): State<AppState>, Path(id): Path<String>) -> Response {
-    lookup(st, "CFConcept", id, |p, id| {
+pub(crate) async fn concept(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    lookup(st, headers, "CFConcept", id, |p, id| {
         let t = p.definitions.concepts.iter().find(|t| t.identifier == id)?;
         Some(json!({ "CFConcepts": [t] }))
     })

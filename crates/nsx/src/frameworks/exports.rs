@@ -36,18 +36,7 @@ pub const RSD_CSV_HEADER: [&str; 12] = [
 ];
 
 /// The framework CSV header row.
-pub const CSV_HEADER: [&str; 10] = [
-    "item_id",
-    "section",
-    "domain",
-    "level",
-    "order",
-    "subject",
-    "performance",
-    "statement",
-    "citations",
-    "sources",
-];
+pub const CSV_HEADER: [&str; 13] = super::framework_csv::HEADER;
 
 pub(crate) async fn latest(
     State(st): State<AppState>,
@@ -106,10 +95,7 @@ pub(crate) async fn serve(
             (
                 [
                     (header::CONTENT_TYPE, ctype.to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
+                    (header::CONTENT_DISPOSITION, attachment(&name)),
                 ],
                 body,
             )
@@ -120,6 +106,23 @@ pub(crate) async fn serve(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A `Content-Disposition` value naming a download. Codes and labels are checked when they
+/// enter the exchange; the name is still reduced to safe characters here, so that no value
+/// can break out of the quoted string.
+pub fn attachment(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{safe}\"")
 }
 
 /// Renders a version in a format: content type and body.
@@ -134,7 +137,7 @@ pub fn render(v: &FrameworkView, base: &str, format: &str) -> Result<(&'static s
         "rsd.json" => ("application/ld+json", js(&rsd_json(v, base))?),
         "ctdl.json" => ("application/ld+json", js(&ctdl_json(v, base))?),
         "rsd.csv" => ("text/csv; charset=utf-8", rsd_csv(v, base)?),
-        "csv" => ("text/csv; charset=utf-8", framework_csv(v)?),
+        "csv" => ("text/csv; charset=utf-8", super::framework_csv::write(v)?),
         other => return Err(Error::NotFound(format!("no export format {other:?}"))),
     })
 }
@@ -187,14 +190,21 @@ fn skill_uri(base: &str, s: &StatementView) -> String {
     format!("{}/ims/case/v1p0/CFItems/{}", root(base), s.item_id)
 }
 
+/// The identifier of a Rich Skill Descriptor: resolves to the newest version holding the
+/// statement's item (see `resolve`).
+pub fn rsd_skill_uri(base: &str, item_id: Uuid) -> String {
+    format!("{}/rsd/skills/{item_id}", root(base))
+}
+
+/// The identifier of a version's RSD collection.
+pub fn rsd_collection_uri(base: &str, version_id: Uuid) -> String {
+    format!("{}/rsd/collections/{version_id}", root(base))
+}
+
 /// One Rich Skill Descriptor per statement, in a collection for the version.
 pub fn rsd_json(v: &FrameworkView, base: &str) -> Value {
     let code = &v.version.code;
-    let collection_uri = format!(
-        "{}/exports/frameworks/{code}/{}/rsd.json",
-        root(base),
-        v.version.label
-    );
+    let collection_uri = rsd_collection_uri(base, v.version.id);
     let collection = json!({
         "id": collection_uri,
         "uuid": v.version.id.to_string(),
@@ -237,7 +247,7 @@ pub fn rsd_json(v: &FrameworkView, base: &str) -> Value {
             }
             json!({
                 "@context": "https://rsd.openskillsnetwork.org/context-v1.json",
-                "id": skill_uri(base, s),
+                "id": rsd_skill_uri(base, s.item_id),
                 "type": "RichSkillDescriptor",
                 "uuid": s.item_id.to_string(),
                 "skillName": st.subject,
@@ -293,7 +303,7 @@ pub fn rsd_csv(v: &FrameworkView, base: &str) -> Result<Vec<u8>> {
         .map(|s| {
             let st = &s.statement;
             vec![
-                skill_uri(base, s),
+                rsd_skill_uri(base, s.item_id),
                 st.subject.clone(),
                 "NSX".into(),
                 st.performance.clone(),
@@ -320,42 +330,6 @@ pub fn rsd_csv(v: &FrameworkView, base: &str) -> Result<Vec<u8>> {
     csv_bytes(&RSD_CSV_HEADER, rows)
 }
 
-/// One row per statement, for spreadsheets.
-pub fn framework_csv(v: &FrameworkView) -> Result<Vec<u8>> {
-    let rows = v
-        .statements
-        .iter()
-        .map(|s| {
-            let st = &s.statement;
-            vec![
-                s.item_id.to_string(),
-                st.section.as_str().into(),
-                st.domain
-                    .map(|d| d.as_str().to_string())
-                    .unwrap_or_default(),
-                st.level.as_str().into(),
-                st.order.to_string(),
-                st.subject.clone(),
-                st.performance.clone(),
-                st.full_text(),
-                st.citations
-                    .iter()
-                    .map(|c| format!("{} {}", c.locator.short(), c.text))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                st.citations
-                    .iter()
-                    .map(|c| format!("{} {}", c.source, c.release))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ]
-        })
-        .collect();
-    csv_bytes(&CSV_HEADER, rows)
-}
-
 /// A progression model: key, title and its levels (key, label, definition).
 type Scale<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str, String)>);
 
@@ -367,27 +341,106 @@ fn lang(s: &str) -> Value {
     json!({ "en-US": s })
 }
 
+/// The JSON-LD context of CTDL-ASN documents.
+pub const CTDL_CONTEXT: &str = "https://credreg.net/ctdlasn/schema/context/json";
+
+/// The identifier of a CTDL node (`ce-` and a UUID: a version for the framework, a
+/// statement row for a competency, a progression model or level).
+pub fn ctdl_uri(base: &str, id: Uuid) -> String {
+    format!("{}/ctdl/{}", root(base), ctid(id))
+}
+
+/// The id of one of the two progression models every NSX framework uses.
+pub fn progression_model_id(name: &str) -> Uuid {
+    Uuid::new_v5(
+        &nsx_core::frameworks::ID_NAMESPACE,
+        format!("ctdl:progression-model:{name}").as_bytes(),
+    )
+}
+
+/// The id of a level of a progression model.
+pub fn progression_level_id(name: &str, level: &str) -> Uuid {
+    Uuid::new_v5(
+        &nsx_core::frameworks::ID_NAMESPACE,
+        format!("ctdl:progression-level:{name}:{level}").as_bytes(),
+    )
+}
+
+/// The two progression models (mastery levels, durable-skill levels) and their four levels
+/// each: the same nodes in every framework, so each resolves on its own.
+pub fn progression_nodes(base: &str) -> Vec<Value> {
+    let node = |id: Uuid| ctdl_uri(base, id);
+    let scales: [Scale; 2] = [
+        (
+            "mastery",
+            "Mastery levels",
+            MasteryLevel::ALL
+                .iter()
+                .map(|m| (m.as_str(), m.label(), m.role().to_string()))
+                .collect(),
+        ),
+        (
+            "durable",
+            "Durable-skill levels",
+            DurableLevel::ALL
+                .iter()
+                .map(|d| (d.as_str(), d.label(), d.label().to_string()))
+                .collect(),
+        ),
+    ];
+    let mut graph = Vec::new();
+    for (name, title, levels) in scales {
+        let m = progression_model_id(name);
+        let level_uris: Vec<String> = levels
+            .iter()
+            .map(|l| node(progression_level_id(name, l.0)))
+            .collect();
+        graph.push(json!({
+            "@id": node(m),
+            "@type": "asn:ProgressionModel",
+            "ceterms:ctid": ctid(m),
+            "ceasn:name": lang(title),
+            "ceasn:description": lang(&format!("The four {} of NSX frameworks, lowest first.", title.to_lowercase())),
+            "ceasn:inLanguage": ["en-US"],
+            "skos:hasTopConcept": level_uris,
+        }));
+        for (i, (key, label, def)) in levels.iter().enumerate() {
+            let id = progression_level_id(name, key);
+            let mut l = json!({
+                "@id": node(id),
+                "@type": "asn:ProgressionLevel",
+                "ceterms:ctid": ctid(id),
+                "skos:prefLabel": lang(label),
+                "skos:definition": lang(def),
+                "skos:inScheme": node(m),
+                "skos:notation": (i + 1).to_string(),
+            });
+            if i + 1 < level_uris.len() {
+                l["asn:precedes"] = json!(level_uris[i + 1]);
+            }
+            graph.push(l);
+        }
+    }
+    graph
+}
+
 /// CTDL-ASN JSON-LD: the framework, a competency per statement and two progression
-/// models (mastery levels, durable-skill levels) of four levels each.
+/// models (mastery levels, durable-skill levels) of four levels each. Every `@id` resolves
+/// under `/ctdl/`.
 pub fn ctdl_json(v: &FrameworkView, base: &str) -> Value {
     let b = root(base);
     let code = &v.version.code;
     let fw_ctid = ctid(v.version.id);
-    let fw_uri = format!(
-        "{b}/exports/frameworks/{code}/{}/ctdl.json#{fw_ctid}",
-        v.version.label
-    );
+    let node = |id: Uuid| ctdl_uri(base, id);
+    let fw_uri = node(v.version.id);
     let ns = v.version.id;
-    let model = |name: &str| Uuid::new_v5(&ns, format!("progression-model:{name}").as_bytes());
-    let level_id =
-        |name: &str, l: &str| Uuid::new_v5(&ns, format!("progression-level:{name}:{l}").as_bytes());
-    let node = |id: Uuid| format!("{b}/ctdl/{}", ctid(id));
     let mut graph: Vec<Value> = Vec::new();
     let mut comps: Vec<String> = Vec::new();
     let mut nodes: Vec<Value> = Vec::new();
     for s in &v.statements {
         let st = &s.statement;
-        let cid = Uuid::new_v5(&ns, s.item_id.as_bytes());
+        // The statement's row id (the competency is that statement of that version).
+        let cid = nsx_core::frameworks::statement_id(ns, s.item_id);
         let uri = node(cid);
         comps.push(uri.clone());
         let (scale, lvl) = match st.level {
@@ -405,7 +458,7 @@ pub fn ctdl_json(v: &FrameworkView, base: &str) -> Value {
             "ceasn:listID": st.order.to_string(),
             "ceasn:isPartOf": fw_uri,
             "ceasn:isTopChildOf": fw_uri,
-            "asn:hasProgressionLevel": node(level_id(scale, lvl)),
+            "asn:hasProgressionLevel": node(progression_level_id(scale, lvl)),
             "ceasn:exactAlignment": [skill_uri(base, s)],
             "ceasn:inLanguage": ["en-US"],
         });
@@ -435,58 +488,12 @@ pub fn ctdl_json(v: &FrameworkView, base: &str) -> Value {
         "ceasn:source": [format!("{b}{}", v.version.url)],
         "ceasn:occupationType": [{ "@type": "ceterms:CredentialAlignmentObject", "ceterms:codedNotation": code, "ceterms:frameworkName": lang("O*NET-SOC"), "ceterms:targetNodeName": lang(&v.version.title) }],
         "ceasn:hasTopChild": comps,
-        "asn:hasProgressionModel": [node(model("mastery")), node(model("durable"))],
+        "asn:hasProgressionModel": [node(progression_model_id("mastery")), node(progression_model_id("durable"))],
     }));
     graph.extend(nodes);
-    let scales: [Scale; 2] = [
-        (
-            "mastery",
-            "Mastery levels",
-            MasteryLevel::ALL
-                .iter()
-                .map(|m| (m.as_str(), m.label(), m.role().to_string()))
-                .collect(),
-        ),
-        (
-            "durable",
-            "Durable-skill levels",
-            DurableLevel::ALL
-                .iter()
-                .map(|d| (d.as_str(), d.label(), d.label().to_string()))
-                .collect(),
-        ),
-    ];
-    for (name, title, levels) in scales {
-        let m = model(name);
-        let level_uris: Vec<String> = levels.iter().map(|l| node(level_id(name, l.0))).collect();
-        graph.push(json!({
-            "@id": node(m),
-            "@type": "asn:ProgressionModel",
-            "ceterms:ctid": ctid(m),
-            "ceasn:name": lang(title),
-            "ceasn:description": lang(&format!("The four {} of NSX frameworks, lowest first.", title.to_lowercase())),
-            "ceasn:inLanguage": ["en-US"],
-            "skos:hasTopConcept": level_uris,
-        }));
-        for (i, (key, label, def)) in levels.iter().enumerate() {
-            let id = level_id(name, key);
-            let mut l = json!({
-                "@id": node(id),
-                "@type": "asn:ProgressionLevel",
-                "ceterms:ctid": ctid(id),
-                "skos:prefLabel": lang(label),
-                "skos:definition": lang(def),
-                "skos:inScheme": node(m),
-                "skos:notation": (i + 1).to_string(),
-            });
-            if i + 1 < level_uris.len() {
-                l["asn:precedes"] = json!(level_uris[i + 1]);
-            }
-            graph.push(l);
-        }
-    }
+    graph.extend(progression_nodes(base));
     json!({
-        "@context": "https://credreg.net/ctdlasn/schema/context/json",
+        "@context": CTDL_CONTEXT,
         "@id": fw_uri,
         "@graph": graph,
     })

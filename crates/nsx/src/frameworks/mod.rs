@@ -9,16 +9,21 @@ pub mod api;
 pub mod authoring;
 pub mod authoring_api;
 pub mod case;
-pub mod case_import;
 pub mod changes;
 pub mod diff_api;
 pub mod diff_routes;
 pub mod editing;
 pub mod exports;
+pub mod framework_csv;
+pub mod import_routes;
+pub mod import_service;
 pub mod queries;
+pub mod resolve;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod subscription_routes;
+pub mod subscriptions;
 
 use std::collections::BTreeMap;
 

@@ -434,6 +434,11 @@ fn chip(occ: &str, evidence: &[Citation], c: &Citation) -> Chip {
             };
             (href, c.locator.short().replace('_', " "))
         }
+        // Only web addresses become links (an imported URI may be anything).
+        Locator::CaseItem { uri } if uri.starts_with("https://") || uri.starts_with("http://") => {
+            (uri.clone(), "CASE item".to_string())
+        }
+        Locator::CaseItem { .. } => ("#sources".to_string(), "CASE item".to_string()),
     };
     Chip {
         aria: format!("Source: {src} {what}"),

@@ -445,6 +445,14 @@ pub(crate) fn locator_cols(l: &Locator) -> LocatorCols {
             None,
             soc_code.clone(),
         ),
+        Locator::CaseItem { uri } => (
+            "case_item".into(),
+            None,
+            None,
+            None,
+            None,
+            Some(uri.clone()),
+        ),
     }
 }
 
@@ -468,6 +476,9 @@ pub(crate) fn locator_from(
         "commodity" => Locator::Commodity {
             commodity_code: commodity_code.unwrap_or_default(),
             table: r.unwrap_or_default(),
+        },
+        "case_item" => Locator::CaseItem {
+            uri: r.unwrap_or_default(),
         },
         k => match k.strip_prefix("evidence:") {
             Some(m) => Locator::Evidence {

@@ -6,6 +6,8 @@ pub mod assets;
 pub mod error;
 pub mod health;
 pub mod layout;
+pub mod multipart;
+pub mod negotiate;
 pub mod openapi;
 pub mod page_cache;
 

@@ -215,7 +215,11 @@ impl CachedPage {
         );
         h.insert(
             header::VARY,
-            HeaderValue::from_static("Accept-Encoding, Cookie, Authorization"),
+            HeaderValue::from_static(if self.content_type.starts_with("text/html") {
+                "Accept-Encoding, Cookie, Authorization"
+            } else {
+                "Accept, Accept-Encoding, Cookie, Authorization"
+            }),
         );
         resp
     }
@@ -298,7 +302,11 @@ pub async fn fast_path(State(pages): State<Arc<PageCache>>, req: Request, next: 
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| req.uri().path().to_string());
-    if let Some(page) = pages.get_target(&target) {
+    // Data answers (a CASE package) are not given to a browser that asked for a page: the
+    // handler sends it to the page instead.
+    if let Some(page) = pages.get_target(&target).filter(|p| {
+        p.content_type.starts_with("text/html") || !super::negotiate::prefers_html(req.headers())
+    }) {
         let mut resp = page.respond(req.headers());
         // The request id the full stack would give: the caller's own, or a new one.
         let id = match req.headers().get(X_REQUEST_ID) {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use crate::common::{Data, TestApp, fixture_dir};
 use nsx::db::{Backend, Db};
-use nsx::frameworks::{self, case, case_import, exports, store};
+use nsx::frameworks::import_service::{self, Format, ImportOptions, Outcome};
+use nsx::frameworks::{self, case, exports, store};
 use nsx::import::progress::Silent;
 use nsx::on_db;
 use nsx_core::frameworks::VersionLabel;
@@ -21,7 +22,7 @@ fn label() -> VersionLabel {
 }
 
 /// Drafts every ready fixture occupation, as `nsx draft --all` does.
-async fn draft_fixture(db: &Db) {
+pub(crate) async fn draft_fixture(db: &Db) {
     let fx = fixture_dir().join("..");
     nsx::import::crosswalk::import(db, &[fx.join("crosswalks")], false, &Silent)
         .await
@@ -284,7 +285,7 @@ async fn case_api_serves_drafted_frameworks(app: TestApp) {
     app.finish().await;
 }
 
-async fn empty_like(app: &TestApp) -> TestApp {
+pub(crate) async fn empty_like(app: &TestApp) -> TestApp {
     let b = TestApp::builder().data(Data::Empty);
     match app.backend() {
         Backend::Sqlite => b.start().await,
@@ -292,9 +293,59 @@ async fn empty_like(app: &TestApp) -> TestApp {
     }
 }
 
+/// An editor of the exchange's own standards body (which may keep O*NET-SOC codes).
+async fn standards_body_editor(app: &TestApp) -> nsx::service::Caller {
+    let body = nsx::frameworks::service::standards_body(&app.db, &app.state.config.standards_body)
+        .await
+        .unwrap();
+    let user = crate::exchange_import::user_in(app, "body.editor@example.org", Some(body)).await;
+    nsx::service::Caller::user(&user, None)
+}
+
+/// A package with its timestamps (which are the importing exchange's own) set aside.
+fn without_times(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "lastChangeDateTime")
+                .map(|(k, v)| (k.clone(), without_times(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_times).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Where two JSON values first differ, as a path and both sides.
+fn first_difference(a: &Value, b: &Value, at: &str) -> String {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let (l, r) = (x.get(k), y.get(k));
+                if l != r {
+                    return match (l, r) {
+                        (Some(l), Some(r)) => first_difference(l, r, &format!("{at}.{k}")),
+                        _ => format!("{at}.{k}: {l:?} / {r:?}"),
+                    };
+                }
+            }
+            String::new()
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find(|(_, (l, r))| l != r)
+            .map(|(i, (l, r))| first_difference(l, r, &format!("{at}[{i}]")))
+            .unwrap_or_default(),
+        _ => format!("{at}: {a} / {b}"),
+    }
+}
+
 async fn case_round_trip_is_exact(app: TestApp) {
     draft_fixture(&app.db).await;
     let empty = empty_like(&app).await;
+    let editor = standards_body_editor(&empty).await;
     let versions = store::latest_versions(&app.db, None).await.unwrap();
     for v in &versions {
         let out = case::package_of(&app.db, BASE, v.id)
@@ -302,30 +353,57 @@ async fn case_round_trip_is_exact(app: TestApp) {
             .unwrap()
             .unwrap();
         let json = serde_json::to_string_pretty(&out).unwrap();
-        let r = case_import::import_json(&empty.db, &json)
-            .await
-            .expect("import");
+        let r = import_service::import(
+            &empty.db,
+            &editor,
+            Format::Case,
+            json.as_bytes(),
+            ImportOptions::default(),
+        )
+        .await
+        .expect("import");
+        assert_eq!(r.outcome, Outcome::Created);
         assert_eq!(r.version_id, v.id);
+        assert_eq!(r.code, v.code);
         assert_eq!(r.statements as i64, v.statement_count);
         let back = case::package_of(&empty.db, BASE, v.id)
             .await
             .unwrap()
             .unwrap();
-        let a = serde_json::to_string(&serde_json::to_value(&out).unwrap()).unwrap();
-        let b = serde_json::to_string(&serde_json::to_value(&back).unwrap()).unwrap();
-        assert_eq!(a, b, "round trip of {}", v.code);
+        let a = without_times(&serde_json::to_value(&out).unwrap());
+        let b = without_times(&serde_json::to_value(&back).unwrap());
+        assert!(
+            a == b,
+            "round trip of {}: {}",
+            v.code,
+            first_difference(&a, &b, "")
+        );
     }
-    // A second import of the same package is refused and changes nothing.
+    // Importing the same package again finds it unchanged and writes nothing.
     let out = case::package_of(&app.db, BASE, versions[0].id)
         .await
         .unwrap()
         .unwrap();
-    let before = count(&empty.db, "statements").await;
-    let e = case_import::import_json(&empty.db, &serde_json::to_string(&out).unwrap())
-        .await
-        .unwrap_err();
-    assert!(e.to_string().contains("already in NSX"), "{e}");
-    assert_eq!(count(&empty.db, "statements").await, before);
+    let before = count(&empty.db, "framework_versions").await;
+    let audit = count(&empty.db, "audit_log").await;
+    let r = import_service::import(
+        &empty.db,
+        &editor,
+        Format::Case,
+        serde_json::to_string(&out).unwrap().as_bytes(),
+        ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.outcome, Outcome::Unchanged);
+    assert_eq!(r.label, versions[0].label);
+    assert!(
+        r.summary().contains("nothing was written"),
+        "{}",
+        r.summary()
+    );
+    assert_eq!(count(&empty.db, "framework_versions").await, before);
+    assert_eq!(count(&empty.db, "audit_log").await, audit);
     empty.finish().await;
     app.finish().await;
 }
@@ -467,58 +545,154 @@ fn regex_ctid() -> impl Fn(&str) -> bool {
     }
 }
 
+/// Every URL under `base` in a JSON document.
+fn urls_in(v: &Value, base: &str, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::String(s) if s.starts_with(base) => {
+            out.insert(s.split('#').next().unwrap_or(s).to_string());
+        }
+        Value::Array(a) => a.iter().for_each(|x| urls_in(x, base, out)),
+        Value::Object(m) => m.values().for_each(|x| urls_in(x, base, out)),
+        _ => {}
+    }
+}
+
+async fn every_published_identifier_resolves(app: TestApp) {
+    use futures::StreamExt;
+    draft_fixture(&app.db).await;
+    let base = app.url.clone();
+    let mut urls = std::collections::BTreeSet::new();
+    for f in ["case.json", "ctdl.json", "rsd.json"] {
+        let (s, v) = app
+            .get_json(&format!("/exports/frameworks/{CODE}/v26.05/{f}"))
+            .await;
+        assert_eq!(s, 200, "{f}");
+        urls_in(&v, &base, &mut urls);
+    }
+    let (_, csv) = app
+        .get(&format!("/exports/frameworks/{CODE}/v26.05/rsd.csv"))
+        .await;
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    for r in rd.records() {
+        urls.insert(r.unwrap()[0].to_string());
+    }
+    let kinds = ["/ims/case/", "/ctdl/", "/rsd/"];
+    let identifiers = urls
+        .iter()
+        .filter(|u| kinds.iter().any(|k| u.starts_with(&format!("{base}{k}"))))
+        .count();
+    assert!(identifiers > 100, "only {identifiers} identifiers");
+    for k in kinds {
+        assert!(
+            urls.iter().any(|u| u.starts_with(&format!("{base}{k}"))),
+            "no {k} identifier"
+        );
+    }
+    let client = reqwest::Client::new();
+    let checks = futures::stream::iter(urls.iter().cloned())
+        .map(|url| {
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                let case = url.starts_with(&format!("{base}/ims/case/"));
+                let mut problems = Vec::new();
+                if !url.starts_with(&format!("{base}/frameworks/"))
+                    && url.trim_end_matches('/') != base
+                {
+                    // The data: CASE JSON, or the JSON-LD of CTDL-ASN and RSD.
+                    let want = if case {
+                        "application/json"
+                    } else {
+                        "application/ld+json"
+                    };
+                    let r = client
+                        .get(&url)
+                        .header("accept", want)
+                        .send()
+                        .await
+                        .unwrap();
+                    let ctype = r
+                        .headers()
+                        .get("content-type")
+                        .map(|h| h.to_str().unwrap().to_string())
+                        .unwrap_or_default();
+                    let status = r.status().as_u16();
+                    let body: Value = r.json().await.unwrap_or(Value::Null);
+                    if status != 200 || !ctype.starts_with(want) {
+                        problems.push(format!("{url} as {want}: {status} {ctype}"));
+                    } else if !case && body["@id"] != url.as_str() && body["id"] != url.as_str() {
+                        problems.push(format!("{url} answers another object: {body}"));
+                    } else if case && !body.to_string().contains(url.rsplit('/').next().unwrap()) {
+                        problems.push(format!("{url} answers another object"));
+                    }
+                }
+                // The page, for a browser.
+                let r = client
+                    .get(&url)
+                    .header("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+                    .send()
+                    .await
+                    .unwrap();
+                let ctype = r
+                    .headers()
+                    .get("content-type")
+                    .map(|h| h.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                if r.status() != 200 || !ctype.starts_with("text/html") {
+                    problems.push(format!("{url} as text/html: {} {ctype}", r.status()));
+                }
+                problems
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+    let problems: Vec<String> = checks.into_iter().flatten().collect();
+    assert!(
+        problems.is_empty(),
+        "{} of {} URLs fail: {:#?}",
+        problems.len(),
+        urls.len(),
+        &problems[..problems.len().min(10)]
+    );
+    // A statement's CASE URI and RSD identifier lead a browser to its place on the page.
+    let view = store::load_version(&app.db, CODE, Some(&label()))
+        .await
+        .unwrap()
+        .unwrap();
+    let s = &view.statements[0];
+    let no_follow = app.client();
+    for url in [
+        format!("{base}/ims/case/v1p0/CFItems/{}", s.item_id),
+        format!("{base}/rsd/skills/{}", s.item_id),
+        format!("{base}/ctdl/ce-{}", s.id),
+    ] {
+        let r = no_follow
+            .get(&url)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{url}");
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            format!("/frameworks/{CODE}/v26.05#s-{}", s.id),
+            "{url}"
+        );
+    }
+    // Unknown identifiers: 404 in either form.
+    let (s, _) = app
+        .get_json("/ctdl/ce-00000000-0000-4000-8000-000000000000")
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = app.get("/rsd/skills/not-a-uuid").await;
+    assert_eq!(s, 404);
+    app.finish().await;
+}
+
 on_both_backends!(
+    every_published_identifier_resolves,
     case_api_serves_drafted_frameworks,
     case_round_trip_is_exact,
     exports_validate
 );
-
-#[test]
-fn cli_import_case_refuses_a_malformed_package() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("nsx.db").display());
-    let bad = dir.path().join("bad.json");
-    std::fs::write(
-        &bad,
-        r#"{"CFDocument": {"identifier": "6f1b7c2e-0000-4000-8000-000000000001", "uri": "https://x.example/d", "creator": "X", "lastChangeDateTime": "2026-01-01T00:00:00Z"}, "CFItems": []}"#,
-    )
-    .unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nsx"))
-        .arg("--database-url")
-        .arg(&db)
-        .args(["import", "case", bad.to_str().unwrap()])
-        .env("NSX_LOG", "warn")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(!o.status.success(), "{text}");
-    assert!(text.contains("CFDocument.title: is required"), "{text}");
-    // A package without statements is refused too, naming the field.
-    std::fs::write(
-        &bad,
-        r#"{"CFDocument": {"identifier": "6f1b7c2e-0000-4000-8000-000000000001", "uri": "https://x.example/d", "creator": "X", "title": "T", "lastChangeDateTime": "2026-01-01T00:00:00Z"}, "CFItems": []}"#,
-    )
-    .unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nsx"))
-        .arg("--database-url")
-        .arg(&db)
-        .args(["import", "case", bad.to_str().unwrap()])
-        .env("NSX_LOG", "warn")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(!o.status.success());
-    assert!(text.contains("CFItems: "), "{text}");
-    // The database is unchanged.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let d = Db::connect(&db, 1).await.unwrap();
-        d.migrate().await.unwrap();
-        assert_eq!(count(&d, "framework_versions").await, 0);
-        assert_eq!(count(&d, "statements").await, 0);
-    });
-}

@@ -15,6 +15,8 @@ mod corrections;
 mod demo;
 mod editorial;
 mod exchange;
+mod exchange_import;
+mod exchange_subscriptions;
 mod framework_changes;
 mod framework_pages;
 mod frameworks;
