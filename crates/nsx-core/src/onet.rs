@@ -4,7 +4,7 @@
 //! Columns are matched by header name, not position, so releases that add or drop columns
 //! (Work Styles changed shape in 30.0) still import. Missing values are written `n/a`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::codes::{CipCode, OnetSocCode};
@@ -717,6 +717,151 @@ pub fn split_line(line: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Reads one file of a release and checks it as a whole, not only row by row: line endings
+/// (a bare carriage return would silently join every line into one), the header, each
+/// row, rows repeated word for word, and rows about occupations the release does not list.
+/// Every problem stops the read with `file:line: field: what`.
+pub struct FileReader<'a> {
+    file: &'a str,
+    header: HeaderMap,
+    lines: std::iter::Enumerate<std::str::Lines<'a>>,
+    /// Each data line seen, with its line number (to name the first copy of a repeat).
+    seen: HashMap<&'a str, usize>,
+    /// Whether the first column is the row's occupation code.
+    coded: bool,
+}
+
+impl<'a> FileReader<'a> {
+    /// Checks line endings and the header of `text`, the contents of `spec`'s file (shown
+    /// in errors as `file`).
+    pub fn new(spec: &'static FileSpec, file: &'a str, text: &'a str) -> Result<Self, RowError> {
+        if let Some(at) = bare_cr(text) {
+            return Err(RowError {
+                file: file.into(),
+                line: text[..at].matches('\n').count() + 1,
+                field: "line endings".into(),
+                message: "a carriage return (CR) ends this line without a line feed; save the file with LF or CRLF line endings".into(),
+            });
+        }
+        let mut lines = text.lines().enumerate();
+        let header_line = loop {
+            match lines.next() {
+                Some((_, l)) if l.trim().is_empty() => continue,
+                Some((_, l)) => break l,
+                None => {
+                    return Err(RowError {
+                        file: file.into(),
+                        line: 1,
+                        field: "header".into(),
+                        message: "the file is empty".into(),
+                    });
+                }
+            }
+        };
+        let header = HeaderMap::new(spec, file, &split_line(header_line))?;
+        let coded = spec
+            .columns
+            .first()
+            .is_some_and(|c| c.ty == ColType::Code && c.db == "code");
+        Ok(FileReader {
+            file,
+            header,
+            lines,
+            seen: HashMap::new(),
+            coded,
+        })
+    }
+
+    /// The header as matched against the spec.
+    pub fn header(&self) -> &HeaderMap {
+        &self.header
+    }
+
+    /// The next data row with its 1-based line number. With `known`, a row whose
+    /// occupation code is not in it is refused.
+    pub fn next_row(
+        &mut self,
+        known: Option<&HashSet<String>>,
+    ) -> Option<Result<(usize, Vec<Value>), RowError>> {
+        loop {
+            let (i, line) = self.lines.next()?;
+            let line_no = i + 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields = split_line(line);
+            let values = match self.header.parse_row(self.file, line_no, &fields) {
+                Ok(v) => v,
+                Err(e) => return Some(Err(e)),
+            };
+            let content = line.strip_suffix('\r').unwrap_or(line);
+            if let Some(first) = self.seen.insert(content, line_no) {
+                return Some(Err(RowError {
+                    file: self.file.into(),
+                    line: line_no,
+                    field: "row".into(),
+                    message: format!("repeats line {first} word for word"),
+                }));
+            }
+            if self.coded
+                && let Some(known) = known
+                && let Some(Value::Text(code)) = values.first()
+                && !known.contains(code)
+            {
+                return Some(Err(RowError {
+                    file: self.file.into(),
+                    line: line_no,
+                    field: self.header.spec.columns[0].header.into(),
+                    message: format!(
+                        "{code} is not an occupation of this release (Occupation Data.txt)"
+                    ),
+                }));
+            }
+            return Some(Ok((line_no, values)));
+        }
+    }
+}
+
+/// Where a carriage return stands without a line feed after it, if anywhere.
+fn bare_cr(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    b.iter()
+        .enumerate()
+        .find(|(i, c)| **c == b'\r' && b.get(i + 1) != Some(&b'\n'))
+        .map(|(i, _)| i)
+}
+
+/// Reads a whole file with [`FileReader`] (the importer streams instead; this is for
+/// checks and tests): its rows, or the first problem.
+pub fn read_file(
+    spec: &'static FileSpec,
+    file: &str,
+    text: &str,
+    known: Option<&HashSet<String>>,
+) -> Result<Vec<(usize, Vec<Value>)>, RowError> {
+    let mut r = FileReader::new(spec, file, text)?;
+    let mut out = Vec::new();
+    while let Some(row) = r.next_row(known) {
+        out.push(row?);
+    }
+    Ok(out)
+}
+
+/// One fuzzing input: the first byte picks the file of the layout, the rest is its text,
+/// read against a release that lists one occupation (`17-3024.00`). Used by the
+/// `onet_file` fuzz target and by the test that replays its corpus.
+pub fn fuzz_one(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let spec = &FILES[usize::from(pick) % FILES.len()];
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let known: HashSet<String> = ["17-3024.00".to_string()].into();
+    let _ = read_file(spec, spec.file, text, Some(&known));
+}
+
 /// Indexes the specs by lower-cased file name.
 pub fn specs_by_file() -> HashMap<String, &'static FileSpec> {
     FILES
@@ -817,5 +962,33 @@ mod tests {
             HeaderMap::new(spec, "Occupation Data.txt", &["O*NET-SOC Code", "Title"]).unwrap_err();
         assert_eq!(err.line, 1);
         assert_eq!(err.field, "Description");
+    }
+
+    #[test]
+    fn whole_file_problems_are_located() {
+        let spec = spec_for("Task Statements.txt").unwrap();
+        let head = "O*NET-SOC Code\tTask ID\tTask\n";
+        let row = |id: u32| format!("17-3024.00\t{id}\tCheck the gauges.\n");
+        let known: HashSet<String> = ["17-3024.00".to_string()].into();
+        let ok = format!("{head}{}{}", row(1), row(2));
+        assert_eq!(
+            read_file(spec, "T.txt", &ok, Some(&known)).unwrap().len(),
+            2
+        );
+
+        let cr = ok.replace('\n', "\r");
+        let e = read_file(spec, "T.txt", &cr, Some(&known)).unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (1, "line endings"));
+
+        let twice = format!("{head}{}{}{}", row(1), row(2), row(1));
+        let e = read_file(spec, "T.txt", &twice, Some(&known)).unwrap_err();
+        assert_eq!(e.to_string(), "T.txt:4: row: repeats line 2 word for word");
+
+        let stranger = format!("{head}{}99-9999.99\t3\tGuess.\n", row(1));
+        let e = read_file(spec, "T.txt", &stranger, Some(&known)).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("99-9999.99"), "{e}");
+        // Without a list of occupations (nothing to check against) the row is read.
+        assert_eq!(read_file(spec, "T.txt", &stranger, None).unwrap().len(), 2);
     }
 }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::accounts::session_store::DbSessionStore;
@@ -47,7 +46,7 @@ pub async fn state(db: Db, config: Config) -> Result<AppState> {
         config.wordnet.as_deref(),
     )));
     search.rebuild(&db).await?;
-    let pages = Arc::new(PageCache::default());
+    let pages = Arc::new(PageCache::new(config.page_cache_bytes));
     pages.reset(db.data_version("catalog").await?);
     Ok(AppState {
         db,
@@ -205,21 +204,12 @@ pub async fn serve_on(listener: TcpListener, state: AppState) -> Result<()> {
         job_runner(state.clone()).spawn();
     }
     let db = state.db.clone();
+    let http = state.config.http;
+    // Requests in flight at shutdown get as long as a request may take anyway.
+    let drain = Duration::from_secs(state.config.request_timeout_secs.max(1) + 5);
     let app = crate::routes::router(state);
     tracing::info!("NSX is serving on http://{local}");
-    // Responses are written whole, so Nagle's algorithm would only hold back the last
-    // segment of a large page until the client acknowledges the ones before it.
-    let listener = listener.tap_io(|stream| {
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    crate::web::listener::serve(listener, app, http, drain, shutdown_signal()).await?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

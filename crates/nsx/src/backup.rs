@@ -323,14 +323,18 @@ pub async fn backup(db: &Db, file: &Path, progress: &dyn Progress) -> Result<u64
                 .execute(p)
                 .await
                 .map(|r| r.rows_affected())?;
-            let tables = schema(db).await?;
+            // Rows are counted in the copy: the live database may have moved on since.
+            let copy = open_sqlite_file(file, false).await?;
+            let snapshot = Db::Sqlite(copy.clone());
+            let tables = schema(&snapshot).await?;
             let mut n = 0u64;
             for t in tables.keys() {
                 let c: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
-                    .fetch_one(p)
+                    .fetch_one(&copy)
                     .await?;
                 n += c as u64;
             }
+            copy.close().await;
             Ok(n)
         }
         Db::Postgres(pg) => {

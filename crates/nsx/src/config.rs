@@ -91,6 +91,12 @@ pub struct Config {
     pub session_hours: i64,
     /// Request timeout in seconds.
     pub request_timeout_secs: u64,
+    /// Bytes of rendered public pages each node keeps in memory.
+    #[serde(default = "default_page_cache_bytes")]
+    pub page_cache_bytes: u64,
+    /// HTTP connections: header and keep-alive timeouts, the connection cap.
+    #[serde(default)]
+    pub http: crate::web::listener::HttpConfig,
     /// How often (seconds) a node checks whether another node changed the data.
     pub refresh_secs: u64,
     /// The name of the exchange's own standards body, which owns the frameworks drafted
@@ -122,6 +128,10 @@ impl fmt::Debug for Config {
     }
 }
 
+fn default_page_cache_bytes() -> u64 {
+    crate::web::page_cache::DEFAULT_PAGE_CACHE_BYTES
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -149,6 +159,8 @@ impl Default for Config {
             max_failed_sign_ins: 10,
             session_hours: 24 * 14,
             request_timeout_secs: 30,
+            page_cache_bytes: default_page_cache_bytes(),
+            http: Default::default(),
             refresh_secs: 2,
             standards_body: "National Skills Exchange".into(),
             jobs: crate::jobs::JobsConfig::default(),
@@ -200,6 +212,7 @@ impl Config {
                 "standards_body must name an organization".into(),
             ));
         }
+        self.http.validate().map_err(Error::Config)?;
         if self.session_hours <= 0 {
             return Err(Error::Config("session_hours must be positive".into()));
         }

@@ -415,7 +415,7 @@ pub fn specs() -> Vec<RouteSpec> {
 
 /// The OpenAPI document of every API route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    table().api.into_openapi()
+    web::openapi::complete(table().api.into_openapi())
 }
 
 /// Builds the complete application: every route and every layer.
@@ -431,7 +431,7 @@ pub fn router(state: AppState) -> Router {
         access: Arc::new(access),
     };
     let (api, doc) = t.api.split_for_parts();
-    let docs = web::openapi::Docs::new(Arc::new(doc));
+    let docs = web::openapi::Docs::new(Arc::new(web::openapi::complete(doc)));
     let app = t
         .pages
         .merge(api)

@@ -1175,6 +1175,14 @@ pub fn to_framework(p: &Package) -> Result<ImportedFramework, PackageError> {
     })
 }
 
+/// One fuzzing input: any bytes, read as a CASE package when they are UTF-8. Used by the
+/// `case_package` fuzz target and by the test that replays its corpus.
+pub fn fuzz_one(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = import(text);
+    }
+}
+
 /// Reads a package from JSON text and maps it onto a framework version.
 pub fn import(json: &str) -> Result<ImportedFramework, PackageError> {
     to_framework(&read(json)?)

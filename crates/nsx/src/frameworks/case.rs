@@ -204,7 +204,15 @@ fn bad_param(minor: &str, what: String) -> Response {
     status_info(StatusCode::BAD_REQUEST, minor, &what)
 }
 
-pub(crate) async fn documents(State(st): State<AppState>, Query(q): Query<ListParams>) -> Response {
+pub(crate) async fn documents(
+    State(st): State<AppState>,
+    q: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    // A repeated or malformed parameter is answered in CASE's own form.
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return bad_param("invalid_selection_field", e.body_text()),
+    };
     let limit = match q.limit.as_deref().map(str::parse::<usize>) {
         None => 100,
         Some(Ok(n)) if n >= 1 => n.min(1000),

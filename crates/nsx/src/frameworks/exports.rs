@@ -498,3 +498,30 @@ pub fn ctdl_json(v: &FrameworkView, base: &str) -> Value {
         "@graph": graph,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::attachment;
+
+    #[test]
+    fn download_names_cannot_break_out_of_the_header() {
+        for hostile in [
+            "nsx-\"><script>x</script>-v1.csv",
+            "nsx-a\r\nSet-Cookie: x=1.csv",
+            "nsx-ü\\\";.json",
+        ] {
+            let v = attachment(hostile);
+            let inner = v
+                .strip_prefix("attachment; filename=\"")
+                .and_then(|r| r.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{v}"));
+            assert!(
+                inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')),
+                "{v}"
+            );
+            assert!(axum::http::HeaderValue::from_str(&v).is_ok(), "{v}");
+        }
+    }
+}

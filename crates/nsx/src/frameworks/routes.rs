@@ -61,8 +61,9 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = PageResult<String>>,
 {
+    // The key is the page's canonical request target.
     if anonymous && let Some(p) = state.pages.get(&key) {
-        return Ok(p.respond_shared(headers));
+        return Ok(p.respond_shared_as(headers, key));
     }
     let data_version = state.pages.version();
     let html = render().await?;
@@ -70,8 +71,8 @@ where
         return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, data_version).respond(headers));
     }
     let page = Arc::new(CachedPage::new(html, HTML, SHARED_PAGE, data_version));
-    state.pages.put(key, page.clone());
-    Ok(page.respond_shared(headers))
+    state.pages.put(key.clone(), page.clone());
+    Ok(page.respond_shared_as(headers, key))
 }
 
 fn render<T: Template>(t: &T) -> PageResult<String> {
@@ -216,7 +217,10 @@ pub(crate) async fn index(
     )
     .map_err(|(field, msg)| invalid(&field, msg))?;
     let page = qs.page.unwrap_or(1).max(1);
-    f.offset = (page - 1) * PAGE_SIZE;
+    f.offset = (page - 1)
+        .checked_mul(PAGE_SIZE)
+        .filter(|o| *o <= crate::paging::MAX_OFFSET as usize)
+        .ok_or_else(|| invalid("page", "is past the end of any list".into()))?;
     let result = queries::index(&state.db, &f).await?;
     let q = nonempty(&qs.q).unwrap_or("").to_string();
     let mut hits = if q.is_empty() {

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use nsx_core::onet::{self, ColType, HeaderMap, RowError, Value};
+use nsx_core::onet::{self, ColType, RowError, Value};
 use nsx_core::release::{ReleaseId, parse_onet_readme};
 use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
@@ -99,7 +99,9 @@ pub async fn import(
                 sup.origin
             ))
         })?;
-        let r = import_release(&mut tx, sup, Some(id), true, progress).await?;
+        let r = import_release(&mut tx, sup, Some(id), true, progress)
+            .await
+            .map_err(|e| in_supplement(e, label))?;
         report.supplements.push(r);
     }
     progress.message("rebuilding the occupation catalog");
@@ -112,6 +114,18 @@ pub async fn import(
     store_report(&mut tx, &report).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Names the supplement folder in an error about one of its files.
+fn in_supplement(e: Error, label: &str) -> Error {
+    match e {
+        Error::Source(mut r) => {
+            r.file = format!("supplement_{label}/{}", r.file);
+            Error::Source(r)
+        }
+        Error::Import(m) => Error::Import(format!("supplement_{label}/{m}")),
+        other => other,
+    }
 }
 
 async fn store_report(tx: &mut Tx, report: &OnetReport) -> Result<()> {
@@ -184,10 +198,20 @@ async fn import_release(
     // Files are read and checked on a blocking thread while this task writes the rows it
     // has already checked, so parsing and SQLite's work overlap.
     let (sender, mut parsed) = tokio::sync::mpsc::channel::<Result<Parsed>>(4);
+    // A supplement's rows are checked against the occupations already imported.
+    let known: HashSet<String> = if files.has("Occupation Data.txt") {
+        HashSet::new()
+    } else {
+        on_tx!(tx, c => sqlx::query_scalar::<_, String>("SELECT DISTINCT code FROM onet_occupations")
+            .fetch_all(c)
+            .await)?
+        .into_iter()
+        .collect()
+    };
     let parser = {
         let files = files.clone();
         let rel = rel.clone();
-        tokio::task::spawn_blocking(move || parse_release(&files, &rel, &sender))
+        tokio::task::spawn_blocking(move || parse_release(&files, &rel, known, &sender))
     };
     let mut reports = Vec::new();
     let mut missing = Vec::new();
@@ -318,8 +342,12 @@ fn send(out: &Sender, msg: Result<Parsed>) -> std::result::Result<(), WriterGone
 
 /// Reads and checks every file of a release, in layout order; the first problem is sent
 /// as an error and ends the run.
-fn parse_release(files: &ReleaseFiles, release: &str, out: &Sender) {
-    let mut occupation_codes: HashSet<String> = HashSet::new();
+fn parse_release(
+    files: &ReleaseFiles,
+    release: &str,
+    mut occupation_codes: HashSet<String>,
+    out: &Sender,
+) {
     for spec in onet::FILES {
         let step = match files.read(spec.file) {
             Ok(None) => send(out, Ok(Parsed::Missing(spec.file))),
@@ -351,23 +379,8 @@ fn parse_file(
     out: &Sender,
 ) -> Result<std::result::Result<(), WriterGone>> {
     let file = spec.file;
-    let mut lines = text.lines().enumerate();
-    let header_line = loop {
-        match lines.next() {
-            Some((_, l)) if l.trim().is_empty() => continue,
-            Some((_, l)) => break l,
-            None => {
-                return Err(RowError {
-                    file: file.into(),
-                    line: 1,
-                    field: "header".into(),
-                    message: "the file is empty".into(),
-                }
-                .into());
-            }
-        }
-    };
-    let header = HeaderMap::new(spec, file, &onet::split_line(header_line))?;
+    let mut reader = onet::FileReader::new(spec, file, text)?;
+    let header = reader.header().clone();
     let mut columns = vec!["release"];
     let mut types = vec![ColType::Text];
     if let Some((col, _)) = spec.discriminator {
@@ -396,15 +409,16 @@ fn parse_file(
     }
     let is_occupations = spec.table == "onet_occupations";
     let mut batch = Vec::with_capacity(per_batch);
+    // Rows must be about occupations the release lists; Occupation Data.txt itself (read
+    // first) and releases without any list (nothing to check against) are exempt.
+    let known: Option<HashSet<String>> =
+        (!is_occupations && !occupation_codes.is_empty()).then(|| occupation_codes.clone());
     let mut since = 0u64;
-    for (i, line) in lines {
-        let line_no = i + 1;
-        since += 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields = onet::split_line(line);
-        let values = header.parse_row(file, line_no, &fields)?;
+    let mut last_line = 1usize;
+    while let Some(row) = reader.next_row(known.as_ref()) {
+        let (line_no, values) = row?;
+        since += (line_no - last_line) as u64;
+        last_line = line_no;
         if is_occupations
             && let Value::Text(code) = &values[0]
             && !occupation_codes.insert(code.clone())

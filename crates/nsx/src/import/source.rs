@@ -141,10 +141,25 @@ impl ReleaseFiles {
             }
         };
         let mut text = String::from_utf8(bytes).map_err(|e| {
-            Error::Import(format!(
-                "{shown}: not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ))
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let line_start = bytes[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1);
+            Error::Source(nsx_core::onet::RowError {
+                file: shown.clone(),
+                line: bytes[..at].iter().filter(|b| **b == b'\n').count() + 1,
+                field: "text".into(),
+                message: format!(
+                    "byte 0x{:02X} at character {} is not UTF-8; save the file as UTF-8",
+                    bytes[at],
+                    String::from_utf8_lossy(&bytes[line_start..at])
+                        .chars()
+                        .count()
+                        + 1
+                ),
+            })
         })?;
         if text.starts_with('\u{feff}') {
             text.drain(..3);

@@ -45,14 +45,15 @@ where
         let html = render(Chrome::new(viewer)).await?;
         return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, 0).respond(headers));
     }
+    // The key is the page's canonical request target.
     if let Some(page) = state.pages.get(&key) {
-        return Ok(page.respond_shared(headers));
+        return Ok(page.respond_shared_as(headers, key));
     }
     let version = state.pages.version();
     let html = render(Chrome::anonymous()).await?;
     let page = Arc::new(CachedPage::new(html, HTML, SHARED_PAGE, version));
-    state.pages.put(key, page.clone());
-    Ok(page.respond_shared(headers))
+    state.pages.put(key.clone(), page.clone());
+    Ok(page.respond_shared_as(headers, key))
 }
 
 fn render<T: Template>(t: &T) -> PageResult<String> {

@@ -160,6 +160,80 @@ impl IntoResponse for PageError {
 /// The result of a page handler.
 pub type PageResult<T> = Result<T, PageError>;
 
+/// The largest request body the server reads (see `web::stack`).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Whether a path is answered in JSON when something goes wrong (the API and CASE).
+fn answers_in_json(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/ims/")
+}
+
+/// Rewrites error answers that a layer or an extractor wrote as plain text (an oversized
+/// body, a malformed query string, an unsupported method, a timeout) into the site's own
+/// faces: a problem document on the API, an error page elsewhere. Other headers are kept.
+pub async fn plain_errors_in_kind(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let json = answers_in_json(req.uri().path());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let plain = match resp.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(t) => t.as_bytes().starts_with(b"text/plain"),
+    };
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let detail = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "The request body is larger than the {} MB this server accepts.",
+            MAX_BODY_BYTES / (1024 * 1024)
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => "This address does not answer that method.".into(),
+        s if s.is_server_error() => {
+            tracing::error!(status = s.as_u16(), body = %text, "request failed");
+            "Something went wrong on our side. The failure has been logged; please try again."
+                .into()
+        }
+        _ if !text.is_empty() => text,
+        s => s.canonical_reason().unwrap_or("Error").to_string(),
+    };
+    let title = status.canonical_reason().unwrap_or("Error");
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = if json {
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        let slug = title.to_ascii_lowercase().replace(' ', "-");
+        let problem = Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            errors: Vec::new(),
+        };
+        axum::body::Body::from(serde_json::to_vec(&problem).unwrap_or_default())
+    } else {
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            detail: &detail,
+            errors: &[],
+        };
+        axum::body::Body::from(page.render().unwrap_or(detail))
+    };
+    Response::from_parts(parts, body)
+}
+
 fn rejection(field: &str, message: String) -> Error {
     Error::Invalid(vec![FieldError::new(field, message)])
 }

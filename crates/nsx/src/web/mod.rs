@@ -6,6 +6,7 @@ pub mod assets;
 pub mod error;
 pub mod health;
 pub mod layout;
+pub mod listener;
 pub mod multipart;
 pub mod negotiate;
 pub mod openapi;
@@ -51,7 +52,7 @@ pub fn stack(routes: Router<AppState>, state: AppState) -> Router {
         .into_response()
     });
 
-    let [nosniff, referrer_policy, frame_options] =
+    let [nosniff, referrer_policy, frame_options, csp] =
         page_cache::SECURITY_HEADERS.map(|(name, value)| {
             SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
         });
@@ -63,16 +64,18 @@ pub fn stack(routes: Router<AppState>, state: AppState) -> Router {
         .layer(session_layer)
         .layer(csrf)
         .layer(axum::middleware::from_fn(csrf_problem_for_api))
-        .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(error::MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(nosniff)
         .layer(referrer_policy)
         .layer(frame_options)
+        .layer(csp)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
         .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(error::plain_errors_in_kind))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::Extension;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Json};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -58,11 +59,53 @@ pub fn base_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
 }
 
+/// The reference page's script: one exact release of Scalar's API reference, fetched with
+/// its Subresource Integrity hash so that the browser refuses any other bytes.
+pub const SCALAR_SCRIPT: &str =
+    "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.76.4/dist/browser/standalone.js";
+/// The SHA-384 digest of [`SCALAR_SCRIPT`] (`openssl dgst -sha384 -binary | base64`).
+pub const SCALAR_INTEGRITY: &str =
+    "sha384-hwB9WroDTpZaI38gr+u9CXA6ksz5gUYgD2GxXazKl/agT1L2GWUiRFWGJYNiFu4Q";
+
+/// The Content-Security-Policy of the reference page: the pinned script and nothing else
+/// from elsewhere; the script injects its own styles, and "try it" calls go to this site.
+pub fn docs_content_security_policy() -> String {
+    format!(
+        "default-src 'self'; script-src {SCALAR_SCRIPT}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The reference page: the document as a JSON data block (not executed) and the pinned
+/// script that renders it.
+fn docs_html() -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<title>$title</title>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+</head>
+<body>
+<noscript><p>The interactive reference needs JavaScript; the document itself is at <a href="/api/openapi.json">/api/openapi.json</a>.</p></noscript>
+<script id="api-reference" type="application/json">
+$spec
+</script>
+<script src="{SCALAR_SCRIPT}" integrity="{SCALAR_INTEGRITY}" crossorigin="anonymous"></script>
+</body>
+</html>
+"#
+    )
+}
+
 /// The finished document and its rendered reference page, shared by the two routes below.
 #[derive(Clone)]
 pub struct Docs {
     doc: Arc<utoipa::openapi::OpenApi>,
     page: Arc<String>,
+    csp: HeaderValue,
 }
 
 impl Docs {
@@ -71,9 +114,12 @@ impl Docs {
         let page = Arc::new(
             utoipa_scalar::Scalar::new(doc.as_ref().clone())
                 .title("NSX API reference")
+                .custom_html(docs_html())
                 .to_html(),
         );
-        Docs { doc, page }
+        let csp = HeaderValue::from_str(&docs_content_security_policy())
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+        Docs { doc, page, csp }
     }
 }
 
@@ -84,5 +130,72 @@ pub async fn openapi_json(Extension(docs): Extension<Docs>) -> impl IntoResponse
 
 /// `GET /api/docs`: the interactive reference.
 pub async fn docs_page(Extension(docs): Extension<Docs>) -> impl IntoResponse {
-    axum::response::Html(docs.page.as_ref().clone())
+    (
+        [(header::CONTENT_SECURITY_POLICY, docs.csp.clone())],
+        axum::response::Html(docs.page.as_ref().clone()),
+    )
+}
+
+/// Declares the answers every API operation can give besides its own: the server checks
+/// input before any handler runs, so any operation with parameters or a body can answer
+/// 422, a body can be too large (413), a path can name nothing (404) and a protected
+/// operation refuses a missing or insufficient credential (401, 403). Each is a problem
+/// document. Answers an operation already declares are left as they are.
+pub fn complete(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Ok(mut v) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    let problem = |what: &str| {
+        serde_json::json!({
+            "description": what,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        })
+    };
+    if let Some(paths) = v.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, op) in item.iter_mut() {
+                if !matches!(method.as_str(), "get" | "post" | "put" | "delete" | "patch") {
+                    continue;
+                }
+                let has_params = op
+                    .get("parameters")
+                    .and_then(|p| p.as_array())
+                    .is_some_and(|p| !p.is_empty());
+                let has_body = op.get("requestBody").is_some();
+                let secured = op
+                    .get("security")
+                    .and_then(|s| s.as_array())
+                    .is_some_and(|s| !s.is_empty());
+                let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut())
+                else {
+                    continue;
+                };
+                let mut add = |status: &str, what: &str| {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem(what));
+                };
+                if has_params || has_body {
+                    add(
+                        "422",
+                        "Invalid input: the problem document names each field",
+                    );
+                }
+                if has_body {
+                    add("413", "The request body is larger than the server accepts");
+                }
+                if path.contains('{') {
+                    add("404", "Nothing at this path");
+                }
+                if secured {
+                    add("401", "Sign-in or a valid API token is required");
+                    add("403", "The caller may not do this");
+                }
+            }
+        }
+    }
+    serde_json::from_value(v).unwrap_or(doc)
 }

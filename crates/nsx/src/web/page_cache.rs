@@ -16,7 +16,6 @@
 //! Everything here is a cache: it is dropped whenever the data version moves (on any node,
 //! see `app::spawn_refresher`) and losing it only costs a re-render.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -27,17 +26,23 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-/// Most entries kept per map before the map is emptied and refilled.
-const PAGE_CACHE_LIMIT: usize = 4096;
+/// Bytes the page cache may hold unless configured otherwise (`page_cache_bytes`).
+pub const DEFAULT_PAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Bodies shorter than this are not worth compressing.
 const MIN_GZIP_BYTES: usize = 1024;
 
+/// The Content-Security-Policy of every page: scripts, styles, images and requests from
+/// this site only, no plugins, no framing, forms posted only here. (The API reference
+/// sends its own, see `web::openapi`.)
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 /// Headers every response carries; the router adds them where a handler did not.
-pub const SECURITY_HEADERS: [(HeaderName, &str); 3] = [
+pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "same-origin"),
     (header::X_FRAME_OPTIONS, "DENY"),
+    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
 ];
 
 /// How a cached page may be kept by browsers and shared caches.
@@ -45,72 +50,96 @@ pub const SHARED_PAGE: &str = "public, no-cache";
 /// A page rendered for one signed-in viewer.
 pub const PRIVATE_PAGE: &str = "private, no-cache";
 
-/// A small cache of rendered public pages, invalidated when the catalog's data version
-/// changes (on any node).
-#[derive(Default)]
+/// A cache of rendered public pages, bounded by bytes and invalidated when the catalog's
+/// data version changes (on any node).
+///
+/// Pages are kept under the key their handler chose and, once [`fast_path`] has seen one
+/// answer a request, under the page's canonical request target (path and known query
+/// parameters only): requests that add unknown or reordered parameters are answered by the
+/// handler from the first copy and never add entries. Each entry weighs its body twice (the
+/// gzip copy is made on demand) plus its key; when the total passes the limit, the least
+/// useful entries are evicted.
 pub struct PageCache {
-    inner: RwLock<PageCacheInner>,
+    version: RwLock<i64>,
+    entries: moka::sync::Cache<(Slot, String), Arc<CachedPage>>,
 }
 
-#[derive(Default)]
-struct PageCacheInner {
-    version: i64,
-    /// Pages by the key their handler chose.
-    pages: HashMap<String, Arc<CachedPage>>,
-    /// Pages by request target (path and query), filled by [`fast_path`].
-    targets: HashMap<String, Arc<CachedPage>>,
+/// Which of the two ways of finding a page an entry serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Slot {
+    /// The handler's own key.
+    Key,
+    /// A canonical request target, for [`fast_path`].
+    Target,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache::new(DEFAULT_PAGE_CACHE_BYTES)
+    }
 }
 
 impl PageCache {
+    /// An empty cache holding at most about `max_bytes` of pages.
+    pub fn new(max_bytes: u64) -> Self {
+        PageCache {
+            version: RwLock::new(0),
+            entries: moka::sync::Cache::builder()
+                .weigher(|(_, key): &(Slot, String), page: &Arc<CachedPage>| {
+                    let bytes = key.len() + 2 * page.body.len() + 256;
+                    u32::try_from(bytes).unwrap_or(u32::MAX)
+                })
+                .max_capacity(max_bytes)
+                .build(),
+        }
+    }
+
     /// Looks a page up by its handler's key.
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        let g = self.inner.read().ok()?;
-        g.pages.get(key).cloned()
+        self.entries.get(&(Slot::Key, key.to_string()))
     }
 
     /// Stores a page under its handler's key; ignored if the data has moved on since the
     /// page was rendered.
     pub fn put(&self, key: String, page: Arc<CachedPage>) {
-        if let Ok(mut g) = self.inner.write() {
-            if page.version != g.version {
-                return;
-            }
-            if g.pages.len() >= PAGE_CACHE_LIMIT {
-                g.pages.clear();
-            }
-            g.pages.insert(key, page);
+        self.insert(Slot::Key, key, page);
+    }
+
+    fn insert(&self, slot: Slot, key: String, page: Arc<CachedPage>) {
+        // Holding the version's read lock keeps a concurrent reset from slipping between
+        // the check and the insert.
+        if let Ok(v) = self.version.read()
+            && page.version == *v
+        {
+            self.entries.insert((slot, key), page);
         }
     }
 
     fn get_target(&self, target: &str) -> Option<Arc<CachedPage>> {
-        let g = self.inner.read().ok()?;
-        g.targets.get(target).cloned()
+        self.entries.get(&(Slot::Target, target.to_string()))
     }
 
     fn put_target(&self, target: &str, page: Arc<CachedPage>) {
-        if let Ok(mut g) = self.inner.write() {
-            if page.version != g.version {
-                return;
-            }
-            if g.targets.len() >= PAGE_CACHE_LIMIT {
-                g.targets.clear();
-            }
-            g.targets.insert(target.to_string(), page);
-        }
+        self.insert(Slot::Target, target.to_string(), page);
     }
 
     /// The data version the cache holds pages for.
     pub fn version(&self) -> i64 {
-        self.inner.read().map(|g| g.version).unwrap_or(-1)
+        self.version.read().map(|g| *g).unwrap_or(-1)
     }
 
     /// Drops everything and moves to a new data version.
     pub fn reset(&self, version: i64) {
-        if let Ok(mut g) = self.inner.write() {
-            g.version = version;
-            g.pages.clear();
-            g.targets.clear();
+        if let Ok(mut g) = self.version.write() {
+            *g = version;
+            self.entries.invalidate_all();
         }
+    }
+
+    /// Entries held and their weight in bytes, after pending evictions have run.
+    pub fn usage(&self) -> (u64, u64) {
+        self.entries.run_pending_tasks();
+        (self.entries.entry_count(), self.entries.weighted_size())
     }
 }
 
@@ -225,17 +254,37 @@ impl CachedPage {
     }
 
     /// Answers an anonymous request and marks the response so that [`fast_path`] may
-    /// answer the same request target from memory next time.
+    /// answer the same path, asked without a query, from memory next time.
     pub fn respond_shared(self: &Arc<Self>, req: &HeaderMap) -> Response {
         let mut resp = self.respond(req);
-        resp.extensions_mut().insert(Shareable(self.clone()));
+        resp.extensions_mut().insert(Shareable {
+            page: self.clone(),
+            canonical: None,
+        });
+        resp
+    }
+
+    /// As [`CachedPage::respond_shared`], for a page whose canonical request target (path
+    /// and query, with its parameters as the site's own links write them) is `canonical`.
+    pub fn respond_shared_as(self: &Arc<Self>, req: &HeaderMap, canonical: String) -> Response {
+        let mut resp = self.respond(req);
+        resp.extensions_mut().insert(Shareable {
+            page: self.clone(),
+            canonical: Some(canonical),
+        });
         resp
     }
 }
 
-/// Marks a response as the cached page every anonymous visitor of its request target gets.
+/// Marks a response as the cached page every anonymous visitor of its canonical request
+/// target gets.
 #[derive(Clone)]
-pub struct Shareable(pub Arc<CachedPage>);
+pub struct Shareable {
+    /// The page.
+    pub page: Arc<CachedPage>,
+    /// Its canonical request target; `None` means its path, asked without a query.
+    pub canonical: Option<String>,
+}
 
 /// A strong entity tag for a body.
 pub fn etag_of(body: &[u8]) -> String {
@@ -326,9 +375,18 @@ pub async fn fast_path(State(pages): State<Arc<PageCache>>, req: Request, next: 
         h.insert(X_REQUEST_ID, id);
         return resp;
     }
+    let has_query = req.uri().query().is_some();
     let resp = next.run(req).await;
-    if let Some(Shareable(page)) = resp.extensions().get::<Shareable>() {
-        pages.put_target(&target, page.clone());
+    if let Some(Shareable { page, canonical }) = resp.extensions().get::<Shareable>() {
+        // Only the canonical target is remembered: junk or reordered parameters would
+        // otherwise add an entry per distinct URL.
+        let canonical = match canonical {
+            Some(c) => *c == target,
+            None => !has_query,
+        };
+        if canonical {
+            pages.put_target(&target, page.clone());
+        }
     }
     resp
 }
@@ -423,5 +481,25 @@ mod tests {
         assert!(cache.get_target("/b").is_some());
         cache.reset(3);
         assert!(cache.get("b").is_none() && cache.get_target("/b").is_none());
+    }
+
+    #[test]
+    fn the_cache_is_bounded_by_bytes() {
+        let cache = PageCache::new(1024 * 1024);
+        cache.reset(1);
+        for i in 0..200 {
+            cache.put(
+                format!("/page/{i}"),
+                Arc::new(CachedPage::new(
+                    format!("{i}").repeat(10_000),
+                    "text/html",
+                    SHARED_PAGE,
+                    1,
+                )),
+            );
+        }
+        let (entries, bytes) = cache.usage();
+        assert!(bytes <= 1024 * 1024, "{bytes} bytes in {entries} entries");
+        assert!(entries > 0 && entries < 200, "{entries} entries");
     }
 }

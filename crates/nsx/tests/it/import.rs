@@ -412,6 +412,104 @@ async fn empty_database_has_no_catalog(app: TestApp) {
     app.finish().await;
 }
 
+/// Problems that only show in a whole file (line endings, repeated rows, rows about unknown
+/// occupations, bytes that are not UTF-8) and problems inside a supplement folder stop the
+/// import at their file and line, and change nothing.
+async fn whole_file_problems_stop_the_import_at_their_line(app: TestApp) {
+    let before_counts = counts(&app.db).await;
+    let before = fingerprint(&app.db).await;
+    let tasks = std::fs::read_to_string(fixture_dir().join("Task Statements.txt")).unwrap();
+    let task_lines: Vec<&str> = tasks.trim_end().split("\r\n").collect();
+    let appended = task_lines.len() + 1;
+    type Breaker = Box<dyn Fn(&Path)>;
+    let cases: Vec<(Breaker, String)> = vec![
+        (
+            Box::new(|dir: &Path| {
+                let p = dir.join("Job Zones.txt");
+                let t = std::fs::read_to_string(&p).unwrap();
+                std::fs::write(&p, t.replace("\r\n", "\r")).unwrap();
+            }),
+            "Job Zones.txt:1: line endings: ".into(),
+        ),
+        (
+            Box::new(move |dir: &Path| {
+                let p = dir.join("Task Statements.txt");
+                let t = std::fs::read_to_string(&p).unwrap();
+                let second = t.split("\r\n").nth(1).unwrap().to_string();
+                std::fs::write(&p, format!("{}\r\n{second}\r\n", t.trim_end())).unwrap();
+            }),
+            format!("Task Statements.txt:{appended}: row: repeats line 2"),
+        ),
+        (
+            Box::new(|dir: &Path| {
+                let p = dir.join("Task Statements.txt");
+                let t = std::fs::read_to_string(&p).unwrap();
+                std::fs::write(
+                    &p,
+                    format!(
+                        "{}\r\n99-9999.99\t90999\tGuess the weather.\tCore\t40\t08/2023\tIncumbent\r\n",
+                        t.trim_end()
+                    ),
+                )
+                .unwrap();
+            }),
+            format!("Task Statements.txt:{appended}: O*NET-SOC Code: 99-9999.99"),
+        ),
+        (
+            Box::new(|dir: &Path| {
+                let p = dir.join("Alternate Titles.txt");
+                let t = std::fs::read(&p).unwrap();
+                // A Latin-1 byte in the third line.
+                let third = t
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .nth(1)
+                    .map(|(i, _)| i + 1)
+                    .unwrap();
+                let mut bytes = t[..third].to_vec();
+                bytes.push(0xE9);
+                bytes.extend_from_slice(&t[third..]);
+                std::fs::write(&p, bytes).unwrap();
+            }),
+            "Alternate Titles.txt:3: text: ".into(),
+        ),
+        (
+            Box::new(|dir: &Path| {
+                let sup = dir.join("supplement_29.3");
+                std::fs::create_dir(&sup).unwrap();
+                let t = std::fs::read_to_string(fixture_dir().join("Knowledge.txt")).unwrap();
+                let mut lines: Vec<String> = t.split("\r\n").map(str::to_string).collect();
+                lines[2] = "17-3024.00\tonly two fields".into();
+                std::fs::write(sup.join("Knowledge.txt"), lines.join("\r\n")).unwrap();
+            }),
+            "supplement_29.3/Knowledge.txt:3: row: ".into(),
+        ),
+    ];
+    for (breaker, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture_dir(), dir.path(), |name, t| {
+            if name == "Read Me.txt" {
+                t.replace("30.1", "30.2")
+            } else {
+                t
+            }
+        });
+        breaker(dir.path());
+        let err = import_dir(&app.db, dir.path())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&expected),
+            "expected {expected:?}, got: {err}"
+        );
+        assert_eq!(counts(&app.db).await, before_counts, "{expected}");
+        assert_eq!(fingerprint(&app.db).await, before, "{expected}");
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
     every_file_kind_is_imported,
     lf_and_crlf_give_the_same_rows,
@@ -422,6 +520,7 @@ on_both_backends!(
     supplements_and_release_labels,
     zip_archives_import_like_folders,
     csv_sources_import,
+    whole_file_problems_stop_the_import_at_their_line,
 );
 
 #[tokio::test]

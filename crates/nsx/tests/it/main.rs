@@ -22,6 +22,7 @@ mod framework_pages;
 mod frameworks;
 mod import;
 mod jobs;
+mod limits;
 mod openapi;
 mod schema;
 mod search;
