@@ -61,6 +61,8 @@ pub const PRIVATE_PAGE: &str = "private, no-cache";
 /// useful entries are evicted.
 pub struct PageCache {
     version: RwLock<i64>,
+    /// Moves on every [`PageCache::evict_scope`].
+    generation: std::sync::atomic::AtomicU64,
     entries: moka::sync::Cache<(Slot, String), Arc<CachedPage>>,
 }
 
@@ -84,7 +86,9 @@ impl PageCache {
     pub fn new(max_bytes: u64) -> Self {
         PageCache {
             version: RwLock::new(0),
+            generation: std::sync::atomic::AtomicU64::new(0),
             entries: moka::sync::Cache::builder()
+                .support_invalidation_closures()
                 .weigher(|(_, key): &(Slot, String), page: &Arc<CachedPage>| {
                     let bytes = key.len() + 2 * page.body.len() + 256;
                     u32::try_from(bytes).unwrap_or(u32::MAX)
@@ -110,8 +114,32 @@ impl PageCache {
         // the check and the insert.
         if let Ok(v) = self.version.read()
             && page.version == *v
+            && (page.scope.is_none() || page.generation >= self.generation())
         {
             self.entries.insert((slot, key), page);
+        }
+    }
+
+    /// The eviction generation: read it before rendering a scoped page and record it with
+    /// [`CachedPage::at_generation`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Drops every page of a scope (under its key and its request target) and moves the
+    /// generation on, so that pages of any scope rendered before now are not stored.
+    pub fn evict_scope(&self, scope: &str) {
+        // The write lock keeps inserts (which hold the read lock) out while this runs.
+        let _guard = self.version.write();
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let scope = scope.to_string();
+        if let Err(e) = self
+            .entries
+            .invalidate_entries_if(move |_, page| page.scope.as_deref() == Some(scope.as_str()))
+        {
+            tracing::warn!(error = %e, "cannot evict a page scope; dropping every page");
+            self.entries.invalidate_all();
         }
     }
 
@@ -156,6 +184,10 @@ pub struct CachedPage {
     pub cache_control: &'static str,
     /// The catalog data version it was rendered from.
     pub version: i64,
+    /// The group of pages it belongs to, dropped together by [`PageCache::evict_scope`].
+    pub scope: Option<String>,
+    /// The cache's eviction generation when rendering began (see [`PageCache::generation`]).
+    pub generation: u64,
     /// The gzip copy and its tag, made on first demand.
     gzip: OnceLock<Option<(Bytes, HeaderValue)>>,
 }
@@ -175,8 +207,23 @@ impl CachedPage {
             content_type,
             cache_control,
             version,
+            scope: None,
+            generation: 0,
             gzip: OnceLock::new(),
         }
+    }
+
+    /// Puts the page in a scope that [`PageCache::evict_scope`] drops as one.
+    pub fn scoped(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Records the cache generation read before rendering began, so that a scoped page
+    /// rendered before an eviction is not stored after it.
+    pub fn at_generation(mut self, g: u64) -> Self {
+        self.generation = g;
+        self
     }
 
     /// A page with a tag chosen by the caller (for bodies whose tag derives from an id).
@@ -501,5 +548,35 @@ mod tests {
         let (entries, bytes) = cache.usage();
         assert!(bytes <= 1024 * 1024, "{bytes} bytes in {entries} entries");
         assert!(entries > 0 && entries < 200, "{entries} entries");
+    }
+
+    #[test]
+    fn scopes_are_evicted_together_and_stale_renders_are_not_stored() {
+        let cache = PageCache::default();
+        cache.reset(1);
+        let page = |body: &str, scope: Option<&str>| {
+            let p = CachedPage::new(body.to_string(), "text/html", SHARED_PAGE, 1)
+                .at_generation(cache.generation());
+            Arc::new(match scope {
+                Some(s) => p.scoped(s),
+                None => p,
+            })
+        };
+        let a = page("a", Some("fw:a"));
+        cache.put("/frameworks/a".into(), a.clone());
+        cache.put_target("/frameworks/a", a);
+        cache.put("/frameworks/b".into(), page("b", Some("fw:b")));
+        cache.put("/sources".into(), page("s", None));
+        let early = page("a2", Some("fw:a"));
+        cache.evict_scope("fw:a");
+        assert!(cache.get("/frameworks/a").is_none());
+        assert!(cache.get_target("/frameworks/a").is_none());
+        assert!(cache.get("/frameworks/b").is_some());
+        assert!(cache.get("/sources").is_some());
+        // Rendered before the eviction: not stored after it.
+        cache.put("/frameworks/a".into(), early);
+        assert!(cache.get("/frameworks/a").is_none());
+        cache.put("/frameworks/a".into(), page("a3", Some("fw:a")));
+        assert!(cache.get("/frameworks/a").is_some());
     }
 }
