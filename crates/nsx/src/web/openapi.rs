@@ -141,61 +141,68 @@ pub async fn docs_page(Extension(docs): Extension<Docs>) -> impl IntoResponse {
 /// 422, a body can be too large (413), a path can name nothing (404) and a protected
 /// operation refuses a missing or insufficient credential (401, 403). Each is a problem
 /// document. Answers an operation already declares are left as they are.
-pub fn complete(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    let Ok(mut v) = serde_json::to_value(&doc) else {
-        return doc;
+pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |what: &str| -> RefOr<utoipa::openapi::Response> {
+        ResponseBuilder::new()
+            .description(what)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+            .into()
     };
-    let problem = |what: &str| {
-        serde_json::json!({
-            "description": what,
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        })
-    };
-    if let Some(paths) = v.get_mut("paths").and_then(|p| p.as_object_mut()) {
-        for (path, item) in paths.iter_mut() {
-            let Some(item) = item.as_object_mut() else {
-                continue;
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_body = op.request_body.is_some();
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let responses = &mut op.responses.responses;
+            let mut add = |status: &str, what: &str| {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem(what));
             };
-            for (method, op) in item.iter_mut() {
-                if !matches!(method.as_str(), "get" | "post" | "put" | "delete" | "patch") {
-                    continue;
-                }
-                let has_params = op
-                    .get("parameters")
-                    .and_then(|p| p.as_array())
-                    .is_some_and(|p| !p.is_empty());
-                let has_body = op.get("requestBody").is_some();
-                let secured = op
-                    .get("security")
-                    .and_then(|s| s.as_array())
-                    .is_some_and(|s| !s.is_empty());
-                let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut())
-                else {
-                    continue;
-                };
-                let mut add = |status: &str, what: &str| {
-                    responses
-                        .entry(status.to_string())
-                        .or_insert_with(|| problem(what));
-                };
-                if has_params || has_body {
-                    add(
-                        "422",
-                        "Invalid input: the problem document names each field",
-                    );
-                }
-                if has_body {
-                    add("413", "The request body is larger than the server accepts");
-                }
-                if path.contains('{') {
-                    add("404", "Nothing at this path");
-                }
-                if secured {
-                    add("401", "Sign-in or a valid API token is required");
-                    add("403", "The caller may not do this");
-                }
+            if has_params || has_body {
+                add(
+                    "422",
+                    "Invalid input: the problem document names each field",
+                );
+            }
+            if has_body {
+                add("413", "The request body is larger than the server accepts");
+            }
+            if path.contains('{') {
+                add("404", "Nothing at this path");
+            }
+            if secured {
+                add("401", "Sign-in or a valid API token is required");
+                add("403", "The caller may not do this");
             }
         }
     }
-    serde_json::from_value(v).unwrap_or(doc)
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_operation_declares_the_answers_the_server_gives() {
+        let doc = serde_json::to_value(crate::routes::openapi()).unwrap();
+        let post = &doc["paths"]["/api/v1/tokens"]["post"]["responses"];
+        assert!(post["413"].is_object(), "{post}");
+        assert!(post["422"].is_object(), "{post}");
+        let get = &doc["paths"]["/api/v1/frameworks/{code}/versions"]["get"]["responses"];
+        assert!(get["422"].is_object(), "{get}");
+    }
 }
