@@ -199,7 +199,7 @@ async fn the_reported_row_count_is_the_snapshots(app: TestApp) {
                 nsx::audit::record(
                     &mut tx,
                     &nsx::service::Caller::system("system:test"),
-                    nsx::audit::Change::new("test.write", "test", &format!("w{i}")),
+                    nsx::audit::Change::new("test.write", "test", format!("w{i}")),
                 )
                 .await
                 .unwrap();
