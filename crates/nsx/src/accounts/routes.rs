@@ -363,7 +363,14 @@ pub(crate) async fn sign_up(
     let sign_in_link = format!("{}/sign-in", state.config.public_url());
     let mut tx = state.db.begin().await?;
     match store::create_user_in(&mut tx, &new).await {
-        Ok(_) => {
+        Ok(id) => {
+            crate::audit::record(
+                &mut tx,
+                &crate::service::Caller::anonymous(None),
+                crate::audit::Change::new("user.sign_up", "user", id)
+                    .after(serde_json::json!({ "email": &new.email, "roles": &new.roles })),
+            )
+            .await?;
             crate::mail::queue(
                 &mut tx,
                 crate::mail::OutgoingEmail {

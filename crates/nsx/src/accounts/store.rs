@@ -235,8 +235,15 @@ pub async fn change_password(
     if n == 0 {
         return Err(Error::not_found("the user"));
     }
-    revoke_all_tokens_in(&mut tx, user).await?;
-    super::session_store::end_user_sessions_in(&mut tx, user, keep).await?;
+    let tokens = revoke_all_tokens_in(&mut tx, user).await?;
+    let sessions = super::session_store::end_user_sessions_in(&mut tx, user, keep).await?;
+    crate::audit::record(
+        &mut tx,
+        &crate::service::Caller::system("password-change"),
+        crate::audit::Change::new("user.password_change", "user", user)
+            .after(serde_json::json!({ "tokens_revoked": tokens, "sessions_ended": sessions })),
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -530,6 +537,15 @@ pub async fn create_token_limited(
         .bind(i64::from(max_live))
         .execute(c)
         .await.map(|r| r.rows_affected()))?;
+    if n == 1 {
+        crate::audit::record(
+            &mut tx,
+            &crate::service::Caller::system("api-token"),
+            crate::audit::Change::new("api_token.create", "api_token", id)
+                .after(serde_json::json!({ "user_id": user, "name": name, "prefix": prefix })),
+        )
+        .await?;
+    }
     tx.commit().await?;
     if n == 0 {
         return Err(Error::Conflict(format!(
@@ -657,8 +673,15 @@ pub async fn reset_password(db: &Db, secret: &str, hash: &str) -> Result<Option<
         .bind(user)
         .fetch_one(c)
         .await)?;
-    revoke_all_tokens_in(&mut tx, user).await?;
-    super::session_store::end_user_sessions_in(&mut tx, user, None).await?;
+    let tokens = revoke_all_tokens_in(&mut tx, user).await?;
+    let sessions = super::session_store::end_user_sessions_in(&mut tx, user, None).await?;
+    crate::audit::record(
+        &mut tx,
+        &crate::service::Caller::system("password-reset"),
+        crate::audit::Change::new("user.password_reset", "user", user)
+            .after(serde_json::json!({ "tokens_revoked": tokens, "sessions_ended": sessions })),
+    )
+    .await?;
     crate::on_tx!(&mut tx, c => sqlx::query("DELETE FROM auth_counters WHERE scope = $1 AND subject = $2")
         .bind(ACCOUNT_SCOPE)
         .bind(&email)

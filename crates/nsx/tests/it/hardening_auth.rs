@@ -350,6 +350,18 @@ async fn tokens_need_the_password_and_die_with_it(app: TestApp) {
         .await,
         0
     );
+    // Each change is in the audit log.
+    let actions: Vec<String> = nsx::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE object_type IN ('user', 'api_token') ORDER BY at")
+        .fetch_all(p).await)
+    .unwrap();
+    for a in [
+        "api_token.create",
+        "user.password_change",
+        "user.password_reset",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
     app.finish().await;
 }
 
@@ -577,6 +589,14 @@ async fn sign_up_answers_alike_and_is_limited(app: TestApp) {
     assert_eq!(mails.len(), 2, "{mails:?}");
     assert!(mails[0].contains("known@example.org") && mails[0].contains("already has one"));
     assert!(mails[1].contains("fresh@example.org") && mails[1].contains("is ready"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'user.sign_up'"
+        )
+        .await,
+        1
+    );
     // The third sign-up from this address still passes; the fourth is refused.
     assert_eq!(
         sign_up("third@example.org").await.status(),
