@@ -6,6 +6,10 @@
 -- end and everyone signs in once more.
 DELETE FROM sessions;
 ALTER TABLE sessions RENAME COLUMN id TO id_hash;
+-- The signed-in user of each session, so that a user's sessions can be ended by an
+-- indexed lookup (after a password change, a reset, or when the account is disabled).
+ALTER TABLE sessions ADD COLUMN user_id UUID;
+CREATE INDEX sessions_user_id_idx ON sessions (user_id);
 
 -- Counters behind the sign-in and sign-up limits. A request claims its place with one
 -- INSERT … ON CONFLICT DO UPDATE … RETURNING, which both backends carry out atomically

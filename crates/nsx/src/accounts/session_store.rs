@@ -47,6 +47,15 @@ pub fn id_hash(id: &Id) -> String {
     crate::accounts::store::token_hash(&id.to_string())
 }
 
+/// The signed-in user a session's data names, if any.
+fn user_of(record: &Record) -> Option<uuid::Uuid> {
+    record
+        .data
+        .get(crate::accounts::SESSION_USER_KEY)
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+}
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -58,10 +67,11 @@ impl SessionStore for DbSessionStore {
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // Retry on the (astronomically unlikely) id collision.
         for _ in 0..4 {
-            let r = on_db!(&self.db, p => sqlx::query("INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id_hash) DO NOTHING")
+            let r = on_db!(&self.db, p => sqlx::query("INSERT INTO sessions (id_hash, data, expires_at, user_id) VALUES ($1, $2, $3, $4) ON CONFLICT (id_hash) DO NOTHING")
                 .bind(id_hash(&record.id))
                 .bind(&data)
                 .bind(record.expiry_date)
+                .bind(user_of(record))
                 .execute(p)
                 .await.map(|r| r.rows_affected()))
             .map_err(backend)?;
@@ -79,12 +89,13 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::to_vec(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         on_db!(&self.db, p => sqlx::query(
-            "INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3)
-             ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+            "INSERT INTO sessions (id_hash, data, expires_at, user_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id",
         )
         .bind(id_hash(&record.id))
         .bind(&data)
         .bind(record.expiry_date)
+        .bind(user_of(record))
         .execute(p)
         .await.map(|r| r.rows_affected()))
         .map_err(backend)?;
@@ -157,26 +168,12 @@ pub async fn end_user_sessions_in(
     user: uuid::Uuid,
     keep: Option<Id>,
 ) -> crate::error::Result<u64> {
-    // Session data is the JSON of the session's map, e.g. {"user_id":"0193…"}.
-    let pattern = format!("%\"{}\":\"{}\"%", crate::accounts::SESSION_USER_KEY, user);
     let keep = keep.map(|k| id_hash(&k)).unwrap_or_default();
-    let n = match tx {
-        crate::db::Tx::Sqlite(t) => {
-            sqlx::query("DELETE FROM sessions WHERE CAST(data AS TEXT) LIKE $1 AND id_hash <> $2")
-                .bind(&pattern)
-                .bind(&keep)
-                .execute(&mut **t)
-                .await?
-                .rows_affected()
-        }
-        crate::db::Tx::Postgres(t) => sqlx::query(
-            "DELETE FROM sessions WHERE convert_from(data, 'UTF8') LIKE $1 AND id_hash <> $2",
-        )
-        .bind(&pattern)
+    let n = crate::on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user)
         .bind(&keep)
-        .execute(&mut **t)
-        .await?
-        .rows_affected(),
-    };
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(n)
 }
