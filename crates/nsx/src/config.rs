@@ -87,6 +87,9 @@ pub struct Config {
     pub sign_in_per_minute: u32,
     /// Failed sign-ins for one account within 15 minutes before it is locked for 15 minutes.
     pub max_failed_sign_ins: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the per-address limits);
+    /// empty: the header is ignored and the socket's peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Accounts that may be created from one client address per hour.
     pub sign_ups_per_hour: u32,
     /// Live API tokens one user may hold.
@@ -156,6 +159,7 @@ impl Default for Config {
             trusted_origins: Vec::new(),
             sign_in_per_minute: 10,
             max_failed_sign_ins: 10,
+            trusted_proxies: Vec::new(),
             sign_ups_per_hour: 10,
             max_api_tokens: 20,
             password_hashing_slots: 0,

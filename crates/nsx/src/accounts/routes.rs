@@ -139,20 +139,94 @@ fn sign_in_redirect(parts: &Parts) -> Response {
     see_other(&format!("/sign-in?next={next}"))
 }
 
-/// The client's address, as the socket saw it.
+/// The client's address: the socket's peer, or, when the peer is one of the configured
+/// `trusted_proxies`, the address that proxy reports as the client (the right-most entry of
+/// `X-Forwarded-For` that is not itself a trusted proxy). Without trusted proxies the header
+/// is ignored, so a client cannot choose its own address for the limits.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+/// Works out the client address from the peer and an `X-Forwarded-For` value.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    if let Some(list) = forwarded_for {
+        for hop in list.rsplit(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !trusted.contains(&ip) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    Some(client)
+}
+
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
         Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+            client_address(peer, forwarded, &state.config.trusted_proxies).map(|ip| ip.to_string()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use super::client_address;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        // An untrusted peer cannot claim another address.
+        assert_eq!(
+            client_address(Some(client), Some("198.51.100.1"), &[proxy]),
+            Some(client)
+        );
+        // Behind the proxy, the right-most untrusted hop is the client.
+        assert_eq!(
+            client_address(Some(proxy), Some("198.51.100.1, 203.0.113.7"), &[proxy]),
+            Some(client)
+        );
+        assert_eq!(
+            client_address(Some(proxy), Some("203.0.113.7, 10.0.0.1"), &[proxy]),
+            Some(client)
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(client_address(Some(proxy), None, &[proxy]), Some(proxy));
+        assert_eq!(
+            client_address(Some(proxy), Some("junk"), &[proxy]),
+            Some(proxy)
+        );
+        // No trusted proxies: the header is ignored.
+        assert_eq!(
+            client_address(Some(proxy), Some("203.0.113.7"), &[]),
+            Some(proxy)
+        );
     }
 }
 
