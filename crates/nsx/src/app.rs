@@ -48,13 +48,18 @@ pub async fn state(db: Db, config: Config) -> Result<AppState> {
     search.rebuild(&db).await?;
     let pages = Arc::new(PageCache::new(config.page_cache_bytes));
     pages.reset(db.data_version("catalog").await?);
+    let caches = Arc::new(crate::state::Caches::default());
+    caches.put(crate::accounts::password::Hashing::new(
+        config.password_hashing_slots,
+        Duration::from_millis(config.password_wait_ms),
+    ));
     Ok(AppState {
         db,
         config: Arc::new(config),
         search,
         mailer,
         pages,
-        caches: Arc::default(),
+        caches,
     })
 }
 

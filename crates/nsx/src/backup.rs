@@ -304,7 +304,24 @@ async fn open_sqlite_file(path: &Path, create: bool) -> Result<SqlitePool> {
         .await?)
 }
 
-/// Writes a backup of the whole database to `file` (which must not exist); returns rows written.
+/// Creates an empty file readable and writable by its owner only (mode 0600 on Unix): a
+/// backup holds password hashes and other secrets. SQLite then writes into it (it accepts an
+/// empty file as a new database, and `VACUUM INTO` an empty target), and its journal files
+/// take the same mode.
+fn create_private(path: &Path) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map_err(|e| Error::io_at(path, e))?;
+    Ok(())
+}
+
+/// Writes a backup of the whole database to `file` (which must not exist; it is created
+/// with mode 0600); returns rows written.
 pub async fn backup(db: &Db, file: &Path, progress: &dyn Progress) -> Result<u64> {
     if file.exists() {
         return Err(Error::invalid(
@@ -318,11 +335,16 @@ pub async fn backup(db: &Db, file: &Path, progress: &dyn Progress) -> Result<u64
     match db {
         Db::Sqlite(p) => {
             progress.message("copying the SQLite database (VACUUM INTO)");
+            create_private(file)?;
             let path = file.to_string_lossy().replace('\'', "''");
-            sqlx::query(AssertSqlSafe(format!("VACUUM INTO '{path}'")))
+            if let Err(e) = sqlx::query(AssertSqlSafe(format!("VACUUM INTO '{path}'")))
                 .execute(p)
                 .await
-                .map(|r| r.rows_affected())?;
+                .map(|r| r.rows_affected())
+            {
+                let _ = std::fs::remove_file(file);
+                return Err(e.into());
+            }
             // Rows are counted in the copy: the live database may have moved on since.
             let copy = open_sqlite_file(file, false).await?;
             let snapshot = Db::Sqlite(copy.clone());
@@ -340,6 +362,7 @@ pub async fn backup(db: &Db, file: &Path, progress: &dyn Progress) -> Result<u64
         Db::Postgres(pg) => {
             let partial = file.with_extension("partial");
             let _ = std::fs::remove_file(&partial);
+            create_private(&partial)?;
             let out = open_sqlite_file(&partial, true).await?;
             sqlx::migrate!("./migrations/sqlite").run(&out).await?;
             let target = Db::Sqlite(out.clone());

@@ -621,8 +621,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let u = find_by_email(&db, &email).await?;
                     let pw = read_password(password_stdin, &u.email)?;
                     let hash = password::hash(pw).await?;
-                    store::set_password_hash(&db, u.id, &hash).await?;
-                    println!("Password changed for {}.", u.email);
+                    store::change_password(&db, u.id, &hash, None).await?;
+                    println!(
+                        "Password changed for {}; their sessions ended and API tokens were revoked.",
+                        u.email
+                    );
                 }
                 UserCommand::List => {
                     for u in store::list_users(&db, 10_000, 0).await? {

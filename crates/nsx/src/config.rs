@@ -87,6 +87,18 @@ pub struct Config {
     pub sign_in_per_minute: u32,
     /// Failed sign-ins for one account within 15 minutes before it is locked for 15 minutes.
     pub max_failed_sign_ins: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the per-address limits);
+    /// empty: the header is ignored and the socket's peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Accounts that may be created from one client address per hour.
+    pub sign_ups_per_hour: u32,
+    /// Live API tokens one user may hold.
+    pub max_api_tokens: u32,
+    /// Passwords hashed or checked at once on one node (0 = one per core).
+    pub password_hashing_slots: usize,
+    /// How long (milliseconds) a request waits for a turn to hash a password before it is
+    /// answered 429.
+    pub password_wait_ms: u64,
     /// Session lifetime in hours.
     pub session_hours: i64,
     /// Request timeout in seconds.
@@ -157,6 +169,11 @@ impl Default for Config {
             trusted_origins: Vec::new(),
             sign_in_per_minute: 10,
             max_failed_sign_ins: 10,
+            trusted_proxies: Vec::new(),
+            sign_ups_per_hour: 10,
+            max_api_tokens: 20,
+            password_hashing_slots: 0,
+            password_wait_ms: 3000,
             session_hours: 24 * 14,
             request_timeout_secs: 30,
             page_cache_bytes: default_page_cache_bytes(),
@@ -213,6 +230,11 @@ impl Config {
             ));
         }
         self.http.validate().map_err(Error::Config)?;
+        if self.max_failed_sign_ins == 0 || self.sign_in_per_minute == 0 {
+            return Err(Error::Config(
+                "max_failed_sign_ins and sign_in_per_minute must be at least 1".into(),
+            ));
+        }
         if self.session_hours <= 0 {
             return Err(Error::Config("session_hours must be positive".into()));
         }

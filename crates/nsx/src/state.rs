@@ -59,6 +59,17 @@ impl Caches {
     }
 }
 
+impl Caches {
+    /// Sets the value of type `T` (one configured at start rather than by default).
+    pub fn put<T: Send + Sync + 'static>(&self, value: T) {
+        let mut m = match self.values.write() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        m.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+}
+
 impl std::fmt::Debug for Caches {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = self.values.read().map(|m| m.len()).unwrap_or(0);

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::routes::{change_role, check_org, check_token_name};
+use super::routes::{change_role, check_org, check_token_name, confirm_password};
 use super::store::{self, ApiToken};
 use super::{ApiAdmin, ApiUser, Organization, User};
 use crate::error::Error;
@@ -71,6 +71,10 @@ pub(crate) async fn list_tokens(
 pub struct NewToken {
     /// What the token is for (1–100 characters).
     pub name: String,
+    /// The caller's password: a token acts as its owner, so making one needs the password
+    /// even when the request carries a session or another token.
+    #[serde(default)]
+    pub password: String,
 }
 
 /// A new API token: the secret is in this answer only.
@@ -83,7 +87,7 @@ pub struct CreatedToken {
     pub info: ApiToken,
 }
 
-/// Creates an API token for the caller.
+/// Creates an API token for the caller, who confirms it with their password.
 #[utoipa::path(
     post,
     path = "/api/v1/tokens",
@@ -92,7 +96,9 @@ pub struct CreatedToken {
     responses(
         (status = 201, description = "Created; the secret is shown once", body = CreatedToken),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The caller already holds the most live tokens allowed (`max_api_tokens`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, or the password is wrong (field `password`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The account is locked after too many wrong passwords, or the server is busy", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -102,7 +108,9 @@ pub(crate) async fn create_token(
     ApiJson(body): ApiJson<NewToken>,
 ) -> ApiResult<(StatusCode, ApiJson<CreatedToken>)> {
     let name = check_token_name(&body.name, "name")?;
-    let (info, token) = store::create_token(&state.db, user.id, &name).await?;
+    confirm_password(&state, &user, &body.password, "password").await?;
+    let (info, token) =
+        store::create_token_limited(&state.db, user.id, &name, state.config.max_api_tokens).await?;
     Ok((StatusCode::CREATED, ApiJson(CreatedToken { token, info })))
 }
 

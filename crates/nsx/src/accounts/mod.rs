@@ -118,8 +118,12 @@ impl Viewer {
             let raw = auth.to_str().map_err(|_| {
                 Error::Unauthorized("the Authorization header is not valid text".into())
             })?;
+            // The scheme name is case-insensitive (RFC 9110 §11.1).
             let token = raw
-                .strip_prefix("Bearer ")
+                .trim_start()
+                .split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token)
                 .ok_or_else(|| Error::Unauthorized("use Authorization: Bearer <token>".into()))?;
             let user = store::user_for_token(&state.db, token.trim())
                 .await?

@@ -18,10 +18,11 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::{Organization, SESSION_USER_KEY, User, Viewer, password, store};
+use super::password::Hashing;
+use super::{Organization, SESSION_USER_KEY, User, Viewer, store};
 use crate::error::Error;
 use crate::state::AppState;
-use crate::web::error::{PageError, PageForm, PagePath, PageQuery, PageResult};
+use crate::web::error::{PageError, PageForm, PagePath, PageQuery, PageResult, UncheckedPageForm};
 use crate::web::layout::Chrome;
 
 /// How long a password-reset link stays valid.
@@ -91,11 +92,40 @@ fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// Only local paths may be a `next` target (no `//host` or `scheme:`).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/account".to_string(),
+/// Where a sign-in goes when no (acceptable) `next` was given.
+const AFTER_SIGN_IN: &str = "/account";
+
+/// A `next` holding a control character: refused with 400 before anything else happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadNext;
+
+/// The page to go to after signing in: only a path of this site, judged after URL parsing
+/// as a browser would resolve it. Anything else (another host, `//host`, `/\\host`, a
+/// scheme, a path that normalises to `//…`) falls back to the account page; a control
+/// character anywhere is refused outright (a browser would strip or choke on it).
+pub fn safe_next(next: Option<&str>) -> Result<String, BadNext> {
+    let Some(n) = next.filter(|n| !n.is_empty()) else {
+        return Ok(AFTER_SIGN_IN.into());
+    };
+    if n.chars().any(char::is_control) {
+        return Err(BadNext);
+    }
+    if !n.starts_with('/') || n.starts_with("//") || n.contains('\\') {
+        return Ok(AFTER_SIGN_IN.into());
+    }
+    let Ok(base) = url::Url::parse("http://nsx.invalid/") else {
+        return Ok(AFTER_SIGN_IN.into());
+    };
+    match base.join(n) {
+        Ok(u) if u.origin() == base.origin() && !u.path().starts_with("//") => {
+            let mut out = u.path().to_string();
+            if let Some(q) = u.query() {
+                out.push('?');
+                out.push_str(q);
+            }
+            Ok(out)
+        }
+        _ => Ok(AFTER_SIGN_IN.into()),
     }
 }
 
@@ -109,20 +139,94 @@ fn sign_in_redirect(parts: &Parts) -> Response {
     see_other(&format!("/sign-in?next={next}"))
 }
 
-/// The client's address, as the socket saw it.
+/// The client's address: the socket's peer, or, when the peer is one of the configured
+/// `trusted_proxies`, the address that proxy reports as the client (the right-most entry of
+/// `X-Forwarded-For` that is not itself a trusted proxy). Without trusted proxies the header
+/// is ignored, so a client cannot choose its own address for the limits.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+/// Works out the client address from the peer and an `X-Forwarded-For` value.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    if let Some(list) = forwarded_for {
+        for hop in list.rsplit(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !trusted.contains(&ip) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    Some(client)
+}
+
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
         Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+            client_address(peer, forwarded, &state.config.trusted_proxies).map(|ip| ip.to_string()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use super::client_address;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        // An untrusted peer cannot claim another address.
+        assert_eq!(
+            client_address(Some(client), Some("198.51.100.1"), &[proxy]),
+            Some(client)
+        );
+        // Behind the proxy, the right-most untrusted hop is the client.
+        assert_eq!(
+            client_address(Some(proxy), Some("198.51.100.1, 203.0.113.7"), &[proxy]),
+            Some(client)
+        );
+        assert_eq!(
+            client_address(Some(proxy), Some("203.0.113.7, 10.0.0.1"), &[proxy]),
+            Some(client)
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(client_address(Some(proxy), None, &[proxy]), Some(proxy));
+        assert_eq!(
+            client_address(Some(proxy), Some("junk"), &[proxy]),
+            Some(proxy)
+        );
+        // No trusted proxies: the header is ignored.
+        assert_eq!(
+            client_address(Some(proxy), Some("203.0.113.7"), &[]),
+            Some(proxy)
+        );
     }
 }
 
@@ -253,7 +357,7 @@ pub(crate) async fn sign_up_page(viewer: Viewer) -> Response {
 pub(crate) async fn sign_up(
     State(state): State<AppState>,
     viewer: Viewer,
-    session: Session,
+    ClientIp(ip): ClientIp,
     PageForm(form): PageForm<SignUpForm>,
 ) -> PageResult<Response> {
     let mut errors = FormErrors::default();
@@ -282,9 +386,9 @@ pub(crate) async fn sign_up(
             None
         }
     };
-    let again = |errors: FormErrors| {
+    let again = |status: StatusCode, errors: FormErrors| {
         render(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             &SignUpPage {
                 chrome: Chrome::new(&viewer),
                 name: form.name.clone(),
@@ -296,26 +400,85 @@ pub(crate) async fn sign_up(
         )
     };
     let (Some(name), Some(email), false) = (name, email, errors.any()) else {
-        return Ok(again(errors));
+        return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, errors));
     };
-    let hash = password::hash(form.password.clone()).await?;
-    let created = store::create_user(
-        &state.db,
-        store::NewUser {
-            email,
-            display_name: name,
-            password_hash: hash,
-            roles: role.into_iter().collect(),
-            organization_id: None,
-        },
-    )
-    .await;
-    let user = match created {
-        Ok(u) => u,
-        Err(e) => return Ok(again(FormErrors::from_error(e)?)),
+    // Per client address, across every node (the counter is in the database).
+    if let Some(ip) = &ip {
+        let limit = i64::from(state.config.sign_ups_per_hour);
+        let c = store::claim(
+            &state.db,
+            store::SIGN_UP_IP_SCOPE,
+            ip,
+            time::Duration::hours(1),
+            None,
+        )
+        .await?;
+        if c.number > limit {
+            let mut errors = FormErrors::default();
+            errors.push(FieldError::new(
+                "email",
+                format!(
+                    "too many accounts were created from your address: at most {limit} an hour are allowed; try again in {} minutes",
+                    minutes_left(c.window_start + time::Duration::hours(1))
+                ),
+            ));
+            return Ok(again(StatusCode::TOO_MANY_REQUESTS, errors));
+        }
+    }
+    // Hashed whether or not the address is taken, so both answers take as long.
+    let hash = Hashing::of(&state).hash(form.password.clone()).await?;
+    let new = store::NewUser {
+        email: email.clone(),
+        display_name: name,
+        password_hash: hash,
+        roles: role.into_iter().collect(),
+        organization_id: None,
     };
-    start_session(&session, user.id).await?;
-    Ok(see_other("/account?welcome=1"))
+    let sign_in_link = format!("{}/sign-in", state.config.public_url());
+    let mut tx = state.db.begin().await?;
+    match store::create_user_in(&mut tx, &new).await {
+        Ok(id) => {
+            crate::audit::record(
+                &mut tx,
+                &crate::service::Caller::anonymous(None),
+                crate::audit::Change::new("user.sign_up", "user", id)
+                    .after(serde_json::json!({ "email": &new.email, "roles": &new.roles })),
+            )
+            .await?;
+            crate::mail::queue(
+                &mut tx,
+                crate::mail::OutgoingEmail {
+                    to: email,
+                    subject: "Your NSX account is ready".into(),
+                    body: format!(
+                        "Hello {},\r\n\r\nYour account on the National Skills Exchange is ready. Sign in\r\nwith this e-mail address and the password you chose:\r\n\r\n{sign_in_link}\r\n\r\nIf you did not create it, reset its password from the sign-in page\r\nand tell us.\r\n",
+                        new.display_name
+                    ),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Err(Error::Invalid(_)) => {
+            // The address is taken. The answer is the one a new account gets; the owner
+            // hears of the attempt by e-mail instead of the visitor learning of the account.
+            tx.rollback().await?;
+            let reset_link = format!("{}/password-reset", state.config.public_url());
+            crate::mail::queue_now(
+                &state.db,
+                crate::mail::OutgoingEmail {
+                    to: email,
+                    subject: "Someone tried to create an NSX account with your address".into(),
+                    body: format!(
+                        "Hello,\r\n\r\nSomeone (perhaps you) tried to create an account on the National\r\nSkills Exchange with this e-mail address, which already has one.\r\nNo new account was made. To sign in, go to\r\n\r\n{sign_in_link}\r\n\r\nIf you have forgotten your password, choose a new one at\r\n\r\n{reset_link}\r\n\r\nIf it was not you, you need do nothing.\r\n"
+                    ),
+                },
+            )
+            .await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(see_other("/sign-in?signed_up=1"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -325,6 +488,7 @@ pub(crate) async fn sign_up(
 pub(crate) struct SignInQuery {
     next: Option<String>,
     reset: Option<String>,
+    signed_up: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -347,17 +511,42 @@ struct SignInPage {
     errors: FormErrors,
 }
 
+/// The sign-in page answering a `next` with a control character: 400, nothing else done.
+fn bad_next(viewer: &Viewer, email: &str) -> Response {
+    render(
+        StatusCode::BAD_REQUEST,
+        &SignInPage {
+            chrome: Chrome::new(viewer),
+            email: email.to_string(),
+            next: AFTER_SIGN_IN.into(),
+            notice: None,
+            problem: Some(
+                "The page to return to after signing in (next) contains a control character, so the request was refused. Sign in from the form below.".into(),
+            ),
+            errors: FormErrors::default(),
+        },
+    )
+}
+
 pub(crate) async fn sign_in_page(viewer: Viewer, PageQuery(q): PageQuery<SignInQuery>) -> Response {
-    let notice = q
-        .reset
-        .is_some()
-        .then_some("Your password has been changed. Sign in with the new one.");
+    let Ok(next) = safe_next(q.next.as_deref()) else {
+        return bad_next(&viewer, "");
+    };
+    let notice = if q.reset.is_some() {
+        Some("Your password has been changed. Sign in with the new one.")
+    } else if q.signed_up.is_some() {
+        Some(
+            "Thank you. We have sent a message to the address you gave. If it was new to us, your account is ready: sign in with it and your password.",
+        )
+    } else {
+        None
+    };
     render(
         StatusCode::OK,
         &SignInPage {
             chrome: Chrome::new(&viewer),
             email: String::new(),
-            next: safe_next(q.next.as_deref()),
+            next,
             notice,
             problem: None,
             errors: FormErrors::default(),
@@ -370,14 +559,79 @@ fn minutes_left(until: OffsetDateTime) -> i64 {
     (secs + 59) / 60
 }
 
+/// Why a password check was not made.
+pub enum Refusal {
+    /// The account is locked until the moment given, after this many failures.
+    Locked(OffsetDateTime, u32),
+    /// The server had no free turn to hash within the wait.
+    Busy(String),
+}
+
+/// Checks a password for an account under the account's lock, which holds under
+/// concurrency and across nodes: the attempt takes its place in the database counter
+/// (one atomic statement) *before* Argon2 runs, so of any number of attempts arriving
+/// together at most `max_failed_sign_ins` are checked; the rest are refused unchecked.
+/// `stored` is `None` for an unknown account (a dummy check keeps the timing alike).
+/// Returns whether the password is right and how many attempts the window now holds; the
+/// caller clears the count (`store::clear`) when the attempt really succeeds.
+pub async fn guarded_check(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    stored: Option<String>,
+) -> Result<Result<(bool, i64), Refusal>, Error> {
+    let max = state.config.max_failed_sign_ins;
+    let claim = store::claim(
+        &state.db,
+        store::ACCOUNT_SCOPE,
+        email,
+        LOCKOUT_WINDOW,
+        Some(i64::from(max)),
+    )
+    .await?;
+    if claim.number > i64::from(max) {
+        return Ok(Err(Refusal::Locked(
+            claim.window_start + LOCKOUT_WINDOW,
+            max,
+        )));
+    }
+    let hashing = Hashing::of(state);
+    let checked = match stored {
+        Some(hash) => hashing.verify(password.to_string(), hash).await,
+        None => hashing
+            .burn_time(password.to_string())
+            .await
+            .map(|()| false),
+    };
+    match checked {
+        Ok(right) => Ok(Ok((right, claim.number))),
+        Err(Error::TooManyRequests(m)) => {
+            // Nothing was checked: give the place back.
+            store::release(&state.db, store::ACCOUNT_SCOPE, email).await?;
+            Ok(Err(Refusal::Busy(m)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn locked_message(until: OffsetDateTime, max: u32) -> String {
+    format!(
+        "This account is locked after {max} failed sign-ins. Try again in {} minutes, or reset your password.",
+        minutes_left(until)
+    )
+}
+
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
     viewer: Viewer,
     session: Session,
     ClientIp(ip): ClientIp,
-    PageForm(form): PageForm<SignInForm>,
+    UncheckedPageForm(form): UncheckedPageForm<SignInForm>,
 ) -> PageResult<Response> {
-    let next = safe_next(form.next.as_deref());
+    // A bad `next` is refused before anything is counted, checked or started.
+    let Ok(next) = safe_next(form.next.as_deref()) else {
+        return Ok(bad_next(&viewer, ""));
+    };
     let again = |status: StatusCode, problem: Option<String>, errors: FormErrors| {
         render(
             status,
@@ -391,6 +645,16 @@ pub(crate) async fn sign_in(
             },
         )
     };
+    if let Err(e) = crate::web::input::check_fields([
+        ("email", form.email.as_str()),
+        ("password", form.password.as_str()),
+    ]) {
+        return Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            FormErrors::from_error(e)?,
+        ));
+    }
     let mut errors = FormErrors::default();
     let email = normalize_email(&form.email)
         .map_err(|e| errors.push(e))
@@ -403,11 +667,18 @@ pub(crate) async fn sign_in(
     };
     let now = OffsetDateTime::now_utc();
     let cfg = &state.config;
-    // Per client address, across every node (the counter is in the database).
+    // Per client address, across every node: the request takes its place in the database
+    // counter before anything else is done.
     if let Some(ip) = &ip {
-        let recent =
-            store::attempts_from_ip_since(&state.db, ip, now - time::Duration::minutes(1)).await?;
-        if recent >= i64::from(cfg.sign_in_per_minute) {
+        let c = store::claim(
+            &state.db,
+            store::SIGN_IN_IP_SCOPE,
+            ip,
+            time::Duration::minutes(1),
+            None,
+        )
+        .await?;
+        if c.number > i64::from(cfg.sign_in_per_minute) {
             return Ok(again(
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(format!(
@@ -418,50 +689,45 @@ pub(crate) async fn sign_in(
             ));
         }
     }
-    // Per account: locked for a while after too many failures.
-    let (failures, latest) = store::failures_since(&state.db, &email, now - LOCKOUT_WINDOW).await?;
-    if failures >= i64::from(cfg.max_failed_sign_ins) {
-        let until = latest.unwrap_or(now) + LOCKOUT_WINDOW;
-        return Ok(again(
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(format!(
-                "This account is locked after {failures} failed sign-ins. Try again in {} minutes, or reset your password.",
-                minutes_left(until)
-            )),
-            FormErrors::default(),
-        ));
-    }
     let found = store::find_user_by_email(&state.db, &email).await?;
-    let ok = match &found {
-        Some((_, hash)) => password::verify(form.password.clone(), hash.clone()).await?,
-        None => {
-            password::burn_time(form.password.clone()).await;
-            false
+    let (user, stored) = match found {
+        Some((u, h)) => (Some(u), Some(h)),
+        None => (None, None),
+    };
+    let (right, number) = match guarded_check(&state, &email, &form.password, stored).await? {
+        Ok(r) => r,
+        Err(Refusal::Locked(until, max)) => {
+            return Ok(again(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(locked_message(until, max)),
+                FormErrors::default(),
+            ));
+        }
+        Err(Refusal::Busy(m)) => {
+            return Ok(again(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(m),
+                FormErrors::default(),
+            ));
         }
     };
-    store::record_sign_in(&state.db, &email, ip.as_deref(), ok).await?;
-    let user = match found {
-        Some((u, _)) if ok => u,
-        _ => {
-            let left = i64::from(cfg.max_failed_sign_ins) - failures - 1;
-            let msg = if left <= 0 {
-                "The e-mail address or password is wrong. The account is now locked for 15 minutes."
-                    .to_string()
-            } else {
-                "The e-mail address or password is wrong.".to_string()
-            };
-            let mut errors = FormErrors::default();
-            errors.push(FieldError::new("password", msg.clone()));
-            return Ok(again(StatusCode::UNAUTHORIZED, Some(msg), errors));
-        }
+    // A disabled account answers exactly as a wrong password does, so the answer never
+    // tells a guesser that the password was right.
+    let user = user.filter(|u| right && !u.disabled);
+    store::record_sign_in(&state.db, &email, ip.as_deref(), user.is_some()).await?;
+    let Some(user) = user else {
+        // The attempt stays counted (for a disabled account too).
+        let msg = if number >= i64::from(cfg.max_failed_sign_ins) {
+            "The e-mail address or password is wrong. The account is now locked for 15 minutes."
+                .to_string()
+        } else {
+            "The e-mail address or password is wrong.".to_string()
+        };
+        let mut errors = FormErrors::default();
+        errors.push(FieldError::new("password", msg.clone()));
+        return Ok(again(StatusCode::UNAUTHORIZED, Some(msg), errors));
     };
-    if user.disabled {
-        return Ok(again(
-            StatusCode::FORBIDDEN,
-            Some("This account is disabled. Ask an administrator to enable it.".into()),
-            FormErrors::default(),
-        ));
-    }
+    store::clear(&state.db, store::ACCOUNT_SCOPE, &email).await?;
     start_session(&session, user.id).await?;
     // Now and then, forget attempts too old to matter for any limit.
     if rand::random_range(0..100u32) == 0 {
@@ -533,27 +799,26 @@ pub(crate) async fn reset_request(
     {
         let since = OffsetDateTime::now_utc() - time::Duration::hours(1);
         if store::count_password_resets_since(&state.db, user.id, since).await? < RESETS_PER_HOUR {
-            let token = store::create_password_reset(&state.db, user.id, RESET_VALID_FOR).await?;
+            // The reset and the e-mail carrying it are stored together; the outbox sends it
+            // (whichever node runs the job), so the answer takes as long whether or not the
+            // account exists, and a relay outage delays the message instead of losing it.
+            let mut tx = state.db.begin().await?;
+            let token = store::create_password_reset_in(&mut tx, user.id, RESET_VALID_FOR).await?;
             let link = format!("{}/password-reset/{token}", state.config.public_url());
             let body = format!(
                 "Hello {},\r\n\r\nSomeone (we hope you) asked to reset the password of your\r\nNational Skills Exchange account. Open this link within an hour\r\nto choose a new password:\r\n\r\n{link}\r\n\r\nThe link works once. If you did not ask, ignore this message;\r\nyour password stays as it is.\r\n",
                 user.display_name
             );
-            match state.mailer.clone() {
-                // Sent in the background, so the answer takes as long whether or not the
-                // account exists.
-                Some(m) => {
-                    let to = user.email.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = m.send(&to, "Reset your NSX password", body).await {
-                            tracing::error!(error = %e, "password reset e-mail failed");
-                        }
-                    });
-                }
-                None => tracing::warn!(
-                    "a password reset was requested but smtp.url is not set, so no e-mail was sent"
-                ),
-            }
+            crate::mail::queue(
+                &mut tx,
+                crate::mail::OutgoingEmail {
+                    to: user.email.clone(),
+                    subject: "Reset your NSX password".into(),
+                    body,
+                },
+            )
+            .await?;
+            tx.commit().await?;
         }
     }
     Ok(render(
@@ -648,9 +913,14 @@ pub(crate) async fn reset_submit(
             },
         ));
     }
-    let hash = password::hash(form.password.clone()).await?;
-    // Using the token is atomic: a second use (here or on another node) finds it spent.
-    if store::consume_password_reset(&state.db, &token).await? != Some(user_id) {
+    let hash = Hashing::of(&state).hash(form.password.clone()).await?;
+    // One transaction: the token is used (atomically: a second use, here or on another node,
+    // finds it spent), the password replaced, every API token revoked, every session ended
+    // and any sign-in lock lifted (control of the mailbox is proven).
+    if store::reset_password(&state.db, &token, &hash)
+        .await?
+        .is_none()
+    {
         return Ok(render(
             StatusCode::GONE,
             &ResetPage {
@@ -661,10 +931,6 @@ pub(crate) async fn reset_submit(
             },
         ));
     }
-    store::set_password_hash(&state.db, user_id, &hash).await?;
-    // Whoever knew the old password is signed out everywhere.
-    super::session_store::end_user_sessions(&state.db, user_id, None).await?;
-    // Proving control of the mailbox lifts a sign-in lock.
     store::record_sign_in(&state.db, &user.email, ip.as_deref(), true).await?;
     Ok(see_other("/sign-in?reset=done"))
 }
@@ -807,14 +1073,10 @@ pub(crate) async fn account_password(
     PageForm(form): PageForm<PasswordForm>,
 ) -> PageResult<Response> {
     let mut errors = FormErrors::default();
-    let stored = store::password_hash_of(&state.db, user.id)
-        .await?
-        .ok_or_else(|| Error::not_found("the account"))?;
-    if !password::verify(form.current_password.clone(), stored).await? {
-        errors.push(FieldError::new(
-            "current_password",
-            "this is not your current password",
-        ));
+    if let Err(e) =
+        confirm_password(&state, &user, &form.current_password, "current_password").await
+    {
+        errors.0.extend(FormErrors::from_error(e)?.0);
     }
     if let Err(e) = check_password(&form.new_password, &user.email) {
         errors.push(FieldError::new("new_password", e.message));
@@ -829,17 +1091,45 @@ pub(crate) async fn account_password(
         page.errors = errors;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    let hash = password::hash(form.new_password).await?;
-    store::set_password_hash(&state.db, user.id, &hash).await?;
-    // Other sessions (other browsers, perhaps someone else's) end; this one stays.
-    super::session_store::end_user_sessions(&state.db, user.id, session.id()).await?;
+    let hash = Hashing::of(&state).hash(form.new_password).await?;
+    // Other sessions (other browsers, perhaps someone else's) end and every API token is
+    // revoked, in the same transaction; this session stays.
+    store::change_password(&state.db, user.id, &hash, session.id()).await?;
     Ok(see_other("/account?done=password"))
+}
+
+/// Re-confirms a signed-in user's password (before a password change or a new API token),
+/// under the same lock as sign-in, so a borrowed session cannot guess it faster. A wrong
+/// password is a field error on `field`; a lock or a busy server is 429.
+pub async fn confirm_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+    field: &str,
+) -> Result<(), Error> {
+    if password.is_empty() {
+        return Err(Error::invalid(field, "enter your current password"));
+    }
+    let stored = store::password_hash_of(&state.db, user.id)
+        .await?
+        .ok_or_else(|| Error::not_found("the account"))?;
+    match guarded_check(state, &user.email, password, Some(stored)).await? {
+        Ok((true, _)) => {
+            store::clear(&state.db, store::ACCOUNT_SCOPE, &user.email).await?;
+            Ok(())
+        }
+        Ok((false, _)) => Err(Error::invalid(field, "this is not your current password")),
+        Err(Refusal::Locked(until, max)) => Err(Error::TooManyRequests(locked_message(until, max))),
+        Err(Refusal::Busy(m)) => Err(Error::TooManyRequests(m)),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct TokenForm {
     #[serde(default)]
     token_name: String,
+    #[serde(default)]
+    token_password: String,
 }
 
 /// Checks an API token's name: 1–100 characters.
@@ -859,17 +1149,35 @@ pub(crate) async fn account_token_create(
     SignedIn(user, viewer): SignedIn,
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult<Response> {
-    match check_token_name(&form.token_name, "token_name") {
-        Ok(name) => {
-            let (_, secret) = store::create_token(&state.db, user.id, &name).await?;
+    let result = match check_token_name(&form.token_name, "token_name") {
+        Ok(name) => match confirm_password(&state, &user, &form.token_password, "token_password")
+            .await
+        {
+            Ok(()) => {
+                store::create_token_limited(&state.db, user.id, &name, state.config.max_api_tokens)
+                    .await
+            }
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok((_, secret)) => {
             let mut page = AccountPage::load(&state, &viewer, &user).await?;
             page.new_token = Some(secret);
             Ok(render(StatusCode::CREATED, &page))
         }
-        Err(e) => {
+        Err(Error::Conflict(m)) => {
             let mut page = AccountPage::load(&state, &viewer, &user).await?;
             page.token_name = form.token_name;
-            page.errors = FormErrors(vec![e]);
+            page.errors = FormErrors(vec![FieldError::new("token_name", m)]);
+            Ok(render(StatusCode::CONFLICT, &page))
+        }
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            let mut page = AccountPage::load(&state, &viewer, &user).await?;
+            page.token_name = form.token_name;
+            page.errors = errors;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }

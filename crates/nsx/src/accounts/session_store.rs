@@ -2,6 +2,8 @@
 //!
 //! The published sqlx store lags sqlx 0.9, so this is a small store of our own. Session
 //! data is serialised as JSON bytes; expired rows are ignored on load and swept periodically.
+//! A row is keyed by a SHA-256 of the session id, never the id itself: whoever reads the
+//! table (or a backup of it) learns nothing that opens a session.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -40,6 +42,20 @@ impl DbSessionStore {
     }
 }
 
+/// The key a session is stored under: a SHA-256 of its id (the cookie's value).
+pub fn id_hash(id: &Id) -> String {
+    crate::accounts::store::token_hash(&id.to_string())
+}
+
+/// The signed-in user a session's data names, if any.
+fn user_of(record: &Record) -> Option<uuid::Uuid> {
+    record
+        .data
+        .get(crate::accounts::SESSION_USER_KEY)
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+}
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -51,10 +67,11 @@ impl SessionStore for DbSessionStore {
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // Retry on the (astronomically unlikely) id collision.
         for _ in 0..4 {
-            let r = on_db!(&self.db, p => sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
-                .bind(record.id.to_string())
+            let r = on_db!(&self.db, p => sqlx::query("INSERT INTO sessions (id_hash, data, expires_at, user_id) VALUES ($1, $2, $3, $4) ON CONFLICT (id_hash) DO NOTHING")
+                .bind(id_hash(&record.id))
                 .bind(&data)
                 .bind(record.expiry_date)
+                .bind(user_of(record))
                 .execute(p)
                 .await.map(|r| r.rows_affected()))
             .map_err(backend)?;
@@ -72,12 +89,13 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::to_vec(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         on_db!(&self.db, p => sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+            "INSERT INTO sessions (id_hash, data, expires_at, user_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id",
         )
-        .bind(record.id.to_string())
+        .bind(id_hash(&record.id))
         .bind(&data)
         .bind(record.expiry_date)
+        .bind(user_of(record))
         .execute(p)
         .await.map(|r| r.rows_affected()))
         .map_err(backend)?;
@@ -87,9 +105,9 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = OffsetDateTime::now_utc();
         let row: Option<(Vec<u8>, OffsetDateTime)> = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+            "SELECT data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
         )
-        .bind(id.to_string())
+        .bind(id_hash(id))
         .bind(now)
         .fetch_optional(p)
         .await)
@@ -109,8 +127,8 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        on_db!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
+        on_db!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash(id))
             .execute(p)
             .await.map(|r| r.rows_affected()))
         .map_err(backend)?;
@@ -138,26 +156,24 @@ pub async fn end_user_sessions(
     user: uuid::Uuid,
     keep: Option<Id>,
 ) -> crate::error::Result<u64> {
-    // Session data is the JSON of the session's map, e.g. {"user_id":"0193…"}.
-    let pattern = format!("%\"{}\":\"{}\"%", crate::accounts::SESSION_USER_KEY, user);
-    let keep = keep.map(|k| k.to_string()).unwrap_or_default();
-    let n = match db {
-        Db::Sqlite(p) => {
-            sqlx::query("DELETE FROM sessions WHERE CAST(data AS TEXT) LIKE $1 AND id <> $2")
-                .bind(&pattern)
-                .bind(&keep)
-                .execute(p)
-                .await?
-                .rows_affected()
-        }
-        Db::Postgres(p) => sqlx::query(
-            "DELETE FROM sessions WHERE convert_from(data, 'UTF8') LIKE $1 AND id <> $2",
-        )
-        .bind(&pattern)
+    let mut tx = db.begin().await?;
+    let n = end_user_sessions_in(&mut tx, user, keep).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// [`end_user_sessions`] inside the caller's transaction.
+pub async fn end_user_sessions_in(
+    tx: &mut crate::db::Tx,
+    user: uuid::Uuid,
+    keep: Option<Id>,
+) -> crate::error::Result<u64> {
+    let keep = keep.map(|k| id_hash(&k)).unwrap_or_default();
+    let n = crate::on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user)
         .bind(&keep)
-        .execute(p)
-        .await?
-        .rows_affected(),
-    };
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(n)
 }

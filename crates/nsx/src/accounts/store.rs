@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{Organization, User};
-use crate::db::Db;
+use crate::db::{Db, Ts};
 use crate::error::{Error, Result};
 use crate::on_db;
 
@@ -86,10 +86,20 @@ async fn complete(db: &Db, row: UserRow) -> Result<User> {
 
 /// Creates a user with roles in one transaction; a taken e-mail is a field error.
 pub async fn create_user(db: &Db, new: NewUser) -> Result<User> {
+    let mut tx = db.begin().await?;
+    let id = create_user_in(&mut tx, &new).await?;
+    tx.commit().await?;
+    find_user(db, id)
+        .await?
+        .ok_or_else(|| Error::Internal("the new user vanished".into()))
+}
+
+/// Creates a user with roles inside the caller's transaction; returns the new id. A taken
+/// e-mail is a field error (on PostgreSQL the transaction is then spoilt: roll it back).
+pub async fn create_user_in(tx: &mut crate::db::Tx, new: &NewUser) -> Result<Uuid> {
     let id = Uuid::now_v7();
     let now = OffsetDateTime::now_utc();
-    let mut tx = db.begin().await?;
-    let inserted = crate::on_tx!(&mut tx, c => sqlx::query(
+    let inserted = crate::on_tx!(tx, c => sqlx::query(
         "INSERT INTO users (id, email, display_name, password_hash, organization_id, disabled, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)",
     )
@@ -113,17 +123,14 @@ pub async fn create_user(db: &Db, new: NewUser) -> Result<User> {
         });
     }
     for role in &new.roles {
-        crate::on_tx!(&mut tx, c => sqlx::query("INSERT INTO user_roles (user_id, role, granted_at) VALUES ($1, $2, $3)")
+        crate::on_tx!(tx, c => sqlx::query("INSERT INTO user_roles (user_id, role, granted_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(role.as_str())
             .bind(now)
             .execute(c)
             .await.map(|r| r.rows_affected()))?;
     }
-    tx.commit().await?;
-    find_user(db, id)
-        .await?
-        .ok_or_else(|| Error::Internal("the new user vanished".into()))
+    Ok(id)
 }
 
 /// Finds a user by id.
@@ -206,6 +213,38 @@ pub async fn set_password_hash(db: &Db, user: Uuid, hash: &str) -> Result<()> {
         return Err(Error::not_found("the user"));
     }
     Ok(())
+}
+
+/// Replaces a user's password and, in the same transaction, revokes every live API token
+/// and ends every session but `keep` (the session that made the change, if any): whoever
+/// held the old password, a session or a token made with it loses access.
+pub async fn change_password(
+    db: &Db,
+    user: Uuid,
+    hash: &str,
+    keep: Option<tower_sessions::session::Id>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let now = OffsetDateTime::now_utc();
+    let n = crate::on_tx!(&mut tx, c => sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(user)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::not_found("the user"));
+    }
+    let tokens = revoke_all_tokens_in(&mut tx, user).await?;
+    let sessions = super::session_store::end_user_sessions_in(&mut tx, user, keep).await?;
+    crate::audit::record(
+        &mut tx,
+        &crate::service::Caller::system("password-change"),
+        crate::audit::Change::new("user.password_change", "user", user)
+            .after(serde_json::json!({ "tokens_revoked": tokens, "sessions_ended": sessions })),
+    )
+    .await?;
+    tx.commit().await
 }
 
 /// Creates an organization.
@@ -458,21 +497,61 @@ pub struct ApiToken {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
-/// Creates an API token for a user; returns the listing and the secret (shown once).
+/// Creates an API token for a user (no limit on how many: for the command line and
+/// set-up); returns the listing and the secret (shown once).
 pub async fn create_token(db: &Db, user: Uuid, name: &str) -> Result<(ApiToken, String)> {
+    create_token_limited(db, user, name, u32::MAX).await
+}
+
+/// Creates an API token for a user, who may hold at most `max_live` live tokens; returns
+/// the listing and the secret (shown once). Over the limit is a `Conflict`. The count and
+/// the insert are one statement, after a lock on the user's row on PostgreSQL, so tokens
+/// created at once on several nodes cannot pass the limit.
+pub async fn create_token_limited(
+    db: &Db,
+    user: Uuid,
+    name: &str,
+    max_live: u32,
+) -> Result<(ApiToken, String)> {
     let secret = format!("nsx_{}", random_secret());
     let prefix: String = secret.chars().take(12).collect();
     let id = Uuid::now_v7();
     let now = OffsetDateTime::now_utc();
-    on_db!(db, p => sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    let mut tx = db.begin().await?;
+    if let crate::db::Tx::Postgres(t) = &mut tx {
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user)
+            .fetch_optional(&mut **t)
+            .await?;
+    }
+    let n = crate::on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at)
+         SELECT $1, $2, $3, $4, $5, $6
+         WHERE (SELECT COUNT(*) FROM api_tokens WHERE user_id = $2 AND revoked_at IS NULL) < $7")
         .bind(id)
         .bind(user)
         .bind(name)
         .bind(token_hash(&secret))
         .bind(&prefix)
         .bind(now)
-        .execute(p)
+        .bind(i64::from(max_live))
+        .execute(c)
         .await.map(|r| r.rows_affected()))?;
+    if n == 1 {
+        crate::audit::record(
+            &mut tx,
+            &crate::service::Caller::system("api-token"),
+            crate::audit::Change::new("api_token.create", "api_token", id)
+                .after(serde_json::json!({ "user_id": user, "name": name, "prefix": prefix })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if n == 0 {
+        return Err(Error::Conflict(format!(
+            "you already hold {max_live} live API tokens, the most allowed; revoke one you no longer need first"
+        )));
+    }
     Ok((
         ApiToken {
             id,
@@ -484,6 +563,18 @@ pub async fn create_token(db: &Db, user: Uuid, name: &str) -> Result<(ApiToken, 
         },
         secret,
     ))
+}
+
+/// Revokes every live API token of a user inside the caller's transaction; returns how many.
+pub async fn revoke_all_tokens_in(tx: &mut crate::db::Tx, user: Uuid) -> Result<u64> {
+    let now = OffsetDateTime::now_utc();
+    Ok(
+        crate::on_tx!(tx, c => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?,
+    )
 }
 
 /// A user's tokens, newest first (revoked ones included, marked).
@@ -517,14 +608,26 @@ pub async fn create_password_reset(
     user: Uuid,
     valid_for: time::Duration,
 ) -> Result<String> {
+    let mut tx = db.begin().await?;
+    let secret = create_password_reset_in(&mut tx, user, valid_for).await?;
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// [`create_password_reset`] inside the caller's transaction (with the e-mail that carries it).
+pub async fn create_password_reset_in(
+    tx: &mut crate::db::Tx,
+    user: Uuid,
+    valid_for: time::Duration,
+) -> Result<String> {
     let secret = random_secret();
     let now = OffsetDateTime::now_utc();
-    on_db!(db, p => sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+    crate::on_tx!(tx, c => sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash(&secret))
         .bind(user)
         .bind(now)
         .bind(now + valid_for)
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()))?;
     Ok(secret)
 }
@@ -541,24 +644,51 @@ pub async fn peek_password_reset(db: &Db, secret: &str) -> Result<Option<Uuid>> 
     )
 }
 
-/// Uses a reset token: marks it (and every other open reset of the same user) used and
-/// returns the user, atomically, so a token works once even with several nodes.
-pub async fn consume_password_reset(db: &Db, secret: &str) -> Result<Option<Uuid>> {
+/// Sets a new password with a reset token, in one transaction: uses the token (and every
+/// other open reset of the user), stores the hash, revokes every API token, ends every
+/// session and lifts a sign-in lock (control of the mailbox is proven). Returns the user,
+/// or `None` when the token is spent or expired (here or on another node), changing nothing.
+pub async fn reset_password(db: &Db, secret: &str, hash: &str) -> Result<Option<User>> {
     let now = OffsetDateTime::now_utc();
-    let user: Option<Uuid> = on_db!(db, p => sqlx::query_scalar(
+    let mut tx = db.begin().await?;
+    let user: Option<Uuid> = crate::on_tx!(&mut tx, c => sqlx::query_scalar(
         "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id")
         .bind(now)
         .bind(token_hash(secret))
-        .fetch_optional(p)
+        .fetch_optional(c)
         .await)?;
-    if let Some(u) = user {
-        on_db!(db, p => sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
-            .bind(now)
-            .bind(u)
-            .execute(p)
-            .await.map(|r| r.rows_affected()))?;
-    }
-    Ok(user)
+    let Some(user) = user else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    crate::on_tx!(&mut tx, c => sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(user)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    let email: String = crate::on_tx!(&mut tx, c => sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING email")
+        .bind(hash)
+        .bind(now)
+        .bind(user)
+        .fetch_one(c)
+        .await)?;
+    let tokens = revoke_all_tokens_in(&mut tx, user).await?;
+    let sessions = super::session_store::end_user_sessions_in(&mut tx, user, None).await?;
+    crate::audit::record(
+        &mut tx,
+        &crate::service::Caller::system("password-reset"),
+        crate::audit::Change::new("user.password_reset", "user", user)
+            .after(serde_json::json!({ "tokens_revoked": tokens, "sessions_ended": sessions })),
+    )
+    .await?;
+    crate::on_tx!(&mut tx, c => sqlx::query("DELETE FROM auth_counters WHERE scope = $1 AND subject = $2")
+        .bind(ACCOUNT_SCOPE)
+        .bind(&email)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    find_user(db, user).await
 }
 
 /// How many reset e-mails a user was sent since a moment.
@@ -579,7 +709,8 @@ pub async fn count_password_resets_since(
 // ---------------------------------------------------------------------------------------
 // Sign-in throttling, in the database so every node enforces the same limits.
 
-/// Records a sign-in attempt.
+/// Records the outcome of a sign-in whose password was checked (the log; the limits are
+/// enforced by [`claim`] before the check).
 pub async fn record_sign_in(db: &Db, email: &str, ip: Option<&str>, succeeded: bool) -> Result<()> {
     let now = OffsetDateTime::now_utc();
     on_db!(db, p => sqlx::query("INSERT INTO sign_in_attempts (email, ip, succeeded, at) VALUES ($1, $2, $3, $4)")
@@ -592,46 +723,91 @@ pub async fn record_sign_in(db: &Db, email: &str, ip: Option<&str>, succeeded: b
     Ok(())
 }
 
-/// Sign-in attempts from one client address since a moment.
-pub async fn attempts_from_ip_since(db: &Db, ip: &str, since: OffsetDateTime) -> Result<i64> {
-    Ok(
-        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE ip = $1 AND at > $2")
-        .bind(ip)
-        .bind(since)
-        .fetch_one(p)
-        .await)?,
-    )
+/// The counter of sign-ins from one client address.
+pub const SIGN_IN_IP_SCOPE: &str = "sign_in_ip";
+/// The counter of unproven sign-ins to one account (by e-mail): the lockout.
+pub const ACCOUNT_SCOPE: &str = "sign_in_account";
+/// The counter of sign-ups from one client address.
+pub const SIGN_UP_IP_SCOPE: &str = "sign_up_ip";
+
+/// A place taken in a counter: this request's number in the current window, and when the
+/// window began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    /// 1 for the first request of the window, 2 for the next…
+    pub number: i64,
+    /// When the current window began (it ends `window` later).
+    pub window_start: OffsetDateTime,
 }
 
-/// Failed sign-ins for one account since a moment and since its last successful sign-in,
-/// with the time of the latest failure.
-pub async fn failures_since(
+/// Takes the next place in a counter, atomically: one `INSERT … ON CONFLICT DO UPDATE …
+/// RETURNING`, which SQLite runs under its write lock and PostgreSQL under a row lock, so
+/// of many requests arriving together (on any number of nodes) each gets its own number.
+/// A window older than `window` starts again at 1. When `restart_at` is given, the window
+/// also starts afresh (from now, keeping the count) on the claim with that number: this is
+/// how the account lock lasts `window` from the last attempt that was allowed.
+pub async fn claim(
     db: &Db,
-    email: &str,
-    since: OffsetDateTime,
-) -> Result<(i64, Option<OffsetDateTime>)> {
-    let last_ok: Option<OffsetDateTime> = on_db!(db, p => sqlx::query_scalar(
-        "SELECT MAX(at) FROM sign_in_attempts WHERE email = $1 AND succeeded AND at > $2")
-        .bind(email)
-        .bind(since)
+    scope: &str,
+    subject: &str,
+    window: time::Duration,
+    restart_at: Option<i64>,
+) -> Result<Claim> {
+    let now = Ts::now();
+    let cutoff = Ts(now.0 - window);
+    let restart = restart_at.unwrap_or(0);
+    let (number, window_start): (i64, OffsetDateTime) = on_db!(db, p => sqlx::query_as(
+        "INSERT INTO auth_counters (scope, subject, hits, window_start) VALUES ($1, $2, 1, $3)
+         ON CONFLICT (scope, subject) DO UPDATE SET
+           hits = CASE WHEN auth_counters.window_start <= $4 THEN 1 ELSE auth_counters.hits + 1 END,
+           window_start = CASE
+             WHEN auth_counters.window_start <= $4 THEN $3
+             WHEN auth_counters.hits + 1 = $5 THEN $3
+             ELSE auth_counters.window_start END
+         RETURNING hits, window_start")
+        .bind(scope)
+        .bind(subject)
+        .bind(now)
+        .bind(cutoff)
+        .bind(restart)
         .fetch_one(p)
         .await)?;
-    let from = last_ok.map_or(since, |t| t.max(since));
-    let (n, latest): (i64, Option<OffsetDateTime>) = on_db!(db, p => sqlx::query_as(
-        "SELECT COUNT(*), MAX(at) FROM sign_in_attempts WHERE email = $1 AND NOT succeeded AND at > $2")
-        .bind(email)
-        .bind(from)
-        .fetch_one(p)
-        .await)?;
-    Ok((n, latest))
+    Ok(Claim {
+        number,
+        window_start,
+    })
 }
 
-/// Deletes attempt records older than a moment.
+/// Gives back a place taken with [`claim`] that was not used (the request was turned away
+/// before it did anything).
+pub async fn release(db: &Db, scope: &str, subject: &str) -> Result<()> {
+    on_db!(db, p => sqlx::query("UPDATE auth_counters SET hits = hits - 1 WHERE scope = $1 AND subject = $2 AND hits > 0")
+        .bind(scope)
+        .bind(subject)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Clears a counter (a successful sign-in ends the count of failures).
+pub async fn clear(db: &Db, scope: &str, subject: &str) -> Result<()> {
+    on_db!(db, p => sqlx::query("DELETE FROM auth_counters WHERE scope = $1 AND subject = $2")
+        .bind(scope)
+        .bind(subject)
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Deletes attempt records and counters older than a moment.
 pub async fn prune_sign_ins(db: &Db, before: OffsetDateTime) -> Result<u64> {
-    Ok(
-        on_db!(db, p => sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
+    let log = on_db!(db, p => sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
         .bind(before)
         .execute(p)
-        .await.map(|r| r.rows_affected()))?,
-    )
+        .await.map(|r| r.rows_affected()))?;
+    let counters = on_db!(db, p => sqlx::query("DELETE FROM auth_counters WHERE window_start < $1")
+        .bind(Ts(before))
+        .execute(p)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(log + counters)
 }

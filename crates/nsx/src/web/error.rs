@@ -3,8 +3,8 @@
 //! kind gets the same treatment.
 
 use askama::Template;
-use axum::extract::FromRequest;
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use nsx_core::accounts::FieldError;
@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::Error;
+use crate::web::input;
 
 /// Status and a short stable slug for an error.
 fn classify(e: &Error) -> (StatusCode, &'static str, &'static str) {
@@ -274,10 +275,26 @@ impl From<FormRejection> for PageError {
     }
 }
 
-/// JSON body extractor whose rejection is a problem document.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// JSON body extractor whose rejection is a problem document. Every string in the body
+/// passes the edge check of [`crate::web::input`] first.
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let req = input::checked_body(req, state, "body", |bytes| {
+            // Malformed JSON is left to the JSON extractor, which says where it breaks.
+            match serde_json::from_slice::<serde_json::Value>(bytes) {
+                Ok(v) => input::check_json(&v),
+                Err(_) => Ok(()),
+            }
+        })
+        .await?;
+        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(v))
+    }
+}
 
 /// Query-string extractor for the API.
 #[derive(axum::extract::FromRequestParts)]
@@ -299,10 +316,25 @@ pub struct PageQuery<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(PageError))]
 pub struct PagePath<T>(pub T);
 
-/// Form extractor for pages.
+/// Form extractor for pages (every field passes the edge check first).
+pub struct PageForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let req =
+            input::checked_body(req, state, "form", |bytes| input::check_urlencoded(bytes)).await?;
+        let axum::Form(v) = axum::Form::<T>::from_request(req, state).await?;
+        Ok(PageForm(v))
+    }
+}
+
+/// Form extractor for pages without the edge check, for a handler that checks its fields
+/// itself (sign-in answers a bad `next` with 400 before anything else).
 #[derive(FromRequest)]
 #[from_request(via(axum::Form), rejection(PageError))]
-pub struct PageForm<T>(pub T);
+pub struct UncheckedPageForm<T>(pub T);
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {

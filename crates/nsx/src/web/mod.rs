@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod error;
 pub mod health;
+pub mod input;
 pub mod layout;
 pub mod listener;
 pub mod multipart;
@@ -61,6 +62,7 @@ pub fn stack(routes: Router<AppState>, state: AppState) -> Router {
 
     routes
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(input::edge_check))
         .layer(session_layer)
         .layer(csrf)
         .layer(axum::middleware::from_fn(csrf_problem_for_api))

@@ -330,8 +330,14 @@ async fn admins_manage_users_and_organizations(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 403);
-    assert!(r.text().await.unwrap().contains("disabled"));
+    // Answered as a wrong password is, so a guesser learns nothing.
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("The e-mail address or password is wrong.")
+    );
     let r = c
         .post(app.at(&format!("{base}/status")))
         .form(&[("action", "enable")])

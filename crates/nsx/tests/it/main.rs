@@ -20,6 +20,7 @@ mod exchange_subscriptions;
 mod framework_changes;
 mod framework_pages;
 mod frameworks;
+mod hardening_auth;
 mod import;
 mod jobs;
 mod limits;

@@ -37,6 +37,13 @@ async fn nodes_share_accounts_and_sessions(a: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = bare()
+        .post(a.at("/sign-in"))
+        .form(&[("email", "june@example.org"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let cookie = session_cookie(&r).expect("session cookie from node A");
 
     // The session established on A is honoured on B.
