@@ -23,6 +23,7 @@ mod frameworks;
 mod import;
 mod jobs;
 mod openapi;
+mod review;
 mod schema;
 mod search;
 mod server;
