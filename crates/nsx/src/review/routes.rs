@@ -339,6 +339,7 @@ pub async fn verify_email(
     let Some(user) = viewer.user.as_ref() else {
         return Err(Error::Unauthorized("sign in first".into()).into());
     };
+    service::get(&state.db, id).await?;
     crate::accounts::verification::send_link(&state.db, &state.config.public_url(), user).await?;
     Ok(Redirect::to(&format!("/calls/{id}?done=verify")).into_response())
 }

@@ -282,7 +282,7 @@ async fn only_editors_of_the_owner_open_calls_and_calls_run_on_time(app: TestApp
     let (_, v) = app
         .get_json(&format!("/api/v1/frameworks/{code}/versions/{label}"))
         .await;
-    assert_eq!(v["status"], "in_review", "{v}");
+    assert_eq!(v["version"]["status"], "in_review");
     // A second call on the same version is refused.
     let (s, e) = api(
         &app,
