@@ -140,8 +140,6 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 /// A verified reviewer with a browser and an API token.
 pub struct Reviewer {
-    /// The account.
-    pub user: nsx::accounts::User,
     /// Signed-in browser.
     pub browser: reqwest::Client,
     /// API token.
@@ -159,7 +157,6 @@ pub async fn reviewer(app: &TestApp, email: &str) -> Reviewer {
         .unwrap();
     Reviewer {
         browser: signed_in(app, email).await,
-        user,
         token,
     }
 }
