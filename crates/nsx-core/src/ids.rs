@@ -92,6 +92,11 @@ typed_id!(
     AuditId
 );
 
+typed_id!(
+    /// A call for input on a framework version.
+    CallId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

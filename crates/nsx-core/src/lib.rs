@@ -16,4 +16,5 @@ pub mod occupations;
 pub mod onet;
 pub mod policy;
 pub mod release;
+pub mod review;
 pub mod search;

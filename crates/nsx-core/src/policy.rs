@@ -64,11 +64,14 @@ pub enum Action {
     ReadCorrection,
     /// Triage correction suggestions about an organization's frameworks.
     TriageCorrections,
+    /// Open a call for input on an organization's framework, read its results with the
+    /// reviewers' identities, and conclude it.
+    ManageReview,
 }
 
 impl Action {
     /// Every action, for tests and documentation.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ReadPublic,
         Action::ManageOwnAccount,
         Action::AdministerAccounts,
@@ -80,6 +83,7 @@ impl Action {
         Action::SuggestCorrection,
         Action::ReadCorrection,
         Action::TriageCorrections,
+        Action::ManageReview,
     ];
 
     /// What the action is called in messages.
@@ -96,6 +100,7 @@ impl Action {
             Action::SuggestCorrection => "suggest a correction",
             Action::ReadCorrection => "read this correction suggestion",
             Action::TriageCorrections => "triage correction suggestions",
+            Action::ManageReview => "manage calls for input on this framework",
         }
     }
 }
@@ -185,9 +190,8 @@ pub fn gate(who: Option<&Principal>, access: Access) -> Decision {
         || match action {
             ReadPublic | SuggestCorrection | ManageOwnAccount | ReadCorrection => true,
             AdministerAccounts | ReadAudit | ManageJobs => false,
-            CreateFramework | EditFramework | PublishFramework | TriageCorrections => {
-                p.has(Role::Editor) && p.organization_id.is_some()
-            }
+            CreateFramework | EditFramework | PublishFramework | TriageCorrections
+            | ManageReview => p.has(Role::Editor) && p.organization_id.is_some(),
         };
     if could {
         Decision::Allow
@@ -220,6 +224,7 @@ pub fn decide(who: Option<&Principal>, action: Action, resource: &Resource) -> D
         (TriageCorrections, Resource::OwnedBy(org)) => p.edits_for(*org),
         (TriageCorrections, Resource::Authored { owner, .. }) => p.edits_for(*owner),
         (TriageCorrections, Resource::Site) => p.has(Role::Editor) && p.organization_id.is_some(),
+        (ManageReview, Resource::OwnedBy(org)) => p.edits_for(*org),
         (ReadCorrection, Resource::Authored { author, owner }) => {
             *author == Some(p.user_id) || p.edits_for(*owner)
         }
@@ -265,6 +270,7 @@ mod tests {
             Action::EditFramework,
             Action::PublishFramework,
             Action::TriageCorrections,
+            Action::ManageReview,
         ] {
             assert!(decide(Some(&a), act, &own).allowed(), "{act:?}");
             assert!(!decide(Some(&a), act, &other).allowed(), "{act:?}");

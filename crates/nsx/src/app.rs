@@ -190,6 +190,10 @@ pub fn job_runner(state: AppState) -> crate::jobs::Runner {
             crate::frameworks::subscriptions::JOB,
             Arc::new(crate::frameworks::subscriptions::SubscriptionJob),
         )
+        .handler(
+            crate::review::ADVANCE_JOB,
+            Arc::new(crate::review::service::AdvanceJob),
+        )
 }
 
 /// Runs the web server until Ctrl-C or SIGTERM, then drains in-flight requests.

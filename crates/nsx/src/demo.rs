@@ -1,7 +1,8 @@
 //! `nsx demo`: a worked example of each workflow in the current database, for someone
 //! trying the exchange — a standards body with an editor and an administrator, a framework
 //! the editor wrote across two occupations with two published versions and a draft, and
-//! correction suggestions waiting in the queue.
+//! correction suggestions waiting in the queue, and an open call for input on the draft
+//! with a survey and responses from a dozen sample reviewers of different stakeholder types.
 //!
 //! It runs through the same services as the pages and the API (so the audit log, the
 //! policy and the outbox see ordinary work), is idempotent, and refuses a database that
@@ -212,6 +213,7 @@ pub async fn seed(db: &Db, force: bool) -> Result<DemoReport> {
         report
             .steps
             .push(format!("framework {DEMO_FRAMEWORK} exists"));
+        seed_call(db, &mut report, &caller).await?;
         return Ok(report);
     }
     // A framework of the council's own across two occupations, its statements written by
@@ -333,5 +335,214 @@ pub async fn seed(db: &Db, force: bool) -> Result<DemoReport> {
     .await?;
     report.steps.push(format!("{} drafted", v3.label));
     let _: VersionLabel = v3.label;
+    seed_call(db, &mut report, &caller).await?;
     Ok(report)
+}
+
+/// The sample reviewers of the demo's call: who they speak for, sector and country.
+const REVIEWERS: [(&str, &str, Option<&str>, &str); 12] = [
+    ("Avery Plant", "employer", Some("31-33"), "US"),
+    ("Blake Foundry", "employer", Some("31-33"), "US"),
+    ("Casey Motors", "employer", Some("31-33"), "MX"),
+    ("Drew Utilities", "employer", Some("22"), "CA"),
+    ("Emery College", "educator", Some("61"), "US"),
+    ("Finley Institute", "educator", Some("61"), "DE"),
+    ("Gray Academy", "educator", Some("61"), "US"),
+    ("Harper Association", "association", Some("81"), "US"),
+    ("Indy Trades Council", "association", Some("81"), "CA"),
+    ("Jules Technician", "worker_learner", Some("31-33"), "US"),
+    ("Kai Apprentice", "worker_learner", None, "US"),
+    ("Lee Ministry", "government", Some("92"), "CA"),
+];
+
+/// An open call for input on the demo framework's draft, with a survey and responses from
+/// a dozen sample reviewers of different stakeholder types. Idempotent.
+async fn seed_call(db: &Db, report: &mut DemoReport, caller: &Caller) -> Result<()> {
+    use crate::review::service as review;
+    let versions = crate::frameworks::store::list_versions(db, DEMO_FRAMEWORK).await?;
+    let Some(draft) = versions
+        .iter()
+        .find(|v| matches!(v.status, Status::Draft | Status::InReview))
+    else {
+        return Ok(());
+    };
+    let f = crate::frameworks::editing::find_framework(db, DEMO_FRAMEWORK)
+        .await?
+        .ok_or_else(|| Error::not_found(DEMO_FRAMEWORK))?;
+    if let Some(c) = crate::review::store::calls_of_framework(db, f.id)
+        .await?
+        .into_iter()
+        .find(|c| c.version_id == draft.id)
+    {
+        report
+            .steps
+            .push(format!("call for input {} exists", c.path()));
+        return Ok(());
+    }
+    if draft.status != Status::Draft {
+        return Ok(());
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let call = review::open_call(
+        db,
+        caller,
+        DEMO_FRAMEWORK,
+        &draft.label,
+        review::NewCall {
+            invitation: "The Demo Skills Council invites employers, educators, associations, workers and government to review the draft of its Industrial Maintenance and Mechatronics standard before publication. For every statement, tell us whether to keep, change or remove it, how important it is and how often the work is done, and answer the short survey.".into(),
+            contact_name: "Dana Editor".into(),
+            contact_email: format!("editor@{DEMO_DOMAIN}"),
+            stakeholder_types: nsx_core::review::StakeholderType::ALL
+                .iter()
+                .map(|t| t.as_str().to_string())
+                .collect(),
+            time_zone: "America/Chicago".into(),
+            opens_at: fmt(now - time::Duration::hours(1)),
+            closes_at: fmt(now + time::Duration::days(21)),
+            questions: vec![
+                nsx_core::review::Question {
+                    prompt: "How many maintenance technicians work at your site?".into(),
+                    kind: nsx_core::review::QuestionKind::Single,
+                    options: vec!["Fewer than 10".into(), "10 to 50".into(), "More than 50".into()],
+                    required: true,
+                },
+                nsx_core::review::Question {
+                    prompt: "Which topics should the next version add?".into(),
+                    kind: nsx_core::review::QuestionKind::Multiple,
+                    options: vec!["Condition monitoring".into(), "Robotics".into(), "Industrial networks".into()],
+                    required: false,
+                },
+                nsx_core::review::Question {
+                    prompt: "How useful would this standard be for hiring?".into(),
+                    kind: nsx_core::review::QuestionKind::Rating,
+                    options: vec![],
+                    required: false,
+                },
+            ],
+            thresholds: None,
+        },
+    )
+    .await?;
+    report.steps.push(format!(
+        "call for input {} opened on {} until {}",
+        call.path(),
+        draft.label,
+        call.closes_local()
+    ));
+    let statements = review::statements(db, &call).await?;
+    // The sample reviewers cannot sign in: they share the hash of a password nobody knows.
+    let hash = password::hash(random_password()).await?;
+    let sizes = ["Fewer than 10", "10 to 50", "More than 50"];
+    let topics = ["Condition monitoring", "Robotics", "Industrial networks"];
+    for (i, (name, kind, sector, country)) in REVIEWERS.iter().enumerate() {
+        let local = format!("reviewer{:02}", i + 1);
+        let email = format!("{local}@{DEMO_DOMAIN}");
+        let user = match store::find_user_by_email(db, &email).await? {
+            Some((u, _)) => u,
+            None => {
+                store::create_user(
+                    db,
+                    store::NewUser {
+                        email,
+                        display_name: name.to_string(),
+                        password_hash: hash.clone(),
+                        roles: Vec::new(),
+                        organization_id: None,
+                    },
+                )
+                .await?
+            }
+        };
+        crate::accounts::verification::mark_verified(db, user.id).await?;
+        let rc = Caller::user(&user, None);
+        review::join(
+            db,
+            &rc,
+            call.id,
+            review::ProfileInput {
+                stakeholder_type: kind.to_string(),
+                sector: sector.map(str::to_string),
+                organization: name.to_string(),
+                country: country.to_string(),
+                role: "Reviewer".into(),
+            },
+        )
+        .await?;
+        let items = statements
+            .iter()
+            .enumerate()
+            .map(|(j, s)| {
+                use nsx_core::review::{CommentType, Stance};
+                let k = (i * 7 + j * 3) % 10;
+                let stance = match k {
+                    0 | 1 => Stance::Change,
+                    2 if *kind == "employer" => Stance::Remove,
+                    _ => Stance::Keep,
+                };
+                let technical = s.statement.section == Section::Technical;
+                let (comment_type, comment, rewrite) = match stance {
+                    Stance::Change => (
+                        Some(CommentType::Editorial),
+                        "The wording should name the equipment more precisely.".to_string(),
+                        format!(
+                            "{} — {}, following the plant's written procedure",
+                            s.statement.subject, s.statement.performance
+                        ),
+                    ),
+                    Stance::Remove => (
+                        Some(CommentType::Technical),
+                        "Our sites contract this work out; it does not belong in the standard."
+                            .to_string(),
+                        String::new(),
+                    ),
+                    Stance::Keep => (None, String::new(), String::new()),
+                };
+                review::Submitted {
+                    statement: s.id,
+                    response: nsx_core::review::StatementResponse {
+                        stance: Some(stance),
+                        importance: Some(((i + j) % 5 + 1) as u8),
+                        frequency: technical.then_some(((i * 2 + j) % 5 + 1) as u8),
+                        comment_type,
+                        comment,
+                        rewrite,
+                    },
+                    shown: None,
+                }
+            })
+            .collect();
+        review::respond(db, &rc, call.id, items).await?;
+        let mut answers = std::collections::BTreeMap::new();
+        answers.insert(0, vec![sizes[i % 3].to_string()]);
+        answers.insert(
+            1,
+            vec![topics[i % 3].to_string(), topics[(i + 1) % 3].to_string()],
+        );
+        answers.insert(2, vec![((i % 5) + 1).to_string()]);
+        review::answer_survey(db, &rc, call.id, &answers).await?;
+        if i == 9 {
+            review::propose(
+                db,
+                &rc,
+                call.id,
+                review::ProposalInput {
+                    section: "technical".into(),
+                    level: "developing".into(),
+                    text: "Condition monitoring — read vibration and temperature trends and plan repairs before failures".into(),
+                    rationale: "Most plants now fit sensors to critical machines.".into(),
+                },
+            )
+            .await?;
+        }
+    }
+    report.steps.push(format!(
+        "{} sample reviewers responded to {} statements and the survey",
+        REVIEWERS.len(),
+        statements.len()
+    ));
+    Ok(())
 }

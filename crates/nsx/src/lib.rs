@@ -23,6 +23,7 @@ pub mod mail;
 pub mod occupations;
 pub mod operations;
 pub mod paging;
+pub mod review;
 pub mod routes;
 pub mod search;
 pub mod service;

@@ -23,7 +23,7 @@ use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{ApiError, PageError};
-use crate::{accounts, corrections, frameworks, occupations, operations, search, web};
+use crate::{accounts, corrections, frameworks, occupations, operations, review, search, web};
 
 /// One route: its method, its path pattern (axum syntax, `{param}`), and what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +136,7 @@ const PUBLISH_FRAMEWORK: Access = Access::Action(Action::PublishFramework);
 const SUGGEST: Access = Access::Action(Action::SuggestCorrection);
 const READ_CORRECTION: Access = Access::Action(Action::ReadCorrection);
 const TRIAGE: Access = Access::Action(Action::TriageCorrections);
+const MANAGE_REVIEW: Access = Access::Action(Action::ManageReview);
 
 /// Every route the exchange answers.
 pub fn table() -> RouteTable {
@@ -323,6 +324,61 @@ pub fn table() -> RouteTable {
         .api(READ_CORRECTION, routes!(corrections::api::get_correction))
         .api(TRIAGE, routes!(corrections::api::triage_correction))
         .api(SIGNED_IN, routes!(corrections::api::my_corrections))
+        // Calls for input: the public list and each call, opening a call on a draft,
+        // reviewers joining and responding section by section, results for the owner.
+        .get("/calls", ANYONE, review::routes::list)
+        .get("/calls/{id}", ANYONE, review::routes::show)
+        .post("/calls/{id}/join", SIGNED_IN, review::routes::join)
+        .post(
+            "/calls/{id}/verify-email",
+            SIGNED_IN,
+            review::routes::verify_email,
+        )
+        .get(
+            "/calls/{id}/respond",
+            SIGNED_IN,
+            review::routes::respond_form,
+        )
+        .post(
+            "/calls/{id}/respond",
+            SIGNED_IN,
+            review::routes::respond_submit,
+        )
+        .post("/calls/{id}/leave", SIGNED_IN, review::routes::leave)
+        .get(
+            "/calls/{id}/results",
+            MANAGE_REVIEW,
+            review::routes::results,
+        )
+        .get(
+            "/calls/{id}/results.csv",
+            MANAGE_REVIEW,
+            review::routes::results_csv,
+        )
+        .get(
+            "/frameworks/{code}/{version}/call",
+            MANAGE_REVIEW,
+            review::routes::new_form,
+        )
+        .post(
+            "/frameworks/{code}/{version}/call",
+            MANAGE_REVIEW,
+            review::routes::open,
+        )
+        .get(
+            "/verify-email/{token}",
+            ANYONE,
+            review::routes::confirm_email,
+        )
+        .api(ANYONE, routes!(review::api::list_calls))
+        .api(MANAGE_REVIEW, routes!(review::api::open_call))
+        .api(ANYONE, routes!(review::api::get_call))
+        .api(SIGNED_IN, routes!(review::api::join, review::api::leave))
+        .api(
+            SIGNED_IN,
+            routes!(review::api::my_responses, review::api::upsert_responses),
+        )
+        .api(MANAGE_REVIEW, routes!(review::api::results))
         // Accounts: signing up and in, one's own account.
         .get("/sign-up", ANYONE, acc::sign_up_page)
         .post("/sign-up", ANYONE, acc::sign_up)

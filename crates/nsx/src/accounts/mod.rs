@@ -10,6 +10,7 @@ pub mod password;
 pub mod routes;
 pub mod session_store;
 pub mod store;
+pub mod verification;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -404,6 +404,7 @@ struct FrameworkPage {
     gaps: Vec<String>,
     sources: Vec<nsx_core::frameworks::Source>,
     versions: Vec<OtherVersion>,
+    call: Option<crate::review::Banner>,
 }
 
 fn source_name(key: &str) -> &str {
@@ -583,7 +584,11 @@ pub(crate) async fn build_page(
     };
     let has_evidence = e.tasks_with_evidence > 0 || e.job_exposure.is_some();
     let label = v.version.label.to_string();
+    let call = crate::review::service::current_call(&state.db, v.version.framework_id)
+        .await?
+        .map(|c| crate::review::Banner::of(&c));
     let page = FrameworkPage {
+        call,
         chrome,
         title: v.version.title.clone(),
         label: label.clone(),

@@ -666,6 +666,11 @@ pub async fn transition(
     caller.require(Action::PublishFramework, &owner(&f))?;
     let versions = editing::versions_in(&mut tx, f.id).await?;
     let v = find_version(&versions, label, code)?.clone();
+    if let Some(call) = crate::review::store::active_call_of_version(&mut tx, v.id).await? {
+        return Err(Error::Conflict(format!(
+            "{label} is under review in a call for input (/calls/{call}); its status cannot change until the call closes"
+        )));
+    }
     if !v.status.can_become(to) {
         let hint = match (v.status, to) {
             (Status::Draft, Status::Published) => " (submit it for review first)",

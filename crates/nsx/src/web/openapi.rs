@@ -49,6 +49,7 @@ impl utoipa::Modify for BearerScheme {
         (name = "frameworks", description = "Occupation skills frameworks, their versions and statements"),
         (name = "accounts", description = "Users, organizations and API tokens"),
         (name = "corrections", description = "Suggested corrections to the source rows behind framework statements, and their triage"),
+        (name = "reviews", description = "Calls for input: public reviews of draft framework versions, reviewers' responses and results"),
         (name = "operations", description = "The audit log and background jobs (administrators)"),
     )
 )]

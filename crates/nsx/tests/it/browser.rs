@@ -257,3 +257,203 @@ async fn catalog_in_a_browser() {
     b.close().await;
     app.finish().await;
 }
+
+/// Signs in through the sign-in form (ending any session first).
+async fn sign_in_as(b: &Browser, app: &TestApp, email: &str) {
+    b.client.delete_all_cookies().await.unwrap();
+    b.client.goto(&app.at("/sign-in")).await.unwrap();
+    b.client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(crate::accounts::PASSWORD)
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css(
+            "form[action='/sign-in'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(b, |u| u.path() != "/sign-in").await;
+}
+
+async fn click(b: &Browser, css: &str) {
+    b.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn page_text(b: &Browser) -> String {
+    b.client.source().await.unwrap()
+}
+
+/// A call for input in a real browser, with plain forms only: the editor opens the call on
+/// a draft through the form; a reviewer finds it on /calls, joins, saves a section and the
+/// survey (each a plain form post), comes back to find the answers kept; the editor reads
+/// the results with their SVG charts, which print.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_for_input_in_a_browser() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::builder().start().await;
+    let (_ed, code, label) =
+        crate::review::framework_with_draft(&app, "Browser Council", "br-ed@example.org").await;
+    let rev = crate::review::reviewer(&app, "br-rev@example.org").await;
+    drop(rev.browser);
+
+    // The editor opens the call through the form.
+    sign_in_as(&b, &app, "br-ed@example.org").await;
+    b.client
+        .goto(&app.at(&format!("/frameworks/{code}/{label}/call")))
+        .await
+        .unwrap();
+    let src = page_text(&b).await;
+    assert!(!src.contains("<script"), "the form needs no JavaScript");
+    b.client
+        .find(Locator::Id("invitation"))
+        .await
+        .unwrap()
+        .send_keys("Please review this draft.")
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let opens = (now - time::Duration::minutes(1)).format(&f).unwrap();
+    let closes = (now + time::Duration::days(2)).format(&f).unwrap();
+    // datetime-local inputs take their value as the browser's own widget would set it.
+    b.eval(&format!(
+        "document.getElementById('opens_at').value = '{opens}'; document.getElementById('closes_at').value = '{closes}'; return true;"
+    ))
+    .await;
+    b.client
+        .find(Locator::Id("q0_prompt"))
+        .await
+        .unwrap()
+        .send_keys("How useful is the draft?")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("#q0_kind option[value='rating']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&b, "form[action$='/call'] button[type='submit']").await;
+    let url = wait_for_url(&b, |u| u.path().starts_with("/calls/")).await;
+    assert!(url.path().starts_with("/calls/"), "{url}");
+    let call_path = url.path().to_string();
+    let src = page_text(&b).await;
+    assert!(src.contains("The call is set up"), "{src}");
+    assert!(src.contains("(UTC)") || src.contains(" UTC"));
+
+    // The reviewer finds it on /calls and joins.
+    sign_in_as(&b, &app, "br-rev@example.org").await;
+    b.client.goto(&app.at("/calls")).await.unwrap();
+    click(&b, &format!("a[href='{call_path}']")).await;
+    wait_for_url(&b, |u| u.path() == call_path).await;
+    click(&b, "#stakeholder_type option[value='employer']").await;
+    click(&b, "#sector option[value='31-33']").await;
+    b.client
+        .find(Locator::Id("country"))
+        .await
+        .unwrap()
+        .send_keys("US")
+        .await
+        .unwrap();
+    click(
+        &b,
+        &format!("form[action='{call_path}/join'] button[type='submit']"),
+    )
+    .await;
+    wait_for_url(&b, |u| u.path().ends_with("/respond")).await;
+    let src = page_text(&b).await;
+    assert!(src.contains("You have joined the call"), "{src}");
+    assert!(!src.contains("<script"));
+
+    // Keep the first technical statement, importance 4, and save the section.
+    let first = b
+        .eval("return document.querySelector('form input[name=part][value=technical]').form.querySelector('fieldset.statement-response').id;")
+        .await;
+    let sid = first.as_str().unwrap().to_string();
+    let radio = format!("input[type=radio][value=keep][name='{sid}.stance']");
+    b.eval(&format!(
+        "document.querySelector(\"{radio}\").scrollIntoView(); return true;"
+    ))
+    .await;
+    click(&b, &radio).await;
+    click(
+        &b,
+        &format!("select[name='{sid}.importance'] option[value='4']"),
+    )
+    .await;
+    click(
+        &b,
+        "form:has(input[name=part][value=technical]) button[type='submit']",
+    )
+    .await;
+    wait_for_url(&b, |u| {
+        u.query().is_some_and(|q| q.contains("done=technical"))
+    })
+    .await;
+    let src = page_text(&b).await;
+    assert!(src.contains("Saved: technical statements."), "saved notice");
+    // The survey, its own form.
+    click(&b, "input[name=q0][value='5']").await;
+    click(
+        &b,
+        "form:has(input[name=part][value=survey]) button[type='submit']",
+    )
+    .await;
+    wait_for_url(&b, |u| u.query().is_some_and(|q| q.contains("done=survey"))).await;
+
+    // A fresh load (a closed tab) finds everything kept.
+    b.client
+        .goto(&app.at(&format!("{call_path}/respond")))
+        .await
+        .unwrap();
+    let kept = b
+        .eval(&format!(
+            "return [document.querySelector(\"{radio}\").checked, document.querySelector(\"select[name='{sid}.importance']\").value, document.querySelector('input[name=q0][value=\"5\"]').checked];"
+        ))
+        .await;
+    assert_eq!(kept, serde_json::json!([true, "4", true]));
+
+    // The editor reads the results: charts inline, and the page prints.
+    sign_in_as(&b, &app, "br-ed@example.org").await;
+    b.client
+        .goto(&app.at(&format!("{call_path}/results")))
+        .await
+        .unwrap();
+    let charts = b
+        .eval("return document.querySelectorAll('svg.chart').length;")
+        .await;
+    assert!(charts.as_i64().unwrap() > 3, "{charts}");
+    let src = page_text(&b).await;
+    assert!(src.contains("Reviewers taking part: 1."), "one respondent");
+    b.emulate_media("print").await;
+    let print = b
+        .eval("return [getComputedStyle(document.querySelector('header.site-header')).display, getComputedStyle(document.querySelector('svg.chart')).display];")
+        .await;
+    assert_eq!(print[0], "none");
+    assert_ne!(print[1], "none", "charts print");
+    b.emulate_media("").await;
+    b.close().await;
+    app.finish().await;
+}

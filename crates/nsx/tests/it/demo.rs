@@ -23,8 +23,17 @@ async fn the_demo_seeds_once_and_spares_real_databases(app: TestApp) {
     let statuses: Vec<Status> = versions.iter().map(|v| v.status).collect();
     assert_eq!(
         statuses,
-        vec![Status::Draft, Status::Published, Status::Superseded]
+        vec![Status::InReview, Status::Published, Status::Superseded]
     );
+    // The draft is open for input, with a survey and a dozen sample reviewers of every
+    // stakeholder type.
+    let (_, calls) = app.get_json("/api/v1/reviews").await;
+    assert_eq!(calls["open"].as_array().unwrap().len(), 1, "{calls}");
+    assert_eq!(calls["open"][0]["framework"], demo::DEMO_FRAMEWORK);
+    assert_eq!(calls["open"][0]["questions"].as_array().unwrap().len(), 3);
+    let id = calls["open"][0]["id"].as_str().unwrap().to_string();
+    let (_, call) = app.get_json(&format!("/api/v1/reviews/{id}")).await;
+    assert_eq!(call["reviewers"], 12, "{call}");
     let f = nsx::frameworks::editing::find_framework(&app.db, demo::DEMO_FRAMEWORK)
         .await
         .unwrap()

@@ -25,6 +25,7 @@ mod import;
 mod jobs;
 mod limits;
 mod openapi;
+mod review;
 mod schema;
 mod search;
 mod server;
