@@ -368,9 +368,9 @@ pub fn dangling_prepositions(text: &str) -> Vec<String> {
         let after = t.get(i + 2).map(|n| n.word.as_str());
         if PREPOSITIONS.contains(&w) {
             if next == Some("to") && !(w == "from" || w == "up" || w == "due") {
-                out.push(format!("{:?} is followed by \"to\"", w));
+                out.push(format!("{w:?} is followed by \"to\""));
             } else if ends_clause(tok.raw) || next.is_none() {
-                out.push(format!("{:?} has no object", w));
+                out.push(format!("{w:?} has no object"));
             } else if matches!(next, Some("and" | "or")) && after == Some("to") {
                 out.push(format!(
                     "{:?} has no object before {:?}",
