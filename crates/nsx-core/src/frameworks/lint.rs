@@ -12,13 +12,43 @@
 //! | `level-empty` | error | each mastery level has technical statements |
 //! | `level-thin` | warning | a mastery level has fewer than eight technical statements |
 //! | `domain-empty` | warning | a durable-skill domain has no statements (no grounding data) |
+//! | `dangling-preposition`, `subject-function-word`, `unbalanced-brackets`, `truncated-name`, `repeated-example`, `level-repeat`, `duplicate-stem` | error | the editor's structural rules ([`Editor`]), see [`super::editorial`] |
+//! | `spelling`, `grammar` | error | Harper's English spelling and grammar check (needs [`Editor`]), see [`super::grammar`] |
+//!
+//! [`lint`] runs the form rules; [`Editor::lint`] adds the editor's structural rules (with
+//! the catalog) and the grammar checker, and is what `nsx lint` and `nsx draft` run.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::editorial::{self, Catalog};
+use super::grammar::{GrammarChecker, as_sentence};
 use super::{DurableDomain, Level, MasteryLevel, Section, Statement};
+
+/// Every rule's name, in the order reports list them.
+pub const RULES: &[&str] = &[
+    "uncited",
+    "split",
+    "length",
+    "duplicate",
+    "near-duplicate",
+    "ladder",
+    "order",
+    "level-empty",
+    "level-thin",
+    "domain-empty",
+    editorial::DANGLING_PREPOSITION,
+    editorial::SUBJECT_FUNCTION_WORD,
+    editorial::UNBALANCED_BRACKETS,
+    editorial::TRUNCATED_NAME,
+    editorial::REPEATED_EXAMPLE,
+    editorial::LEVEL_REPEAT,
+    editorial::DUPLICATE_STEM,
+    "spelling",
+    "grammar",
+];
 
 /// Shortest subject, in characters.
 pub const SUBJECT_MIN: usize = 3;
@@ -297,6 +327,56 @@ pub fn lint(statements: &[Statement]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The whole editor: every rule of [`lint`], plus the catalog-aware `truncated-name` and
+/// `repeated-example` checks and Harper's spelling and grammar check. Build it once (it
+/// holds the catalog and the dictionary) and share it across threads.
+#[derive(Debug, Clone)]
+pub struct Editor {
+    catalog: Catalog,
+    grammar: GrammarChecker,
+}
+
+impl Editor {
+    /// An editor that knows the release's product and commodity names (`catalog`) and
+    /// accepts the words of `vocabulary` (the release's texts) as correctly spelled.
+    pub fn new<'a>(catalog: Catalog, vocabulary: impl IntoIterator<Item = &'a str>) -> Self {
+        Editor {
+            catalog,
+            grammar: GrammarChecker::new(vocabulary),
+        }
+    }
+
+    /// Checks a version's statements.
+    pub fn lint(&self, statements: &[Statement]) -> Vec<Finding> {
+        let mut out = lint(statements);
+        for s in statements {
+            editorial::check_statement(s, Some(&self.catalog), &mut out);
+        }
+        editorial::check_levels(statements, &mut out);
+        editorial::check_stems(statements, &mut out);
+        let mut session = self.grammar.session();
+        for s in statements {
+            let loc = s.location();
+            let third_person = s.section == Section::Durable
+                && s.performance
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|w| w.ends_with('s') && !w.ends_with("ss"));
+            let mut issues = session.check_spelling(&format!("{}.", s.subject.trim()));
+            issues.extend(session.check_sentence(&as_sentence(&s.performance, third_person)));
+            for i in issues {
+                out.push(finding(
+                    Severity::Error,
+                    loc.clone(),
+                    i.rule,
+                    format!("{:?}: {} ({})", i.text, i.message, i.harper_rule),
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// Whether any finding is an error.

@@ -11,6 +11,8 @@ pub mod diff;
 pub mod draft;
 pub mod durable;
 pub mod edit;
+pub mod editorial;
+pub mod grammar;
 pub mod lint;
 pub mod table;
 

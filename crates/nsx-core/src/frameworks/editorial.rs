@@ -1,0 +1,1092 @@
+//! The editor's structural rules: what a reader notices in a statement that a spelling and
+//! grammar checker does not, because the words are real and the defect is in what was cut
+//! or stitched together.
+//!
+//! | rule | what it catches |
+//! |---|---|
+//! | `dangling-preposition` | a preposition whose object was cut: "consult with to ensure", "confer on to determine", a clause ending on "with" |
+//! | `subject-function-word` | a subject that ends on a function word ("Cappella or") or starts on a left-over particle or conjunction ("Up, maintain, calibrate") |
+//! | `unbalanced-brackets` | a parenthesis or bracket opened and not closed, or closed and never opened |
+//! | `truncated-name` | an example that is the first words of a catalog product or tool name and not a name itself ("such as Amazon Web") |
+//! | `repeated-example` | an example that only repeats its category ("tape measures such as Measuring tapes") or is itself a commodity category |
+//! | `level-repeat` | more than half of a level's subjects are the level below's |
+//! | `duplicate-stem` | three or more statements of one version share an opening or closing phrase the sources do not use |
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::lint::{Finding, Severity};
+use super::{Level, Section, Statement};
+
+/// Rule: a preposition without its object.
+pub const DANGLING_PREPOSITION: &str = "dangling-preposition";
+/// Rule: a subject ending (or starting) on a function word.
+pub const SUBJECT_FUNCTION_WORD: &str = "subject-function-word";
+/// Rule: brackets that do not pair up.
+pub const UNBALANCED_BRACKETS: &str = "unbalanced-brackets";
+/// Rule: an example that is a cut-off catalog name.
+pub const TRUNCATED_NAME: &str = "truncated-name";
+/// Rule: an example that repeats its category.
+pub const REPEATED_EXAMPLE: &str = "repeated-example";
+/// Rule: a level that mostly repeats the subjects of the level below.
+pub const LEVEL_REPEAT: &str = "level-repeat";
+/// Rule: a stock opening or closing shared by many statements.
+pub const DUPLICATE_STEM: &str = "duplicate-stem";
+
+/// Words in an opening or closing phrase compared by `duplicate-stem`.
+pub const STEM_WORDS: usize = 5;
+/// Statements of one version that may share a stem before it is an error.
+pub const STEM_MAX_SHARED: usize = 2;
+
+/// Prepositions that always need an object right after them.
+const PREPOSITIONS: &[&str] = &[
+    "with",
+    "for",
+    "from",
+    "of",
+    "at",
+    "by",
+    "into",
+    "onto",
+    "upon",
+    "about",
+    "between",
+    "among",
+    "without",
+    "within",
+    "against",
+    "via",
+    "per",
+    "toward",
+    "towards",
+    "through",
+    "across",
+    "during",
+    "regarding",
+    "concerning",
+    "including",
+];
+
+/// Words that are particles after a verb ("pass on", "hand over") as well as prepositions:
+/// they may end a clause, and "on to" is English when a noun follows it ("pass on to
+/// staff"), but not before a verb of purpose ("confer on to determine").
+const PARTICLES: &[&str] = &[
+    "on", "in", "up", "out", "off", "over", "down", "back", "around", "along", "under",
+];
+
+/// Verbs that follow "to" in the purpose clauses of O*NET task statements.
+const PURPOSE_VERBS: &[&str] = &[
+    "ensure",
+    "determine",
+    "identify",
+    "verify",
+    "prevent",
+    "maintain",
+    "make",
+    "provide",
+    "meet",
+    "obtain",
+    "assess",
+    "evaluate",
+    "improve",
+    "confirm",
+    "detect",
+    "locate",
+    "diagnose",
+    "resolve",
+    "correct",
+    "avoid",
+    "reduce",
+    "facilitate",
+    "support",
+    "develop",
+    "establish",
+    "plan",
+    "coordinate",
+    "discuss",
+    "review",
+    "assist",
+    "help",
+    "keep",
+    "allow",
+    "enable",
+    "promote",
+    "ascertain",
+    "achieve",
+    "comply",
+    "protect",
+    "produce",
+    "gather",
+    "monitor",
+    "prepare",
+    "create",
+    "select",
+    "inform",
+    "explain",
+    "address",
+    "recommend",
+    "resolve",
+    "solve",
+    "exchange",
+    "share",
+    "plan",
+    "arrange",
+    "analyze",
+    "investigate",
+    "decide",
+    "define",
+    "design",
+    "implement",
+    "schedule",
+    "assure",
+];
+
+/// Function words a noun-phrase subject cannot end on.
+const FUNCTION_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "nor",
+    "but",
+    "of",
+    "to",
+    "for",
+    "with",
+    "on",
+    "in",
+    "at",
+    "by",
+    "from",
+    "into",
+    "onto",
+    "as",
+    "such",
+    "than",
+    "that",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "including",
+    "via",
+    "per",
+    "is",
+    "are",
+    "be",
+    "their",
+    "its",
+    "his",
+    "her",
+    "our",
+    "your",
+    "this",
+    "these",
+    "those",
+    "using",
+    "about",
+    "between",
+    "within",
+    "without",
+    "against",
+    "through",
+    "toward",
+    "towards",
+    "upon",
+    "if",
+    "when",
+    "while",
+    "e.g",
+    "i.e",
+    "etc",
+];
+
+/// Words a subject cannot start on: left-over particles and conjunctions of a cut verb.
+const BAD_STARTS: &[&str] = &[
+    "and", "or", "nor", "but", "up", "out", "off", "of", "to", "with", "for", "from", "by", "into",
+    "onto", "than", "that", "which", "as",
+];
+
+/// Generic head nouns that do not make an example different from its category
+/// ("Soldering equipment" under "soldering irons").
+const GENERIC_NOUNS: &[&str] = &[
+    "equipment",
+    "tool",
+    "tools",
+    "device",
+    "devices",
+    "software",
+    "system",
+    "systems",
+    "instrument",
+    "instruments",
+    "machine",
+    "machines",
+    "machinery",
+    "product",
+    "products",
+    "supplies",
+    "kit",
+    "kits",
+    "unit",
+    "units",
+    "application",
+    "applications",
+    "program",
+    "programs",
+    "platform",
+    "platforms",
+];
+
+/// Trailing words a writer may drop from a product name without cutting it
+/// ("Microsoft Office" for "Microsoft Office software").
+const DROPPABLE_SUFFIXES: &[&str] = &[
+    "software",
+    "system",
+    "systems",
+    "application",
+    "applications",
+    "program",
+    "programs",
+    "equipment",
+];
+
+/// Markers that open a list of examples.
+const EXAMPLE_MARKERS: &[&str] = &["such as ", "e.g. ", "e.g., ", "for example ", "including "];
+
+/// The catalog names the editor compares examples against: product and tool examples and
+/// their commodity titles, from every occupation of the imported release.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    names: BTreeSet<String>,
+    prefixes: BTreeMap<String, String>,
+    commodities: BTreeSet<String>,
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+impl Catalog {
+    /// A catalog of product or tool names (`examples`) and commodity titles.
+    pub fn new<'a>(
+        examples: impl IntoIterator<Item = &'a str>,
+        commodities: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut c = Catalog::default();
+        for e in examples {
+            let n = norm(e);
+            if n.is_empty() {
+                continue;
+            }
+            let words: Vec<&str> = n.split(' ').collect();
+            if let Some(last) = words.last()
+                && words.len() > 1
+                && DROPPABLE_SUFFIXES.contains(last)
+            {
+                c.names.insert(words[..words.len() - 1].join(" "));
+            }
+            for k in 1..words.len() {
+                c.prefixes
+                    .entry(words[..k].join(" "))
+                    .or_insert_with(|| e.trim().to_string());
+            }
+            c.names.insert(n);
+        }
+        for t in commodities {
+            let n = norm(t);
+            if !n.is_empty() {
+                c.commodities.insert(n);
+            }
+        }
+        c
+    }
+
+    /// Whether the catalog holds no names.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The full name `item` begins and does not complete: the longest run of its first words
+    /// that starts a catalog name, when no run of its first words is a name itself (words
+    /// after a complete name are the rest of the sentence).
+    pub fn truncation_of(&self, item: &str) -> Option<&str> {
+        let n = norm(item);
+        let words: Vec<&str> = n.split(' ').collect();
+        if (1..=words.len()).any(|k| {
+            let head = words[..k].join(" ");
+            self.names.contains(&head) || self.commodities.contains(&head)
+        }) {
+            return None;
+        }
+        (1..=words.len())
+            .rev()
+            .find_map(|k| self.prefixes.get(&words[..k].join(" ")))
+            .map(|s| s.as_str())
+    }
+
+    /// Whether `item` is a commodity title and no product's name.
+    pub fn is_category_only(&self, item: &str) -> bool {
+        let n = norm(item);
+        self.commodities.contains(&n) && !self.names.contains(&n)
+    }
+}
+
+/// A word with the punctuation that followed it.
+struct Tok<'a> {
+    word: String,
+    raw: &'a str,
+}
+
+fn tokens(text: &str) -> Vec<Tok<'_>> {
+    text.split_whitespace()
+        .map(|raw| Tok {
+            word: raw
+                .trim_matches(|c: char| !c.is_alphanumeric() && c != '.')
+                .trim_end_matches('.')
+                .to_lowercase(),
+            raw,
+        })
+        .collect()
+}
+
+fn ends_clause(raw: &str) -> bool {
+    raw.ends_with([',', ';', ':', '.', ')', '—'])
+}
+
+/// `dangling-preposition`: a preposition followed by "to", by the end of a clause, or by
+/// nothing.
+pub fn dangling_prepositions(text: &str) -> Vec<String> {
+    let t = tokens(text);
+    let mut out = Vec::new();
+    for (i, tok) in t.iter().enumerate() {
+        let w = tok.word.as_str();
+        let next = t.get(i + 1).map(|n| n.word.as_str());
+        let after = t.get(i + 2).map(|n| n.word.as_str());
+        if PREPOSITIONS.contains(&w) {
+            if next == Some("to") && !(w == "from" || w == "up" || w == "due") {
+                out.push(format!("{w:?} is followed by \"to\""));
+            } else if ends_clause(tok.raw) || next.is_none() {
+                out.push(format!("{w:?} has no object"));
+            } else if matches!(next, Some("and" | "or")) && after == Some("to") {
+                out.push(format!(
+                    "{:?} has no object before {:?}",
+                    w,
+                    next.unwrap_or("")
+                ));
+            }
+        } else if PARTICLES.contains(&w)
+            && next == Some("to")
+            && after.is_some_and(|a| PURPOSE_VERBS.contains(&a))
+        {
+            out.push(format!(
+                "{:?} is followed by \"to {}\": its object was cut",
+                w,
+                after.unwrap_or("")
+            ));
+        }
+    }
+    // "from … to" ranges and "up to" are English; the rules above never fire on them
+    // ("from" before "to" is skipped; "up" is a particle and "to" + a number is not a verb).
+    out
+}
+
+/// `subject-function-word`: the subject's last word is a function word, or its first word is
+/// a left-over particle or conjunction.
+pub fn subject_function_word(subject: &str) -> Option<String> {
+    let t = tokens(subject);
+    let first = t.first()?;
+    let last = t.last()?;
+    if FUNCTION_WORDS.contains(&last.word.as_str()) {
+        return Some(format!("the subject ends on {:?}", last.word));
+    }
+    if last.raw.ends_with([',', '-', '(', ';', ':', '/', '&']) {
+        return Some(format!("the subject ends on {:?}", last.raw));
+    }
+    if BAD_STARTS.contains(&first.word.as_str()) && t.len() > 1 {
+        return Some(format!("the subject starts on {:?}", first.word));
+    }
+    None
+}
+
+/// `unbalanced-brackets`.
+pub fn unbalanced_brackets(text: &str) -> Option<String> {
+    let mut stack = Vec::new();
+    for c in text.chars() {
+        match c {
+            '(' | '[' => stack.push(c),
+            ')' | ']' => {
+                let open = if c == ')' { '(' } else { '[' };
+                if stack.pop() != Some(open) {
+                    return Some(format!("{c:?} closes nothing"));
+                }
+            }
+            _ => {}
+        }
+    }
+    stack.pop().map(|c| format!("{c:?} is never closed"))
+}
+
+/// A list of examples in a text: the category words before the marker and the items after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleList {
+    /// Up to four words naming the category, e.g. "tape measures".
+    pub category: String,
+    /// The examples as written; the last may run on into the sentence ("Garmin units to
+    /// meet deadlines"): [`clause_head`] cuts it.
+    pub items: Vec<String>,
+}
+
+/// The example lists of a text ("X such as A, B and C", "X (e.g. A, B)").
+pub fn example_lists(text: &str) -> Vec<ExampleList> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for m in EXAMPLE_MARKERS {
+        let mut from = 0;
+        while let Some(p) = lower[from..].find(m) {
+            let at = from + p;
+            from = at + m.len();
+            // Whole words only ("including " must not match inside another word).
+            if at > 0
+                && lower[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric())
+            {
+                continue;
+            }
+            let before = text[..at]
+                .trim_end()
+                .trim_end_matches(['(', ','])
+                .trim_end();
+            let category: Vec<&str> = before
+                .split_whitespace()
+                .rev()
+                .take_while(|w| {
+                    let lw = w.to_lowercase();
+                    !w.ends_with([',', ';', ':', ')'])
+                        && !FUNCTION_WORDS.contains(&lw.as_str())
+                        && !PARTICLES.contains(&lw.as_str())
+                })
+                .take(4)
+                .collect();
+            let category = category.into_iter().rev().collect::<Vec<_>>().join(" ");
+            let rest = &text[at + m.len()..];
+            let end = rest
+                .find([')', ';', ':', '—'])
+                .or_else(|| rest.find(". "))
+                .unwrap_or(rest.len());
+            let list = rest[..end].trim().trim_end_matches('.');
+            let mut items = Vec::new();
+            for part in list.split(", ") {
+                let part = part
+                    .trim()
+                    .trim_start_matches("and ")
+                    .trim_start_matches("or ");
+                let mut pieces: Vec<&str> = part.split(" and ").collect();
+                if pieces.len() == 1 {
+                    pieces = part.split(" or ").collect();
+                }
+                items.extend(pieces.into_iter().map(|s| s.trim().to_string()));
+            }
+            items.retain(|s| !s.is_empty());
+            if !items.is_empty() {
+                out.push(ExampleList { category, items });
+            }
+        }
+    }
+    out
+}
+
+/// Words that end an example and start the rest of the sentence when they follow it in
+/// lower case ("Measuring tapes before cutting").
+const CLAUSE_WORDS: &[&str] = &[
+    "to",
+    "for",
+    "with",
+    "in",
+    "on",
+    "at",
+    "by",
+    "from",
+    "when",
+    "under",
+    "before",
+    "after",
+    "during",
+    "while",
+    "until",
+    "against",
+    "into",
+    "according",
+    "using",
+    "within",
+    "across",
+    "through",
+    "per",
+    "as",
+    "so",
+    "that",
+    "which",
+    "where",
+];
+
+/// An example without the sentence that follows it: the words before the first lower-case
+/// clause word.
+pub fn clause_head(item: &str) -> String {
+    item.split_whitespace()
+        .take_while(|w| !CLAUSE_WORDS.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A crude stem: lower case, without -ing, -ed, -es, -s and a final -e, so "measuring",
+/// "measures" and "measure" meet.
+pub fn stem(word: &str) -> String {
+    let w = word.to_lowercase();
+    let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+    let mut s = w.to_string();
+    for suf in ["ing", "ed", "es", "s"] {
+        if s.len() > suf.len() + 2 && s.ends_with(suf) {
+            s.truncate(s.len() - suf.len());
+            break;
+        }
+    }
+    if s.len() > 3 && s.ends_with('e') {
+        s.pop();
+    }
+    s
+}
+
+fn content_stems(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .filter(|w| {
+            let lw = w.to_lowercase();
+            !FUNCTION_WORDS.contains(&lw.as_str()) && !GENERIC_NOUNS.contains(&lw.as_str())
+        })
+        .map(stem)
+        .collect()
+}
+
+/// `repeated-example`: the example's words (less generic nouns) are all in the category.
+pub fn repeats_category(category: &str, item: &str) -> bool {
+    let c = content_stems(category);
+    let i = content_stems(item);
+    !i.is_empty() && i.is_subset(&c)
+}
+
+fn finding(location: String, rule: &str, message: String) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        location,
+        rule: rule.into(),
+        message,
+    }
+}
+
+/// The rules that look at one statement at a time (and the catalog, when given).
+pub fn check_statement(s: &Statement, catalog: Option<&Catalog>, out: &mut Vec<Finding>) {
+    let loc = s.location();
+    for problem in dangling_prepositions(&s.performance) {
+        out.push(finding(
+            loc.clone(),
+            DANGLING_PREPOSITION,
+            format!("in the performance, {problem}"),
+        ));
+    }
+    for problem in dangling_prepositions(&s.subject) {
+        out.push(finding(
+            loc.clone(),
+            DANGLING_PREPOSITION,
+            format!("in the subject, {problem}"),
+        ));
+    }
+    if let Some(p) = subject_function_word(&s.subject) {
+        out.push(finding(
+            loc.clone(),
+            SUBJECT_FUNCTION_WORD,
+            format!("{p} ({:?})", s.subject),
+        ));
+    }
+    for (part, text) in [("subject", &s.subject), ("performance", &s.performance)] {
+        if let Some(p) = unbalanced_brackets(text) {
+            out.push(finding(
+                loc.clone(),
+                UNBALANCED_BRACKETS,
+                format!("in the {part}, {p}"),
+            ));
+        }
+    }
+    for text in [&s.subject, &s.performance] {
+        for list in example_lists(text) {
+            for item in &list.items {
+                let head = clause_head(item);
+                let named = item.chars().next().is_some_and(|c| c.is_uppercase());
+                if repeats_category(&list.category, &head) {
+                    out.push(finding(
+                        loc.clone(),
+                        REPEATED_EXAMPLE,
+                        format!(
+                            "the example {head:?} only repeats its category {:?}",
+                            list.category
+                        ),
+                    ));
+                } else if let Some(c) = catalog {
+                    if let Some(full) = c.truncation_of(item).filter(|_| named) {
+                        out.push(finding(
+                            loc.clone(),
+                            TRUNCATED_NAME,
+                            format!("{head:?} is the start of the name {full:?}"),
+                        ));
+                    } else if c.is_category_only(&head) {
+                        out.push(finding(
+                            loc.clone(),
+                            REPEATED_EXAMPLE,
+                            format!(
+                                "the example {head:?} is a commodity category, not a product or tool"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let all_capitalized = s
+        .subject
+        .split_whitespace()
+        .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()));
+    if let Some(c) = catalog
+        && s.subject.split_whitespace().count() > 1
+        && all_capitalized
+        && let Some(full) = c.truncation_of(s.subject.trim())
+    {
+        out.push(finding(
+            loc,
+            TRUNCATED_NAME,
+            format!(
+                "the subject {:?} is the start of the name {full:?}",
+                s.subject
+            ),
+        ));
+    }
+}
+
+fn subject_key(subject: &str) -> BTreeSet<String> {
+    content_stems(subject)
+}
+
+/// `level-repeat`: per section (technical, AI usage), a level whose subjects are mostly the
+/// level below's.
+pub fn check_levels(statements: &[Statement], out: &mut Vec<Finding>) {
+    for section in [Section::Technical, Section::AiUsage] {
+        let mut by_level: BTreeMap<u8, (Level, Vec<BTreeSet<String>>)> = BTreeMap::new();
+        for s in statements.iter().filter(|s| s.section == section) {
+            by_level
+                .entry(s.level.rank())
+                .or_insert_with(|| (s.level, Vec::new()))
+                .1
+                .push(subject_key(&s.subject));
+        }
+        let levels: Vec<_> = by_level.values().collect();
+        for w in levels.windows(2) {
+            let (below, above) = (w[0], w[1]);
+            if above.0.rank() != below.0.rank() + 1 || above.1.len() < 2 {
+                continue;
+            }
+            let repeated = above.1.iter().filter(|k| below.1.contains(k)).count();
+            if repeated * 2 > above.1.len() {
+                out.push(finding(
+                    format!("{}/{}", section.as_str(), above.0.as_str()),
+                    LEVEL_REPEAT,
+                    format!(
+                        "{repeated} of {} subjects repeat the {} level's; a level should mostly have its own",
+                        above.1.len(),
+                        below.0.as_str()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn stem_words(performance: &str) -> Vec<String> {
+    performance
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The opening and closing phrase of a performance ([`STEM_WORDS`] words each).
+pub fn stems_of(performance: &str) -> Option<(String, String)> {
+    let w = stem_words(performance);
+    if w.len() < STEM_WORDS * 2 {
+        return None;
+    }
+    Some((
+        w[..STEM_WORDS].join(" "),
+        w[w.len() - STEM_WORDS..].join(" "),
+    ))
+}
+
+fn cites_phrase(s: &Statement, phrase: &str) -> bool {
+    s.citations
+        .iter()
+        .any(|c| stem_words(&c.text).join(" ").contains(phrase))
+}
+
+/// `duplicate-stem`: more than [`STEM_MAX_SHARED`] statements of one version open or close on
+/// the same phrase, and the phrase is the drafter's, not the cited sources'.
+pub fn check_stems(statements: &[Statement], out: &mut Vec<Finding>) {
+    let mut openings: BTreeMap<String, Vec<&Statement>> = BTreeMap::new();
+    let mut closings: BTreeMap<String, Vec<&Statement>> = BTreeMap::new();
+    for s in statements {
+        if let Some((o, c)) = stems_of(&s.performance) {
+            openings.entry(o).or_default().push(s);
+            closings.entry(c).or_default().push(s);
+        }
+    }
+    for (kind, groups) in [("open", openings), ("close", closings)] {
+        for (phrase, group) in groups {
+            let own: Vec<&&Statement> =
+                group.iter().filter(|s| !cites_phrase(s, &phrase)).collect();
+            if own.len() > STEM_MAX_SHARED {
+                out.push(finding(
+                    own[STEM_MAX_SHARED].location(),
+                    DUPLICATE_STEM,
+                    format!(
+                        "{} statements {kind} on {phrase:?} ({}, …)",
+                        own.len(),
+                        own.iter()
+                            .take(3)
+                            .map(|s| s.location())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Citation, DurableDomain, DurableLevel, Locator, MasteryLevel};
+    use super::*;
+
+    fn st(level: MasteryLevel, subject: &str, perf: &str) -> Statement {
+        Statement {
+            section: Section::Technical,
+            domain: None,
+            level: Level::Mastery(level),
+            order: 1,
+            subject: subject.into(),
+            performance: perf.into(),
+            citations: vec![Citation {
+                source: "onet".into(),
+                release: "30.1".into(),
+                locator: Locator::Task { task_id: 1 },
+                text: "Consult with machinists to ensure that parts fit.".into(),
+                value: None,
+            }],
+        }
+    }
+
+    fn rules_of(s: &Statement, catalog: Option<&Catalog>) -> Vec<String> {
+        let mut out = Vec::new();
+        check_statement(s, catalog, &mut out);
+        out.into_iter().map(|f| f.rule).collect()
+    }
+
+    fn catalog() -> Catalog {
+        Catalog::new(
+            [
+                "Amazon Web Services AWS software",
+                "Dry erase boards",
+                "Microsoft Office software",
+                "Measuring tapes",
+                "Soldering equipment",
+                "Fluke 87V multimeters",
+            ],
+            ["Tape measures", "Soldering iron", "Multimeters"],
+        )
+    }
+
+    #[test]
+    fn dangling_preposition_fails_and_passes() {
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Machinists",
+            "consult with to ensure that parts fit the assembly",
+        );
+        assert!(rules_of(&bad, None).contains(&DANGLING_PREPOSITION.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Design changes",
+            "confer on to determine whether parts fit the assembly",
+        );
+        assert!(rules_of(&bad, None).contains(&DANGLING_PREPOSITION.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Design changes",
+            "discuss with, then record the outcome in the job log",
+        );
+        assert!(rules_of(&bad, None).contains(&DANGLING_PREPOSITION.to_string()));
+        let good = st(
+            MasteryLevel::Emerging,
+            "Machinists",
+            "consult with machinists to ensure that parts fit, and pass findings on to the lead",
+        );
+        assert!(
+            rules_of(&good, None).is_empty(),
+            "{:?}",
+            rules_of(&good, None)
+        );
+        let good = st(
+            MasteryLevel::Emerging,
+            "Loads",
+            "lift loads of up to 50 pounds from 2 to 4 times an hour and set up the rig",
+        );
+        assert!(
+            rules_of(&good, None).is_empty(),
+            "{:?}",
+            rules_of(&good, None)
+        );
+    }
+
+    #[test]
+    fn subject_function_word_fails_and_passes() {
+        for bad in [
+            "Cappella or",
+            "Routes based on",
+            "Up, maintain, calibrate",
+            "Parts of",
+        ] {
+            let s = st(
+                MasteryLevel::Emerging,
+                bad,
+                "check the work against the drawings",
+            );
+            assert!(
+                rules_of(&s, None).contains(&SUBJECT_FUNCTION_WORD.to_string()),
+                "{bad}"
+            );
+        }
+        for good in [
+            "A cappella arrangements",
+            "Delivery routes",
+            "Set-up sheets",
+        ] {
+            let s = st(
+                MasteryLevel::Emerging,
+                good,
+                "check the work against the drawings",
+            );
+            assert!(rules_of(&s, None).is_empty(), "{good}");
+        }
+    }
+
+    #[test]
+    fn unbalanced_brackets_fail_and_balanced_pass() {
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Cloud services",
+            "deploy services (e.g. Amazon Web Services AWS software to the test region",
+        );
+        assert!(rules_of(&bad, None).contains(&UNBALANCED_BRACKETS.to_string()));
+        let good = st(
+            MasteryLevel::Emerging,
+            "Cloud services",
+            "deploy services (e.g. Amazon Web Services AWS software) to the test region",
+        );
+        assert!(!rules_of(&good, None).contains(&UNBALANCED_BRACKETS.to_string()));
+    }
+
+    #[test]
+    fn truncated_names_fail_and_whole_names_pass() {
+        let c = catalog();
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Cloud services",
+            "deploy test builds to cloud platforms such as Amazon Web",
+        );
+        assert!(rules_of(&bad, Some(&c)).contains(&TRUNCATED_NAME.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Classroom boards",
+            "present plans on boards such as Dry, flip charts and screens",
+        );
+        assert!(rules_of(&bad, Some(&c)).contains(&TRUNCATED_NAME.to_string()));
+        let good = st(
+            MasteryLevel::Emerging,
+            "Cloud services",
+            "deploy test builds to cloud platforms such as Amazon Web Services AWS software",
+        );
+        assert!(
+            rules_of(&good, Some(&c)).is_empty(),
+            "{:?}",
+            rules_of(&good, Some(&c))
+        );
+        let good = st(
+            MasteryLevel::Emerging,
+            "Office documents",
+            "prepare reports with office suites (e.g. Microsoft Office) for the weekly review",
+        );
+        assert!(
+            rules_of(&good, Some(&c)).is_empty(),
+            "{:?}",
+            rules_of(&good, Some(&c))
+        );
+        assert!(c.truncation_of("Amazon Web").is_some());
+        assert!(c.truncation_of("Amazon Web Services AWS").is_none());
+    }
+
+    #[test]
+    fn repeated_examples_fail_and_real_examples_pass() {
+        let c = catalog();
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Part dimensions",
+            "measure parts with tape measures such as Measuring tapes before cutting",
+        );
+        assert!(rules_of(&bad, None).contains(&REPEATED_EXAMPLE.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Wire joints",
+            "join wires with a soldering iron such as Soldering equipment before testing",
+        );
+        assert!(rules_of(&bad, None).contains(&REPEATED_EXAMPLE.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Circuit readings",
+            "read voltages with meters (e.g. Multimeters) during routine checks",
+        );
+        assert!(rules_of(&bad, Some(&c)).contains(&REPEATED_EXAMPLE.to_string()));
+        let good = st(
+            MasteryLevel::Emerging,
+            "Circuit readings",
+            "read voltages with multimeters (e.g. Fluke 87V multimeters) during routine checks",
+        );
+        assert!(
+            rules_of(&good, Some(&c)).is_empty(),
+            "{:?}",
+            rules_of(&good, Some(&c))
+        );
+    }
+
+    #[test]
+    fn example_lists_are_read() {
+        let l =
+            example_lists("draft parts in CAD software (e.g. AutoCAD, SolidWorks and Creo) daily");
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].category, "CAD software");
+        assert_eq!(l[0].items, ["AutoCAD", "SolidWorks", "Creo"]);
+        let l = example_lists("plan routes with tools such as Garmin units to meet deadlines");
+        assert_eq!(l[0].items, ["Garmin units to meet deadlines"]);
+        assert_eq!(clause_head(&l[0].items[0]), "Garmin units");
+        assert_eq!(stem("measuring"), stem("measures"));
+    }
+
+    #[test]
+    fn level_repeat_fails_and_own_subjects_pass() {
+        let subjects = ["Valves", "Pumps", "Sensors", "Wiring", "Gauges"];
+        let mut v: Vec<Statement> = subjects
+            .iter()
+            .map(|s| {
+                st(
+                    MasteryLevel::Emerging,
+                    s,
+                    "inspect under direct supervision",
+                )
+            })
+            .collect();
+        let mut repeated = v.clone();
+        for s in subjects.iter().take(3) {
+            repeated.push(st(MasteryLevel::Developing, s, "service without oversight"));
+        }
+        repeated.push(st(
+            MasteryLevel::Developing,
+            "Control loops",
+            "tune without oversight",
+        ));
+        let mut out = Vec::new();
+        check_levels(&repeated, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].rule, LEVEL_REPEAT);
+        assert_eq!(out[0].location, "technical/developing");
+        for s in [
+            "Valves",
+            "Control loops",
+            "Maintenance plans",
+            "Fault trees",
+        ] {
+            v.push(st(MasteryLevel::Developing, s, "service without oversight"));
+        }
+        let mut out = Vec::new();
+        check_levels(&v, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn duplicate_stems_fail_and_varied_statements_pass() {
+        let mut v = Vec::new();
+        for (i, s) in ["Valves", "Pumps", "Sensors"].iter().enumerate() {
+            let mut x = st(
+                MasteryLevel::Advanced,
+                s,
+                &format!(
+                    "set the standards, methods and acceptance criteria by which teams service {s} no. {i}"
+                ),
+            );
+            x.section = Section::Durable;
+            x.domain = Some(DurableDomain::Character);
+            x.level = Level::Durable(DurableLevel::Exceeding);
+            v.push(x);
+        }
+        let mut out = Vec::new();
+        check_stems(&v, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].rule, DUPLICATE_STEM);
+        let varied: Vec<Statement> = [
+            (
+                "Valves",
+                "rebuild leaking valves on the cooling loop and log the parts used",
+            ),
+            (
+                "Pumps",
+                "write the pump maintenance programme and review it each quarter",
+            ),
+            (
+                "Sensors",
+                "set acceptance limits for sensor drift across all production lines",
+            ),
+        ]
+        .iter()
+        .map(|(s, p)| st(MasteryLevel::Advanced, s, p))
+        .collect();
+        let mut out = Vec::new();
+        check_stems(&varied, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        // A phrase the cited source itself uses is not the drafter's stock phrase.
+        let sourced: Vec<Statement> = ["Valves", "Pumps", "Sensors"]
+            .iter()
+            .map(|s| {
+                st(
+                    MasteryLevel::Advanced,
+                    s,
+                    &format!("check {s} and consult with machinists to ensure that parts fit"),
+                )
+            })
+            .collect();
+        let mut out = Vec::new();
+        check_stems(&sourced, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+}
