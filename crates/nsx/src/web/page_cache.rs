@@ -55,6 +55,8 @@ pub struct PageCache {
 #[derive(Default)]
 struct PageCacheInner {
     version: i64,
+    /// Moves with every scope eviction; a scoped page rendered before one is not stored.
+    generation: u64,
     /// Pages by the key their handler chose.
     pages: HashMap<String, Arc<CachedPage>>,
     /// Pages by request target (path and query), filled by [`fast_path`].
@@ -72,7 +74,7 @@ impl PageCache {
     /// page was rendered.
     pub fn put(&self, key: String, page: Arc<CachedPage>) {
         if let Ok(mut g) = self.inner.write() {
-            if page.version != g.version {
+            if !Self::admits(&g, &page) {
                 return;
             }
             if g.pages.len() >= PAGE_CACHE_LIMIT {
@@ -82,6 +84,27 @@ impl PageCache {
         }
     }
 
+    /// The eviction generation pages are rendered at (see [`CachedPage::at_generation`]).
+    pub fn generation(&self) -> u64 {
+        self.inner.read().map(|g| g.generation).unwrap_or(u64::MAX)
+    }
+
+    /// Drops every page of one scope (`framework:<code>`), under both its handler's key and
+    /// its request targets, and refuses scoped pages rendered before now.
+    pub fn evict_scope(&self, scope: &str) {
+        if let Ok(mut g) = self.inner.write() {
+            g.generation += 1;
+            g.pages.retain(|_, p| p.scope.as_deref() != Some(scope));
+            g.targets.retain(|_, p| p.scope.as_deref() != Some(scope));
+        }
+    }
+
+    /// Whether a page may be stored now: rendered from the current data version and, when
+    /// scoped, after the last scope eviction.
+    fn admits(g: &PageCacheInner, page: &CachedPage) -> bool {
+        page.version == g.version && (page.scope.is_none() || page.generation >= g.generation)
+    }
+
     fn get_target(&self, target: &str) -> Option<Arc<CachedPage>> {
         let g = self.inner.read().ok()?;
         g.targets.get(target).cloned()
@@ -89,7 +112,7 @@ impl PageCache {
 
     fn put_target(&self, target: &str, page: Arc<CachedPage>) {
         if let Ok(mut g) = self.inner.write() {
-            if page.version != g.version {
+            if !Self::admits(&g, &page) {
                 return;
             }
             if g.targets.len() >= PAGE_CACHE_LIMIT {
@@ -127,6 +150,10 @@ pub struct CachedPage {
     pub cache_control: &'static str,
     /// The catalog data version it was rendered from.
     pub version: i64,
+    /// The narrower scope of data it shows (`framework:<code>`), evicted on its own.
+    pub scope: Option<String>,
+    /// The cache's eviction generation when rendering began.
+    pub generation: u64,
     /// The gzip copy and its tag, made on first demand.
     gzip: OnceLock<Option<(Bytes, HeaderValue)>>,
 }
@@ -146,8 +173,22 @@ impl CachedPage {
             content_type,
             cache_control,
             version,
+            scope: None,
+            generation: 0,
             gzip: OnceLock::new(),
         }
+    }
+
+    /// Marks the page as showing one scope of data (evicted by [`PageCache::evict_scope`]).
+    pub fn scoped(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Records the eviction generation at which rendering began.
+    pub fn at_generation(mut self, generation: u64) -> Self {
+        self.generation = generation;
+        self
     }
 
     /// A page with a tag chosen by the caller (for bodies whose tag derives from an id).
@@ -423,5 +464,36 @@ mod tests {
         assert!(cache.get_target("/b").is_some());
         cache.reset(3);
         assert!(cache.get("b").is_none() && cache.get_target("/b").is_none());
+    }
+
+    #[test]
+    fn evicting_a_scope_drops_its_pages_only_and_refuses_stale_renders() {
+        let cache = PageCache::default();
+        let scoped = |body: &'static str, g: u64| {
+            Arc::new(
+                CachedPage::new(body, "text/plain", SHARED_PAGE, 0)
+                    .scoped("framework:a")
+                    .at_generation(g),
+            )
+        };
+        let g0 = cache.generation();
+        cache.put("a".into(), scoped("a", g0));
+        cache.put_target("/a", cache.get("a").unwrap());
+        cache.put(
+            "b".into(),
+            Arc::new(CachedPage::new("b", "text/plain", SHARED_PAGE, 0).scoped("framework:b")),
+        );
+        cache.put(
+            "c".into(),
+            Arc::new(CachedPage::new("c", "text/plain", SHARED_PAGE, 0)),
+        );
+        cache.evict_scope("framework:a");
+        assert!(cache.get("a").is_none() && cache.get_target("/a").is_none());
+        assert!(cache.get("b").is_some() && cache.get("c").is_some());
+        // A render that began before the eviction read the old data: not stored.
+        cache.put("a".into(), scoped("old", g0));
+        assert!(cache.get("a").is_none());
+        cache.put("a".into(), scoped("new", cache.generation()));
+        assert_eq!(cache.get("a").unwrap().body.as_ref(), b"new");
     }
 }
