@@ -63,6 +63,45 @@ impl ReleaseId {
     }
 }
 
+/// The rule for "the newest release" among rows, in one place: releases compare as
+/// [`ReleaseId`]s, and a label that does not parse ranks below every one that does (it is
+/// newest only when no row has a parseable label).
+pub fn rank(label: &str) -> Option<ReleaseId> {
+    label.parse().ok()
+}
+
+/// Keeps only the rows of the newest release among them.
+pub fn newest<T>(rows: Vec<T>, release: impl Fn(&T) -> &str) -> Vec<T> {
+    let Some(best) = rows.iter().map(|r| rank(release(r))).max() else {
+        return rows;
+    };
+    rows.into_iter()
+        .filter(|r| rank(release(r)) == best)
+        .collect()
+}
+
+/// Keeps, per key, only the rows of that key's newest release.
+pub fn newest_per<K: std::hash::Hash + Eq + Clone, R>(
+    rows: Vec<R>,
+    key: impl Fn(&R) -> K,
+    release: impl Fn(&R) -> &str,
+) -> std::collections::HashMap<K, Vec<R>> {
+    let mut best: std::collections::HashMap<K, Option<ReleaseId>> = Default::default();
+    for r in &rows {
+        let s = rank(release(r));
+        let e = best.entry(key(r)).or_insert(s);
+        *e = (*e).max(s);
+    }
+    let mut out: std::collections::HashMap<K, Vec<R>> = Default::default();
+    for r in rows {
+        let k = key(&r);
+        if best.get(&k) == Some(&rank(release(&r))) {
+            out.entry(k).or_default().push(r);
+        }
+    }
+    out
+}
+
 /// What the `Read Me.txt` of an O*NET text release says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseNote {
@@ -110,5 +149,24 @@ mod tests {
         assert_eq!(note.id.to_string(), "30.1");
         assert_eq!(note.published.as_deref(), Some("December 2025 Release"));
         assert!(parse_onet_readme("hello\nworld").is_none());
+    }
+
+    #[test]
+    fn the_newest_release_wins_and_unparseable_labels_rank_last() {
+        let rows = vec![("a", "29.3"), ("b", "30.1"), ("c", "bogus"), ("d", "30.1")];
+        let kept: Vec<&str> = newest(rows.clone(), |r| r.1).iter().map(|r| r.0).collect();
+        assert_eq!(kept, ["b", "d"]);
+        // 30.10 is newer than 30.9, which a text sort gets wrong.
+        let rows = vec![("x", "30.9"), ("y", "30.10")];
+        assert_eq!(newest(rows, |r| r.1)[0].0, "y");
+        let only_bad = vec![("z", "bogus")];
+        assert_eq!(newest(only_bad, |r| r.1).len(), 1);
+        let per = newest_per(
+            vec![("k", "29.3", 1), ("k", "30.1", 2), ("j", "bogus", 3)],
+            |r| r.0,
+            |r| r.1,
+        );
+        assert_eq!(per["k"].iter().map(|r| r.2).collect::<Vec<_>>(), [2]);
+        assert_eq!(per["j"].len(), 1);
     }
 }

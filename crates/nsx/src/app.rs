@@ -142,9 +142,15 @@ pub async fn bootstrap(db: &Db, config: &Config, progress: &dyn Progress) -> Res
     Ok(())
 }
 
+/// How far back each poll for changed scopes reads again, so that a change whose
+/// transaction committed late (or on a node whose clock lags) is not missed.
+const SCOPE_OVERLAP: time::Duration = time::Duration::minutes(5);
+
 /// Keeps this node's caches in step with the database: when the catalog's data version
-/// moves (because this or another node imported or published), the page cache is dropped
-/// and the search index rebuilt. Also sweeps expired sessions.
+/// moves (because this or another node imported or re-drafted), the page cache is dropped
+/// and the search index rebuilt; when one framework changes (an edit, a publication, an
+/// import into it), only that framework's cached pages and packages are dropped. Also
+/// sweeps expired sessions.
 pub fn spawn_refresher(state: AppState) {
     let every = Duration::from_secs(state.config.refresh_secs.max(1));
     tokio::spawn(async move {
@@ -152,9 +158,29 @@ pub fn spawn_refresher(state: AppState) {
         // The data version the search index was last built from; a failed rebuild leaves
         // it behind, so the next tick tries again.
         let mut indexed = state.pages.version();
+        // Scopes narrower than the catalog (one framework): the counter each was last seen
+        // at, and when they were last read. Rows are read again with an overlap, so a
+        // transaction that committed after a later one's poll is still seen.
+        let mut scopes: std::collections::HashMap<String, i64> = Default::default();
+        let mut scopes_read = crate::db::Ts::now();
         loop {
             tokio::time::sleep(every).await;
             ticks += 1;
+            let now = crate::db::Ts::now();
+            let since = crate::db::Ts(scopes_read.0 - SCOPE_OVERLAP);
+            match state.db.scopes_changed_since(since).await {
+                Ok(rows) => {
+                    for row in &rows {
+                        if scopes.get(&row.scope) != Some(&row.version) {
+                            tracing::debug!(scope = %row.scope, "scope changed; dropping its pages");
+                            state.pages.evict_scope(&row.scope);
+                        }
+                    }
+                    scopes = rows.into_iter().map(|r| (r.scope, r.version)).collect();
+                    scopes_read = now;
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot read changed scopes"),
+            }
             match state.db.data_version("catalog").await {
                 Ok(v) => {
                     if v != state.pages.version() {

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::frameworks::import_service::{Format, ImportOptions};
 use crate::import::progress::{Bars, Logged, Progress};
+use crate::service::Caller;
 
 /// NSX, the National Skills Exchange.
 #[derive(Debug, Parser)]
@@ -596,13 +597,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         bail!("say what to change: --grant ROLE and/or --revoke ROLE");
                     }
                     let u = find_by_email(&db, &email).await?;
-                    for r in parse_roles(&grant)? {
-                        store::grant_role(&db, u.id, r).await?;
-                    }
-                    for r in parse_roles(&revoke)? {
-                        store::revoke_role(&db, u.id, r).await?;
-                    }
-                    let u = find_by_email(&db, &email).await?;
+                    let u = crate::accounts::service::change_roles(
+                        &db,
+                        &Caller::system("system:cli"),
+                        u.id,
+                        &parse_roles(&grant)?,
+                        &parse_roles(&revoke)?,
+                    )
+                    .await?;
                     let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
                     println!(
                         "{} now holds: {}",

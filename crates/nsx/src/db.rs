@@ -202,6 +202,27 @@ impl Db {
     }
 }
 
+/// A scope of cached data and its change counter.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ScopeVersion {
+    /// `framework:<code>`, …
+    pub scope: String,
+    /// Moves by one with every change.
+    pub version: i64,
+}
+
+impl Db {
+    /// The scopes whose data changed at or after `since`.
+    pub async fn scopes_changed_since(&self, since: Ts) -> Result<Vec<ScopeVersion>> {
+        Ok(on_db!(self, p => sqlx::query_as(
+            "SELECT scope, version FROM cache_scopes WHERE changed_at >= $1 ORDER BY scope",
+        )
+        .bind(since)
+        .fetch_all(p)
+        .await)?)
+    }
+}
+
 impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<()> {
@@ -227,6 +248,20 @@ impl Tx {
             Tx::Sqlite(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Marks one scope of cached data (`framework:<code>`) as changed, so every node drops
+    /// the cached pages of that scope alone within `refresh_secs` (see [`Db::scopes_changed_since`]).
+    pub async fn touch_scope(&mut self, scope: &str) -> Result<()> {
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO cache_scopes (scope, version, changed_at) VALUES ($1, 1, $2)
+             ON CONFLICT (scope) DO UPDATE SET version = cache_scopes.version + 1, changed_at = $2",
+        )
+        .bind(scope)
+        .bind(Ts::now())
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+        Ok(())
     }
 
     /// Bumps a data-version counter so every node drops caches built on older data.

@@ -314,12 +314,55 @@ pub async fn seed(db: &Db, force: bool) -> Result<DemoReport> {
         },
     ];
     service::edit(db, &caller, &f.code, &v2.label, revise).await?;
-    for to in [Status::InReview, Status::Published] {
-        service::transition(db, &caller, &f.code, &v2.label, to).await?;
-    }
+    service::transition(db, &caller, &f.code, &v2.label, Status::InReview).await?;
+    let published = service::transition(db, &caller, &f.code, &v2.label, Status::Published)
+        .await?
+        .label;
     report
         .steps
-        .push(format!("{} published; {} superseded", v2.label, v1.label));
+        .push(format!("{published} published; {} superseded", v1.label));
+
+    // Visitors who read the published version and think a cited task is out of date: two
+    // suggest the same change (so the queue groups them), a third another one.
+    let suggesters = [
+        ("Pat Planner", "pat.planner", 0),
+        ("Sam Shift", "sam.shift", 0),
+        ("Robin Rebuild", "robin.rebuild", 1),
+    ];
+    for (name, local, source) in suggesters {
+        let (task_id, text, _) = &sources[source % sources.len()];
+        let proposed = format!(
+            "{}, including the programmable controllers that run the equipment",
+            text.trim_end_matches('.')
+        );
+        crate::corrections::service::suggest(
+            db,
+            &crate::corrections::CorrectionsConfig::default(),
+            &Caller::anonymous(None),
+            None,
+            crate::corrections::service::SuggestionInput {
+                framework: f.code.to_string(),
+                version: published.to_string(),
+                statement: None,
+                citation: None,
+                anchor: Some(format!("task-{task_id}")),
+                problem: "The task leaves out the programmable controllers that this work \
+                          involves on every modern line."
+                    .into(),
+                proposed_value: proposed,
+                evidence: "Maintenance job postings in our region all ask for controller \
+                           fault finding."
+                    .into(),
+                name: Some(name.into()),
+                email: Some(format!("{local}@{DEMO_DOMAIN}")),
+            },
+        )
+        .await?;
+    }
+    report.steps.push(format!(
+        "{} correction suggestions queued for the council's editors",
+        suggesters.len()
+    ));
 
     // A draft in progress.
     let v3 = service::start_draft(db, &caller, &f.code, None).await?;

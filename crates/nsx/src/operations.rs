@@ -39,13 +39,6 @@ fn private_html(body: String) -> Response {
         .into_response()
 }
 
-fn total_header(mut r: Response, total: i64) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
-        r.headers_mut().insert("x-total-count", v);
-    }
-    r
-}
-
 // ---------------------------------------------------------------------------------------
 // Audit log
 
@@ -170,7 +163,7 @@ pub(crate) async fn audit_api(
     let page = paging.checked()?;
     let list = audit::list(&state.db, &filter, page).await?;
     let total = list.total;
-    Ok(total_header(ApiJson(list).into_response(), total))
+    Ok(crate::paging::json_with_total(total, list))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -262,7 +255,7 @@ pub(crate) async fn jobs_api(
     let page = paging.checked()?;
     let list = jobs::list(&state.db, &filter, page).await?;
     let total = list.total;
-    Ok(total_header(ApiJson(list).into_response(), total))
+    Ok(crate::paging::json_with_total(total, list))
 }
 
 /// Queues a failed job again (administrators).

@@ -2,6 +2,8 @@
 //! way, reads only the rows of that page, and answers a [`Paginated`] list whose total the
 //! API also sends as `X-Total-Count`.
 
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -52,11 +54,16 @@ impl PageQuery {
 
     /// Checks the numbers with a list's own default page size.
     pub fn checked_with(self, default_limit: i64) -> Result<PageRequest> {
+        self.checked_within(default_limit, MAX_LIMIT)
+    }
+
+    /// Checks the numbers with a list's own default and largest page size.
+    pub fn checked_within(self, default_limit: i64, max_limit: i64) -> Result<PageRequest> {
         let limit = self.limit.unwrap_or(default_limit);
-        if !(1..=MAX_LIMIT).contains(&limit) {
+        if !(1..=max_limit).contains(&limit) {
             return Err(Error::invalid(
                 "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
+                format!("must be between 1 and {max_limit}"),
             ));
         }
         let offset = self.offset.unwrap_or(0);
@@ -85,6 +92,18 @@ impl PageRequest {
             offset,
         })
     }
+}
+
+/// The header every list API sends with the number of items in the whole list.
+pub const TOTAL_COUNT: &str = "x-total-count";
+
+/// A JSON list answer with its `X-Total-Count` header: the one way list APIs answer.
+pub fn json_with_total(total: i64, body: impl Serialize) -> Response {
+    let mut resp = axum::Json(body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
+        resp.headers_mut().insert(TOTAL_COUNT, v);
+    }
+    resp
 }
 
 /// One page of a list and where it sits in the whole.

@@ -119,6 +119,18 @@ impl Caller {
     }
 }
 
+/// The request id of the request being served, for handlers that already know their user
+/// (and so build their [`Caller`] with [`Caller::user`]).
+pub struct RequestId(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestId(request_id(parts)))
+    }
+}
+
 /// A page request's caller and viewer (errors render as HTML pages).
 pub struct PageCaller(pub Caller, pub Viewer);
 

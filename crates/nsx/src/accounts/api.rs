@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::routes::{change_role, check_org, check_token_name, confirm_password};
+use super::routes::{check_token_name, confirm_password};
+use super::service;
 use super::store::{self, ApiToken};
 use super::{ApiAdmin, ApiUser, Organization, User};
 use crate::error::Error;
+use crate::service::{Caller, RequestId};
 use crate::state::AppState;
 use crate::web::error::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use axum::extract::State;
@@ -156,7 +158,8 @@ pub struct UserQuery {
     tag = "accounts",
     params(UserQuery),
     responses(
-        (status = 200, description = "Users, newest first", body = Vec<User>),
+        (status = 200, description = "Users, newest first", body = Vec<User>,
+            headers(("X-Total-Count" = i64, description = "Users matching `q`"))),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
     ),
@@ -166,18 +169,15 @@ pub(crate) async fn list_users(
     State(state): State<AppState>,
     _admin: ApiAdmin,
     ApiQuery(q): ApiQuery<UserQuery>,
-) -> ApiResult<ApiJson<Vec<User>>> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(Error::invalid("limit", "use 1 to 500").into());
+) -> ApiResult<axum::response::Response> {
+    let page = crate::paging::PageQuery {
+        limit: q.limit,
+        offset: q.offset,
     }
-    let offset = q.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(Error::invalid("offset", "use 0 or more").into());
-    }
-    Ok(ApiJson(
-        store::search_users(&state.db, &q.q, limit, offset).await?,
-    ))
+    .checked_with(100)?;
+    let users = store::search_users(&state.db, &q.q, page.limit, page.offset).await?;
+    let total = store::count_matching_users(&state.db, &q.q).await?;
+    Ok(crate::paging::json_with_total(total, users))
 }
 
 /// A role to grant.
@@ -211,11 +211,15 @@ fn parse_role(s: &str, field: &str) -> Result<Role, Error> {
 pub(crate) async fn grant_role(
     State(state): State<AppState>,
     ApiAdmin(me): ApiAdmin,
+    RequestId(rid): RequestId,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<RoleGrant>,
 ) -> ApiResult<ApiJson<User>> {
     let role = parse_role(&body.role, "role")?;
-    Ok(ApiJson(change_role(&state, &me, id, role, true).await?))
+    let caller = Caller::user(&me, rid);
+    Ok(ApiJson(
+        service::change_roles(&state.db, &caller, id, &[role], &[]).await?,
+    ))
 }
 
 /// Revokes a role from a user (administrators only; not your own admin role).
@@ -232,7 +236,7 @@ pub(crate) async fn grant_role(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Revoking your own admin role", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Revoking your own admin role, or the last administrator's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown role", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -240,10 +244,14 @@ pub(crate) async fn grant_role(
 pub(crate) async fn revoke_role(
     State(state): State<AppState>,
     ApiAdmin(me): ApiAdmin,
+    RequestId(rid): RequestId,
     ApiPath((id, role)): ApiPath<(Uuid, String)>,
 ) -> ApiResult<ApiJson<User>> {
     let role = parse_role(&role, "role")?;
-    Ok(ApiJson(change_role(&state, &me, id, role, false).await?))
+    let caller = Caller::user(&me, rid);
+    Ok(ApiJson(
+        service::change_roles(&state.db, &caller, id, &[], &[role]).await?,
+    ))
 }
 
 /// Lists organizations (administrators only).
@@ -292,10 +300,15 @@ pub struct NewOrganization {
 )]
 pub(crate) async fn create_organization(
     State(state): State<AppState>,
-    _admin: ApiAdmin,
+    ApiAdmin(me): ApiAdmin,
+    RequestId(rid): RequestId,
     ApiJson(body): ApiJson<NewOrganization>,
 ) -> ApiResult<(StatusCode, ApiJson<Organization>)> {
-    let (name, kind, sector) = check_org(&body.name, &body.kind, body.sector.as_deref())?;
-    let org = store::create_org(&state.db, &name, kind, sector.as_deref()).await?;
+    let input = service::OrganizationInput {
+        name: body.name,
+        kind: body.kind,
+        sector: body.sector,
+    };
+    let org = service::create_organization(&state.db, &Caller::user(&me, rid), &input).await?;
     Ok((StatusCode::CREATED, ApiJson(org)))
 }

@@ -1,6 +1,8 @@
 //! Accounts: users, roles, organizations, sessions, password resets and API tokens.
 //!
 //! - `store`: the queries.
+//! - `service`: the administration rules (roles, status, membership, organizations),
+//!   shared by pages, API and CLI, each change audited.
 //! - `session_store`: tower-sessions on our own tables, so every web node shares sessions.
 //! - `routes`: sign up / in / out, reset, account and admin pages.
 //! - `api`: the JSON API.
@@ -8,6 +10,7 @@
 pub mod api;
 pub mod password;
 pub mod routes;
+pub mod service;
 pub mod session_store;
 pub mod store;
 pub mod verification;

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use nsx_core::accounts::{
-    FieldError, OrgKind, Role, check_display_name, check_org_name, check_password, normalize_email,
+    FieldError, OrgKind, Role, check_display_name, check_password, normalize_email,
 };
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::password::Hashing;
 use super::{Organization, SESSION_USER_KEY, User, Viewer, store};
 use crate::error::Error;
+use crate::service::{Caller, RequestId};
 use crate::state::AppState;
 use crate::web::error::{PageError, PageForm, PagePath, PageQuery, PageResult, UncheckedPageForm};
 use crate::web::layout::Chrome;
@@ -1337,39 +1338,14 @@ pub(crate) struct RoleForm {
     action: String,
 }
 
-/// Grants or revokes a role, refusing to take the last administrator's (or one's own)
-/// admin role away.
-pub async fn change_role(
-    state: &AppState,
-    me: &User,
-    user: Uuid,
-    role: Role,
-    grant: bool,
-) -> Result<User, Error> {
-    let target = store::find_user(&state.db, user)
-        .await?
-        .ok_or_else(|| Error::not_found("the user"))?;
-    if grant {
-        store::grant_role(&state.db, user, role).await?;
-    } else {
-        if role == Role::Admin && target.id == me.id {
-            return Err(Error::Conflict(
-                "you cannot remove your own Administrator role; ask another administrator".into(),
-            ));
-        }
-        store::revoke_role(&state.db, user, role).await?;
-    }
-    store::find_user(&state.db, user)
-        .await?
-        .ok_or_else(|| Error::not_found("the user"))
-}
-
 pub(crate) async fn admin_user_roles(
     State(state): State<AppState>,
     AdminViewer(me, _): AdminViewer,
+    RequestId(rid): RequestId,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<RoleForm>,
 ) -> PageResult<Response> {
+    let caller = Caller::user(&me, rid);
     let role: Role = form
         .role
         .parse()
@@ -1379,7 +1355,12 @@ pub(crate) async fn admin_user_roles(
         "revoke" => false,
         _ => return Err(Error::invalid("action", "choose grant or revoke").into()),
     };
-    change_role(&state, &me, id, role, grant).await?;
+    let (add, remove): (&[Role], &[Role]) = if grant {
+        (&[role], &[])
+    } else {
+        (&[], &[role])
+    };
+    super::service::change_roles(&state.db, &caller, id, add, remove).await?;
     Ok(see_other(&format!("/admin/users/{id}?done=roles")))
 }
 
@@ -1392,21 +1373,17 @@ pub(crate) struct StatusForm {
 pub(crate) async fn admin_user_status(
     State(state): State<AppState>,
     AdminViewer(me, _): AdminViewer,
+    RequestId(rid): RequestId,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<StatusForm>,
 ) -> PageResult<Response> {
+    let caller = Caller::user(&me, rid);
     let disabled = match form.action.as_str() {
         "disable" => true,
         "enable" => false,
         _ => return Err(Error::invalid("action", "choose disable or enable").into()),
     };
-    if disabled && id == me.id {
-        return Err(Error::Conflict("you cannot disable your own account".into()).into());
-    }
-    store::set_disabled(&state.db, id, disabled).await?;
-    if disabled {
-        super::session_store::end_user_sessions(&state.db, id, None).await?;
-    }
+    super::service::set_disabled(&state.db, &caller, id, disabled).await?;
     Ok(see_other(&format!("/admin/users/{id}?done=status")))
 }
 
@@ -1418,10 +1395,12 @@ pub(crate) struct UserOrgForm {
 
 pub(crate) async fn admin_user_org(
     State(state): State<AppState>,
-    AdminViewer(_, _): AdminViewer,
+    AdminViewer(me, _): AdminViewer,
+    RequestId(rid): RequestId,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<UserOrgForm>,
 ) -> PageResult<Response> {
+    let caller = Caller::user(&me, rid);
     let org = match form.organization_id.trim() {
         "" => None,
         s => Some(
@@ -1429,7 +1408,7 @@ pub(crate) async fn admin_user_org(
                 .map_err(|_| Error::invalid("organization_id", "choose an organization"))?,
         ),
     };
-    store::set_organization(&state.db, id, org).await?;
+    super::service::set_organization(&state.db, &caller, id, org).await?;
     Ok(see_other(&format!("/admin/users/{id}?done=organization")))
 }
 
@@ -1443,24 +1422,13 @@ pub(crate) struct OrgForm {
     sector: String,
 }
 
-/// A checked organization: name, type, sector.
-pub type OrgInput = (String, OrgKind, Option<String>);
-
-/// Checks an organization's fields, collecting every error.
-pub fn check_org(name: &str, kind: &str, sector: Option<&str>) -> Result<OrgInput, Error> {
-    let mut errors = Vec::new();
-    let name = check_org_name(name).map_err(|e| errors.push(e)).ok();
-    let kind = kind
-        .parse::<OrgKind>()
-        .map_err(|e| errors.push(FieldError::new("kind", e.to_string())))
-        .ok();
-    let sector = sector.map(str::trim).filter(|s| !s.is_empty());
-    if sector.is_some_and(|s| s.chars().count() > 200 || s.chars().any(char::is_control)) {
-        errors.push(FieldError::new("sector", "use at most 200 characters"));
-    }
-    match (name, kind) {
-        (Some(n), Some(k)) if errors.is_empty() => Ok((n, k, sector.map(str::to_string))),
-        _ => Err(Error::Invalid(errors)),
+impl OrgForm {
+    fn input(&self) -> super::service::OrganizationInput {
+        super::service::OrganizationInput {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            sector: Some(self.sector.clone()),
+        }
     }
 }
 
@@ -1504,17 +1472,14 @@ pub(crate) async fn admin_orgs(
 
 pub(crate) async fn admin_org_create(
     State(state): State<AppState>,
-    AdminViewer(_, viewer): AdminViewer,
+    AdminViewer(me, viewer): AdminViewer,
+    RequestId(rid): RequestId,
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult<Response> {
-    let result = match check_org(&form.name, &form.kind, Some(&form.sector)) {
-        Ok((name, kind, sector)) => store::create_org(&state.db, &name, kind, sector.as_deref())
-            .await
-            .map(|_| ()),
-        Err(e) => Err(e),
-    };
+    let caller = Caller::user(&me, rid);
+    let result = super::service::create_organization(&state.db, &caller, &form.input()).await;
     match result {
-        Ok(()) => Ok(see_other("/admin/organizations?done=created")),
+        Ok(_) => Ok(see_other("/admin/organizations?done=created")),
         Err(e) => {
             let errors = FormErrors::from_error(e)?;
             Ok(render(
@@ -1573,23 +1538,18 @@ pub(crate) async fn admin_org(
 
 pub(crate) async fn admin_org_update(
     State(state): State<AppState>,
-    AdminViewer(_, viewer): AdminViewer,
+    AdminViewer(me, viewer): AdminViewer,
+    RequestId(rid): RequestId,
     PagePath(id): PagePath<Uuid>,
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult<Response> {
+    let caller = Caller::user(&me, rid);
     let org = store::find_org(&state.db, id)
         .await?
         .ok_or_else(|| Error::not_found("the organization"))?;
-    let result = match check_org(&form.name, &form.kind, Some(&form.sector)) {
-        Ok((name, kind, sector)) => {
-            store::update_org(&state.db, id, &name, kind, sector.as_deref())
-                .await
-                .map(|_| ())
-        }
-        Err(e) => Err(e),
-    };
+    let result = super::service::update_organization(&state.db, &caller, id, &form.input()).await;
     match result {
-        Ok(()) => Ok(see_other(&format!("/admin/organizations/{id}?done=saved"))),
+        Ok(_) => Ok(see_other(&format!("/admin/organizations/{id}?done=saved"))),
         Err(e) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &AdminOrgPage {

@@ -7,9 +7,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{Organization, User};
-use crate::db::{Db, Ts};
+use crate::db::{Db, Ts, Tx};
 use crate::error::{Error, Result};
-use crate::on_db;
+use crate::{on_db, on_tx};
 
 #[derive(FromRow)]
 struct UserRow {
@@ -82,6 +82,48 @@ async fn complete(db: &Db, row: UserRow) -> Result<User> {
         roles,
         created_at: row.created_at,
     })
+}
+
+/// Completes a page of users with their roles in one query (not one per user).
+async fn complete_all(db: &Db, rows: Vec<UserRow>) -> Result<Vec<User>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
+    // Only placeholders are formatted in; the ids are bound.
+    let sql = format!(
+        "SELECT user_id, role FROM user_roles WHERE user_id IN ({}) ORDER BY role",
+        marks.join(", ")
+    );
+    let held: Vec<(Uuid, String)> = on_db!(db, p => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for r in &rows {
+            q = q.bind(r.id);
+        }
+        q.fetch_all(p).await
+    })?;
+    let mut by_user: std::collections::HashMap<Uuid, Vec<Role>> = std::collections::HashMap::new();
+    for (user, role) in held {
+        if let Ok(r) = role.parse() {
+            by_user.entry(user).or_default().push(r);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut roles = by_user.remove(&row.id).unwrap_or_default();
+            roles.sort();
+            User {
+                id: row.id,
+                email: row.email,
+                display_name: row.display_name,
+                organization_id: row.organization_id,
+                disabled: row.disabled,
+                roles,
+                created_at: row.created_at,
+            }
+        })
+        .collect())
 }
 
 /// Creates a user with roles in one transaction; a taken e-mail is a field error.
@@ -166,11 +208,7 @@ pub async fn list_users(db: &Db, limit: i64, offset: i64) -> Result<Vec<User>> {
     let sql = "SELECT id, email, display_name, organization_id, disabled, created_at FROM users ORDER BY created_at DESC, email LIMIT $1 OFFSET $2";
     let rows: Vec<UserRow> =
         on_db!(db, p => sqlx::query_as(sql).bind(limit).bind(offset).fetch_all(p).await)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(complete(db, r).await?);
-    }
-    Ok(out)
+    complete_all(db, rows).await
 }
 
 /// Counts users.
@@ -180,24 +218,38 @@ pub async fn count_users(db: &Db) -> Result<i64> {
 
 /// Grants a role (no-op if held).
 pub async fn grant_role(db: &Db, user: Uuid, role: Role) -> Result<()> {
+    let mut tx = db.begin().await?;
+    grant_role_in(&mut tx, user, role).await?;
+    tx.commit().await
+}
+
+/// [`grant_role`] inside a transaction; whether the role was newly granted.
+pub async fn grant_role_in(tx: &mut Tx, user: Uuid, role: Role) -> Result<bool> {
     let now = OffsetDateTime::now_utc();
-    on_db!(db, p => sqlx::query("INSERT INTO user_roles (user_id, role, granted_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, role) DO NOTHING")
+    let n = on_tx!(tx, c => sqlx::query("INSERT INTO user_roles (user_id, role, granted_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, role) DO NOTHING")
         .bind(user)
         .bind(role.as_str())
         .bind(now)
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(n > 0)
 }
 
 /// Revokes a role (no-op if not held).
 pub async fn revoke_role(db: &Db, user: Uuid, role: Role) -> Result<()> {
-    on_db!(db, p => sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
+    let mut tx = db.begin().await?;
+    revoke_role_in(&mut tx, user, role).await?;
+    tx.commit().await
+}
+
+/// [`revoke_role`] inside a transaction; whether the role was held.
+pub async fn revoke_role_in(tx: &mut Tx, user: Uuid, role: Role) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
         .bind(user)
         .bind(role.as_str())
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(n > 0)
 }
 
 /// Replaces a user's password hash.
@@ -254,23 +306,31 @@ pub async fn create_org(
     kind: OrgKind,
     sector: Option<&str>,
 ) -> Result<Organization> {
+    let mut tx = db.begin().await?;
+    let org = create_org_in(&mut tx, name, kind, sector).await?;
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// [`create_org`] inside a transaction; a taken name is a field error.
+pub async fn create_org_in(
+    tx: &mut Tx,
+    name: &str,
+    kind: OrgKind,
+    sector: Option<&str>,
+) -> Result<Organization> {
     let id = Uuid::now_v7();
     let now = OffsetDateTime::now_utc();
-    let r = on_db!(db, p => sqlx::query("INSERT INTO organizations (id, name, kind, sector, created_at) VALUES ($1, $2, $3, $4, $5)")
+    let r = on_tx!(tx, c => sqlx::query("INSERT INTO organizations (id, name, kind, sector, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id)
         .bind(name)
         .bind(kind.as_str())
         .bind(sector)
         .bind(now)
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()));
     if let Err(e) = r {
-        let e = Error::from(e);
-        return Err(if e.is_unique_violation() {
-            Error::invalid("name", "an organization with this name already exists")
-        } else {
-            e
-        });
+        return Err(name_taken(Error::from(e)));
     }
     Ok(Organization {
         id,
@@ -279,6 +339,15 @@ pub async fn create_org(
         sector: sector.map(str::to_string),
         created_at: now,
     })
+}
+
+/// A unique-name violation as the field error a form shows; other errors unchanged.
+fn name_taken(e: Error) -> Error {
+    if e.is_unique_violation() {
+        Error::invalid("name", "an organization with this name already exists")
+    } else {
+        e
+    }
 }
 
 /// Lists organizations by name.
@@ -318,19 +387,39 @@ pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>> {
     Ok(find_user(db, user_id).await?.filter(|u| !u.disabled))
 }
 
+/// The `LIKE` pattern for users whose e-mail or name contains `q`.
+fn user_pattern(q: &str) -> String {
+    format!(
+        "%{}%",
+        q.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// Counts the users [`search_users`] finds (all users for an empty `q`).
+pub async fn count_matching_users(db: &Db, q: &str) -> Result<i64> {
+    let q = q.trim();
+    if q.is_empty() {
+        return count_users(db).await;
+    }
+    let pattern = user_pattern(q);
+    Ok(on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\'"
+    )
+    .bind(&pattern)
+    .fetch_one(p)
+    .await)?)
+}
+
 /// Finds users whose e-mail or name contains `q` (case-insensitive), newest first.
 pub async fn search_users(db: &Db, q: &str, limit: i64, offset: i64) -> Result<Vec<User>> {
     let q = q.trim();
     if q.is_empty() {
         return list_users(db, limit, offset).await;
     }
-    let pattern = format!(
-        "%{}%",
-        q.to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = user_pattern(q);
     let sql = "SELECT id, email, display_name, organization_id, disabled, created_at FROM users
                WHERE LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\'
                ORDER BY created_at DESC, email LIMIT $2 OFFSET $3";
@@ -340,11 +429,7 @@ pub async fn search_users(db: &Db, q: &str, limit: i64, offset: i64) -> Result<V
         .bind(offset)
         .fetch_all(p)
         .await)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(complete(db, r).await?);
-    }
-    Ok(out)
+    complete_all(db, rows).await
 }
 
 /// Counts the users holding a role.
@@ -357,14 +442,25 @@ pub async fn count_with_role(db: &Db, role: Role) -> Result<i64> {
     )
 }
 
+/// [`count_with_role`] inside a transaction, locking nothing: callers that must keep a
+/// count true until they commit take the rows' locks with their own update first.
+pub async fn count_with_role_in(tx: &mut Tx, role: Role) -> Result<i64> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = $1 AND NOT u.disabled")
+        .bind(role.as_str())
+        .fetch_one(c)
+        .await)?,
+    )
+}
+
 /// Enables or disables an account.
-pub async fn set_disabled(db: &Db, user: Uuid, disabled: bool) -> Result<()> {
+pub async fn set_disabled_in(tx: &mut Tx, user: Uuid, disabled: bool) -> Result<()> {
     let now = OffsetDateTime::now_utc();
-    let n = on_db!(db, p => sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+    let n = on_tx!(tx, c => sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
         .bind(disabled)
         .bind(now)
         .bind(user)
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(Error::not_found("the user"));
@@ -374,8 +470,15 @@ pub async fn set_disabled(db: &Db, user: Uuid, disabled: bool) -> Result<()> {
 
 /// Places a user in an organization (or none).
 pub async fn set_organization(db: &Db, user: Uuid, org: Option<Uuid>) -> Result<()> {
+    let mut tx = db.begin().await?;
+    set_organization_in(&mut tx, user, org).await?;
+    tx.commit().await
+}
+
+/// [`set_organization`] inside a transaction.
+pub async fn set_organization_in(tx: &mut Tx, user: Uuid, org: Option<Uuid>) -> Result<()> {
     if let Some(o) = org
-        && find_org(db, o).await?.is_none()
+        && find_org_in(tx, o).await?.is_none()
     {
         return Err(Error::invalid(
             "organization_id",
@@ -383,11 +486,11 @@ pub async fn set_organization(db: &Db, user: Uuid, org: Option<Uuid>) -> Result<
         ));
     }
     let now = OffsetDateTime::now_utc();
-    let n = on_db!(db, p => sqlx::query("UPDATE users SET organization_id = $1, updated_at = $2 WHERE id = $3")
+    let n = on_tx!(tx, c => sqlx::query("UPDATE users SET organization_id = $1, updated_at = $2 WHERE id = $3")
         .bind(org)
         .bind(now)
         .bind(user)
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(Error::not_found("the user"));
@@ -426,34 +529,36 @@ pub async fn find_org(db: &Db, id: Uuid) -> Result<Option<Organization>> {
     row.map(Organization::try_from).transpose()
 }
 
+/// [`find_org`] inside a transaction.
+pub async fn find_org_in(tx: &mut Tx, id: Uuid) -> Result<Option<Organization>> {
+    let row: Option<OrgRow> = on_tx!(tx, c => sqlx::query_as("SELECT id, name, kind, sector, created_at FROM organizations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
+    row.map(Organization::try_from).transpose()
+}
+
 /// Changes an organization's name, type and sector.
-pub async fn update_org(
-    db: &Db,
+pub async fn update_org_in(
+    tx: &mut Tx,
     id: Uuid,
     name: &str,
     kind: OrgKind,
     sector: Option<&str>,
 ) -> Result<Organization> {
-    let r = on_db!(db, p => sqlx::query("UPDATE organizations SET name = $1, kind = $2, sector = $3 WHERE id = $4")
+    let r = on_tx!(tx, c => sqlx::query("UPDATE organizations SET name = $1, kind = $2, sector = $3 WHERE id = $4")
         .bind(name)
         .bind(kind.as_str())
         .bind(sector)
         .bind(id)
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()));
     match r {
         Ok(0) => return Err(Error::not_found("the organization")),
         Ok(_) => {}
-        Err(e) => {
-            let e = Error::from(e);
-            return Err(if e.is_unique_violation() {
-                Error::invalid("name", "an organization with this name already exists")
-            } else {
-                e
-            });
-        }
+        Err(e) => return Err(name_taken(Error::from(e))),
     }
-    find_org(db, id)
+    find_org_in(tx, id)
         .await?
         .ok_or_else(|| Error::not_found("the organization"))
 }

@@ -153,13 +153,7 @@ impl From<&Correction> for CorrectionInfo {
     }
 }
 
-fn with_total(total: i64, body: impl Serialize) -> Response {
-    let mut resp = axum::Json(body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
-        resp.headers_mut().insert("x-total-count", v);
-    }
-    resp
-}
+use crate::paging::json_with_total as with_total;
 
 /// Suggests a correction to the source row behind a framework statement or source anchor.
 /// Anyone may: signed-in callers are the suggester; anonymous callers give `email` and

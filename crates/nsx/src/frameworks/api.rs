@@ -143,9 +143,11 @@ pub struct ListParams {
     /// Words a statement of the newest version must contain.
     pub q: Option<String>,
     /// Page size (1–500, default 50).
-    pub limit: Option<usize>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
     /// Rows to skip.
-    pub offset: Option<usize>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
 }
 
 /// One page of frameworks.
@@ -176,14 +178,15 @@ fn empty_none(s: &Option<String>) -> Option<&str> {
     tag = "frameworks",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of frameworks", body = FrameworkList),
+        (status = 200, description = "A page of frameworks", body = FrameworkList,
+            headers(("X-Total-Count" = i64, description = "Frameworks matching the filters"))),
         (status = 422, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn list_frameworks(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> ApiResult<ApiJson<FrameworkList>> {
+) -> ApiResult<axum::response::Response> {
     let mut f = filter_from(
         empty_none(&p.group),
         empty_none(&p.job_zone),
@@ -191,19 +194,23 @@ pub(crate) async fn list_frameworks(
         empty_none(&p.q),
     )
     .map_err(|(f, m)| field(if f == "zone" { "job_zone" } else { &f }, m))?;
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(field("limit", "limit must be between 1 and 500".into()).into());
+    let page = crate::paging::PageQuery {
+        limit: p.limit,
+        offset: p.offset,
     }
-    f.limit = limit;
-    f.offset = p.offset.unwrap_or(0);
-    let page = queries::index(&state.db, &f).await?;
-    Ok(ApiJson(FrameworkList {
-        total: page.total,
-        limit,
-        offset: f.offset,
-        items: page.items.iter().map(Into::into).collect(),
-    }))
+    .checked()?;
+    f.limit = page.limit as usize;
+    f.offset = page.offset as usize;
+    let found = queries::index(&state.db, &f).await?;
+    Ok(crate::paging::json_with_total(
+        found.total as i64,
+        FrameworkList {
+            total: found.total,
+            limit: f.limit,
+            offset: f.offset,
+            items: found.items.iter().map(Into::into).collect(),
+        },
+    ))
 }
 
 pub(crate) async fn load(

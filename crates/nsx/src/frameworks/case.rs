@@ -90,19 +90,24 @@ pub async fn package_of(db: &Db, base: &str, id: Uuid) -> Result<Option<CfPackag
 /// A package's JSON body, from the page cache when the data has not moved on.
 pub(crate) async fn package_body(st: &AppState, id: Uuid) -> Result<Option<Arc<CachedPage>>> {
     let key = format!("case:package:{id}");
-    let version = st.db.data_version("catalog").await?;
-    if version == st.pages.version()
-        && let Some(p) = st.pages.get(&key)
-    {
+    if let Some(p) = st.pages.get(&key) {
         return Ok(Some(p));
     }
+    let version = st.pages.version();
+    let generation = st.pages.generation();
+    let Some((code, _)) = version_key(&st.db, id).await? else {
+        return Ok(None);
+    };
     let Some(pkg) = package_of(&st.db, &st.config.public_url(), id).await? else {
         return Ok(None);
     };
     let body = serde_json::to_vec(&pkg).map_err(|e| Error::Internal(e.to_string()))?;
     let etag = format!("\"{}\"", Uuid::new_v5(&id, &body).simple());
     let page = Arc::new(
-        CachedPage::new(body, "application/json", "public, max-age=60", version).with_etag(etag),
+        CachedPage::new(body, "application/json", "public, max-age=60", version)
+            .with_etag(etag)
+            .scoped(super::service::cache_scope(&code))
+            .at_generation(generation),
     );
     st.pages.put(key, page.clone());
     Ok(Some(page))
@@ -173,7 +178,17 @@ pub struct ListParams {
     fields: Option<String>,
 }
 
-type DocRow = (Uuid, String, String, String, String, String, OffsetDateTime);
+/// A stored version as the CASE document list reads it.
+#[derive(sqlx::FromRow)]
+struct DocRow {
+    id: Uuid,
+    code: String,
+    label: String,
+    status: String,
+    title: String,
+    context: String,
+    updated_at: OffsetDateTime,
+}
 
 /// Every stored version as a `CaseFramework` without statements.
 pub async fn all_documents(db: &Db) -> Result<Vec<CaseFramework>> {
@@ -186,19 +201,44 @@ pub async fn all_documents(db: &Db) -> Result<Vec<CaseFramework>> {
         .map(|r| {
             let bad = |e: nsx_core::frameworks::FrameworkError| Error::Internal(e.0);
             Ok(CaseFramework {
-                version_id: r.0,
-                code: r.1,
-                label: r.2.parse().map_err(bad)?,
-                status: r.3.parse::<Status>().map_err(bad)?,
-                title: r.4,
-                context: r.5,
-                changed: r.6,
+                version_id: r.id,
+                code: r.code,
+                label: r.label.parse().map_err(bad)?,
+                status: r.status.parse::<Status>().map_err(bad)?,
+                title: r.title,
+                context: r.context,
+                changed: r.updated_at,
                 statements: Vec::new(),
                 sources: Vec::new(),
             })
         })
         .collect()
 }
+
+/// The properties of a CFDocument (CASE 1.0) a `fields` selection may name.
+const DOCUMENT_FIELDS: [&str; 21] = [
+    "identifier",
+    "uri",
+    "frameworkType",
+    "caseVersion",
+    "creator",
+    "title",
+    "lastChangeDateTime",
+    "officialSourceURL",
+    "publisher",
+    "description",
+    "subject",
+    "subjectURI",
+    "language",
+    "version",
+    "adoptionStatus",
+    "statusStartDate",
+    "statusEndDate",
+    "licenseURI",
+    "notes",
+    "extensions",
+    "CFPackageURI",
+];
 
 fn bad_param(minor: &str, what: String) -> Response {
     status_info(StatusCode::BAD_REQUEST, minor, &what)
@@ -264,7 +304,26 @@ pub(crate) async fn documents(
             "filter is not supported; use limit, offset, sort and orderBy.".into(),
         );
     }
-    let _ = &q.fields;
+    // `fields`: the document properties to return, comma-separated (CASE 1.0 §B.2.1).
+    let fields: Option<Vec<String>> = match q.fields.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(list) => {
+            let asked: Vec<String> = list.split(',').map(|f| f.trim().to_string()).collect();
+            if let Some(bad) = asked
+                .iter()
+                .find(|f| !DOCUMENT_FIELDS.contains(&f.as_str()))
+            {
+                return bad_param(
+                    "invalid_selection_field",
+                    format!(
+                        "fields names {bad:?}, which a CFDocument does not have; use any of {}.",
+                        DOCUMENT_FIELDS.join(", ")
+                    ),
+                );
+            }
+            Some(asked)
+        }
+    };
     let docs = match all_documents(&st.db).await {
         Ok(d) => d,
         Err(e) => return internal(e),
@@ -290,7 +349,22 @@ pub(crate) async fn documents(
         docs.reverse();
     }
     let total = docs.len();
-    let page: Vec<_> = docs.into_iter().skip(offset).take(limit).collect();
+    let page: Vec<Value> = docs
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|d| {
+            let full = serde_json::to_value(d).unwrap_or(Value::Null);
+            match (&fields, full) {
+                (Some(keep), Value::Object(map)) => Value::Object(
+                    map.into_iter()
+                        .filter(|(k, _)| keep.iter().any(|f| f == k))
+                        .collect(),
+                ),
+                (_, v) => v,
+            }
+        })
+        .collect();
     let mut headers = HeaderMap::new();
     headers.insert(
         "x-total-count",
@@ -396,7 +470,7 @@ pub(crate) async fn package(
 /// for each catalog data version and kept per node; a cache, safe to lose.
 #[derive(Default)]
 pub struct CaseIdIndex {
-    inner: tokio::sync::Mutex<Option<(i64, Arc<IdToVersion>)>>,
+    inner: tokio::sync::Mutex<Option<((i64, u64), Arc<IdToVersion>)>>,
 }
 
 /// CASE identifier → the framework version whose package holds it.
@@ -405,7 +479,9 @@ type IdToVersion = HashMap<Uuid, Uuid>;
 impl CaseIdIndex {
     /// The version holding `id`, newest version first when several do.
     async fn version_of(&self, st: &AppState, id: Uuid) -> Result<Option<Uuid>> {
-        let data_version = st.db.data_version("catalog").await?;
+        // The map changes with the catalog and whenever a framework gains or loses a
+        // version (a scope eviction moves the generation).
+        let data_version = (st.pages.version(), st.pages.generation());
         // One builder at a time; the others wait for its map.
         let mut guard = self.inner.lock().await;
         let map = match guard.as_ref() {

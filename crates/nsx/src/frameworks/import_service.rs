@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::VersionSummary;
 use super::editing::{self, Framework, FrameworkInsert, VersionInsert};
-use super::service::DATA_VERSION;
+use super::service::cache_scope;
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
@@ -436,7 +436,7 @@ pub async fn import_parsed(
             Ok(report)
         }
         Ok(report) => {
-            tx.bump_data_version(DATA_VERSION).await?;
+            tx.touch_scope(&cache_scope(&report.code)).await?;
             tx.commit().await?;
             Ok(report)
         }

@@ -49,11 +49,13 @@ pub fn parse_label(s: &str) -> Result<VersionLabel, Error> {
 }
 
 /// Renders `page` through the shared page cache: anonymous viewers share one cached copy
-/// per path; signed-in viewers get a fresh render (their name is in the frame).
+/// per path, dropped when its framework (`scope`) changes; signed-in viewers get a fresh
+/// render (their name is in the frame).
 pub(crate) async fn cached<F, Fut>(
     state: &AppState,
     headers: &HeaderMap,
     key: String,
+    scope: String,
     anonymous: bool,
     render: F,
 ) -> PageResult<Response>
@@ -66,11 +68,16 @@ where
         return Ok(p.respond_shared_as(headers, key));
     }
     let data_version = state.pages.version();
+    let generation = state.pages.generation();
     let html = render().await?;
     if !anonymous {
         return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, data_version).respond(headers));
     }
-    let page = Arc::new(CachedPage::new(html, HTML, SHARED_PAGE, data_version));
+    let page = Arc::new(
+        CachedPage::new(html, HTML, SHARED_PAGE, data_version)
+            .scoped(scope)
+            .at_generation(generation),
+    );
     state.pages.put(key.clone(), page.clone());
     Ok(page.respond_shared_as(headers, key))
 }
@@ -650,17 +657,25 @@ pub(crate) async fn show(
     };
     let chrome = chrome_for(&viewer);
     let st = state.clone();
-    cached(&state, &headers, key, !viewer.signed_in(), || async move {
-        let v = store::load_version(&st.db, &code, label.as_ref())
-            .await?
-            .ok_or_else(|| {
-                Error::NotFound(match label {
-                    Some(l) => format!("version {l} of the framework for {code}"),
-                    None => format!("a framework for {code}"),
-                })
-            })?;
-        build_page(&st, chrome, v).await
-    })
+    let scope = super::service::cache_scope(&code);
+    cached(
+        &state,
+        &headers,
+        key,
+        scope,
+        !viewer.signed_in(),
+        || async move {
+            let v = store::load_version(&st.db, &code, label.as_ref())
+                .await?
+                .ok_or_else(|| {
+                    Error::NotFound(match label {
+                        Some(l) => format!("version {l} of the framework for {code}"),
+                        None => format!("a framework for {code}"),
+                    })
+                })?;
+            build_page(&st, chrome, v).await
+        },
+    )
     .await
 }
 

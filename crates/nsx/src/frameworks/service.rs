@@ -28,8 +28,11 @@ pub const MAX_DESCRIPTION: usize = 4_000;
 /// Most occupations one framework relates to.
 pub const MAX_OCCUPATIONS: usize = 50;
 
-/// The data-version counter bumped when frameworks change (caches follow it).
-pub const DATA_VERSION: &str = "catalog";
+/// The cache scope of one framework: a change to it drops that framework's cached pages and
+/// CASE packages on every node, and nothing else (the search index holds no framework data).
+pub fn cache_scope(code: &str) -> String {
+    format!("framework:{code}")
+}
 
 fn owner(f: &Framework) -> Resource {
     Resource::OwnedBy(f.organization_id.map(OrganizationId))
@@ -395,7 +398,7 @@ pub async fn create(
         })),
     )
     .await?;
-    tx.bump_data_version(DATA_VERSION).await?;
+    tx.touch_scope(&cache_scope(code.as_str())).await?;
     tx.commit().await?;
     let framework = editing::find_framework(db, code.as_str())
         .await?
@@ -444,7 +447,7 @@ pub async fn update_details(
             .after(json!({"title": title, "description": description, "occupations": occupations})),
     )
     .await?;
-    tx.bump_data_version(DATA_VERSION).await?;
+    tx.touch_scope(&cache_scope(code)).await?;
     tx.commit().await?;
     editing::find_framework(db, code)
         .await?
@@ -525,7 +528,7 @@ pub async fn start_draft(
             .after(json!({"label": label.to_string(), "based_on": source.label.to_string(), "statements": content.statements.len()})),
     )
     .await?;
-    tx.bump_data_version(DATA_VERSION).await?;
+    tx.touch_scope(&cache_scope(code)).await?;
     tx.commit().await?;
     summary(db, code, vid).await
 }
@@ -642,7 +645,7 @@ pub async fn edit(
         })),
     )
     .await?;
-    tx.bump_data_version(DATA_VERSION).await?;
+    tx.touch_scope(&cache_scope(code)).await?;
     tx.commit().await?;
     Ok(EditOutcome {
         version: summary(db, code, v.id).await?,
@@ -746,7 +749,7 @@ pub async fn transition(
         })),
     )
     .await?;
-    tx.bump_data_version(DATA_VERSION).await?;
+    tx.touch_scope(&cache_scope(code)).await?;
     tx.commit().await?;
     summary(db, code, v.id).await
 }

@@ -14,7 +14,6 @@ use nsx_core::frameworks::{
     Citation, DurableDomain, Level, Locator, Section, Source, Statement, Status, VersionLabel,
     framework_id, item_id, statement_id, version_id, version_path,
 };
-use nsx_core::release::ReleaseId;
 use sqlx::AssertSqlSafe;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -23,10 +22,6 @@ use super::{FrameworkView, StatementView, VersionSummary};
 use crate::db::{Backend, Db, Tx};
 use crate::error::{Error, Result};
 use crate::{on_db, on_tx};
-
-fn seq(release: &str) -> i64 {
-    release.parse::<ReleaseId>().map(|r| r.seq()).unwrap_or(0)
-}
 
 /// An occupation the drafter will not draft, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -37,27 +32,7 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Keeps, per key, only the rows of the newest release.
-fn newest_per<K: std::hash::Hash + Eq + Clone, R>(
-    rows: Vec<R>,
-    key: impl Fn(&R) -> K,
-    release: impl Fn(&R) -> &str,
-) -> HashMap<K, Vec<R>> {
-    let mut best: HashMap<K, i64> = HashMap::new();
-    for r in &rows {
-        let s = seq(release(r));
-        let e = best.entry(key(r)).or_insert(s);
-        *e = (*e).max(s);
-    }
-    let mut out: HashMap<K, Vec<R>> = HashMap::new();
-    for r in rows {
-        let k = key(&r);
-        if best.get(&k) == Some(&seq(release(&r))) {
-            out.entry(k).or_default().push(r);
-        }
-    }
-    out
-}
+use nsx_core::release::newest_per;
 
 /// Reads the drafting inputs of every framework-ready occupation (or of `codes`), in a
 /// handful of whole-table queries; returns the inputs sorted by code and the occupations

@@ -2,8 +2,7 @@
 //! `/api/v1/sources`.
 
 use axum::extract::State;
-use axum::http::HeaderValue;
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::{Json, Response};
 use nsx_core::codes::OnetSocCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -56,25 +55,19 @@ pub(crate) async fn list_occupations(
         .map(parse_major_group)
         .transpose()?;
     let job_zone = q.job_zone.map(parse_job_zone).transpose()?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")).into());
+    let page = crate::paging::PageQuery {
+        limit: q.limit,
+        offset: q.offset,
     }
-    let offset = q.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(Error::invalid("offset", "must not be negative").into());
-    }
+    .checked_within(50, MAX_LIMIT)?;
+    let (limit, offset) = (page.limit, page.offset);
     let filter = ListFilter {
         major_group,
         job_zone,
         framework_ready: q.framework_ready,
     };
     let list = store::list(&state.db, &filter, limit, offset).await?;
-    let mut resp = Json(&list).into_response();
-    if let Ok(v) = HeaderValue::from_str(&list.total.to_string()) {
-        resp.headers_mut().insert("x-total-count", v);
-    }
-    Ok(resp)
+    Ok(crate::paging::json_with_total(list.total, &list))
 }
 
 /// Reads an O*NET-SOC code from the API path.

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use nsx_core::codes::OnetSocCode;
 use nsx_core::occupations::{job_zone_label, major_group_title};
-use nsx_core::release::ReleaseId;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -21,19 +20,7 @@ use crate::on_db;
 /// Largest page a list returns.
 pub const MAX_LIMIT: i64 = 200;
 
-fn seq(release: &str) -> i64 {
-    release.parse::<ReleaseId>().map(|r| r.seq()).unwrap_or(0)
-}
-
-/// Keeps only the rows of the newest release among them.
-fn newest<T>(rows: Vec<T>, release: impl Fn(&T) -> &str) -> Vec<T> {
-    let Some(best) = rows.iter().map(|r| seq(release(r))).max() else {
-        return rows;
-    };
-    rows.into_iter()
-        .filter(|r| seq(release(r)) == best)
-        .collect()
-}
+use nsx_core::release::{newest, rank};
 
 /// Filters for occupation lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -228,9 +215,9 @@ pub async fn detail(db: &Db, code: &OnetSocCode) -> Result<Option<OccupationDeta
     ).bind(c).bind(&summary.release).fetch_all(p).await)?;
     let mut older_releases: Vec<String> = older_releases
         .into_iter()
-        .filter(|r| seq(r) < seq(&summary.release))
+        .filter(|r| rank(r) < rank(&summary.release))
         .collect();
-    older_releases.sort_by_key(|r| std::cmp::Reverse(seq(r)));
+    older_releases.sort_by_key(|r| std::cmp::Reverse(rank(r)));
 
     // Job Zone, with its meaning from the same release where possible.
     let zones: Vec<(String, i64)> = on_db!(db, p => sqlx::query_as(
@@ -255,7 +242,7 @@ pub async fn detail(db: &Db, code: &OnetSocCode) -> Result<Option<OccupationDeta
             let r = refs
                 .iter()
                 .find(|r| r.0 == release)
-                .or_else(|| refs.iter().max_by_key(|r| seq(&r.0)))
+                .or_else(|| refs.iter().max_by_key(|r| rank(&r.0)))
                 .cloned();
             Some(JobZone {
                 zone,
@@ -306,7 +293,7 @@ pub async fn detail(db: &Db, code: &OnetSocCode) -> Result<Option<OccupationDeta
                 let description = cats
                     .iter()
                     .filter(|x| x.1 == cat)
-                    .max_by_key(|x| (x.0 == r.release, seq(&x.0)))
+                    .max_by_key(|x| (x.0 == r.release, rank(&x.0)))
                     .map(|x| x.2.clone())
                     .unwrap_or_else(|| format!("Category {cat}"));
                 Some(EducationLevel {
@@ -673,7 +660,7 @@ pub async fn sources(db: &Db) -> Result<Vec<SourceRelease>> {
     out.sort_by(|a, b| {
         order(&a.source)
             .cmp(&order(&b.source))
-            .then_with(|| seq(&b.id).cmp(&seq(&a.id)))
+            .then_with(|| rank(&b.id).cmp(&rank(&a.id)))
             .then_with(|| a.id.cmp(&b.id))
     });
     Ok(out)

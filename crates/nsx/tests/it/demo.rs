@@ -49,6 +49,14 @@ async fn the_demo_seeds_once_and_spares_real_databases(app: TestApp) {
     ).fetch_one(p).await)
     .unwrap();
     assert!(n >= 8, "{n} audit entries");
+    // Three suggestions wait in the queue, two of them proposing the same change.
+    let groups: Vec<(String, i64)> = nsx::on_db!(&app.db, p => sqlx::query_as(
+        "SELECT change_key, COUNT(*) FROM corrections WHERE status = 'open'
+         GROUP BY change_key ORDER BY COUNT(*) DESC"
+    ).fetch_all(p).await)
+    .unwrap();
+    let counts: Vec<i64> = groups.iter().map(|g| g.1).collect();
+    assert_eq!(counts, vec![2, 1]);
     // The published versions can be read; the demo editor can sign in with the password.
     let published = &versions[1];
     let (st, html) = app.get(&published.url).await;

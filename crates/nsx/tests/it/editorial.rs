@@ -557,3 +557,182 @@ async fn audit_log_is_append_only_filterable_and_exported(app: TestApp) {
 }
 
 on_both_backends!(audit_log_is_append_only_filterable_and_exported);
+
+/// In headless Chromium, without any script of ours: an editor signs in, rewords a statement
+/// of the draft, submits and publishes it from the manage page, and the changelog's diff
+/// shows the new words as inserted and the old ones as deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_edits_publishes_and_reads_the_diff_in_a_browser() {
+    use crate::common::browser::Browser;
+    use fantoccini::Locator as By;
+    use nsx_core::frameworks::edit::Placement;
+    use nsx_core::frameworks::{Citation, Level, Locator, MasteryLevel, Section};
+
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::builder().start().await;
+    let ed = editor_of(&app, "Browser Skills Council", "ed-browser@example.org").await;
+    let caller = Caller::user(&ed.user, None);
+    // A first version, published, with one statement; then a draft from it.
+    let (f, v1) = service::create(
+        &app.db,
+        &caller,
+        service::NewFramework {
+            title: "Mechatronics Maintenance".into(),
+            occupations: vec!["17-3024.00".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    service::edit(
+        &app.db,
+        &caller,
+        &f.code,
+        &v1.label,
+        vec![Edit::AddStatement {
+            placement: Placement {
+                section: Section::Technical,
+                domain: None,
+                level: Level::Mastery(MasteryLevel::Developing),
+            },
+            subject: "Test instruments".into(),
+            performance: "check assemblies with meters under supervision".into(),
+            position: None,
+            citations: vec![Citation {
+                source: "onet".into(),
+                release: "30.1".into(),
+                locator: Locator::Task { task_id: 90001 },
+                text: String::new(),
+                value: None,
+            }],
+        }],
+    )
+    .await
+    .unwrap();
+    for to in [Status::InReview, Status::Published] {
+        service::transition(&app.db, &caller, &f.code, &v1.label, to)
+            .await
+            .unwrap();
+    }
+    let v2 = service::start_draft(&app.db, &caller, &f.code, None)
+        .await
+        .unwrap();
+    let code = f.code.to_string();
+    let (from, to) = (v1.label.to_string(), v2.label.to_string());
+
+    let c = &b.client;
+    let wait_until = |pred: Box<dyn Fn(&url::Url) -> bool + Send>| async move {
+        let mut url = c.current_url().await.unwrap();
+        for _ in 0..100 {
+            if pred(&url) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            url = c.current_url().await.unwrap();
+        }
+        url
+    };
+
+    // Sign in, and land on the manage page.
+    c.goto(&app.at(&format!("/sign-in?next=/frameworks/{code}/manage")))
+        .await
+        .unwrap();
+    c.find(By::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("ed-browser@example.org")
+        .await
+        .unwrap();
+    c.find(By::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(crate::accounts::PASSWORD)
+        .await
+        .unwrap();
+    click_on(c, By::Css("form[action='/sign-in'] button[type='submit']")).await;
+    let manage = format!("/frameworks/{code}/manage");
+    let m = manage.clone();
+    let url = wait_until(Box::new(move |u| u.path() == m)).await;
+    assert_eq!(url.path(), manage);
+
+    // Open the draft's editor and reword the statement.
+    c.find(By::XPath(&format!(
+        "//a[@href='/frameworks/{code}/{to}/edit']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let edit_path = format!("/frameworks/{code}/{to}/edit");
+    let e = edit_path.clone();
+    wait_until(Box::new(move |u| u.path() == e)).await;
+    click_on(c, By::Css("li[id^='s-'] details summary")).await;
+    let perf = c
+        .find(By::Css("li[id^='s-'] textarea[name='performance']"))
+        .await
+        .unwrap();
+    perf.clear().await.unwrap();
+    perf.send_keys("check assemblies with oscilloscopes and record the readings")
+        .await
+        .unwrap();
+    click_on(
+        c,
+        By::XPath("//li[starts-with(@id,'s-')]//button[normalize-space()='Save wording']"),
+    )
+    .await;
+    c.wait()
+        .for_element(By::XPath(
+            "//li[starts-with(@id,'s-')]/p[contains(., 'oscilloscopes')]",
+        ))
+        .await
+        .unwrap();
+
+    // Submit for review, then publish, from the manage page.
+    for status in ["in_review", "published"] {
+        c.goto(&app.at(&manage)).await.unwrap();
+        c.find(By::XPath(&format!(
+            "//form[@action='/frameworks/{code}/{to}/status'][input[@value='{status}']]//button"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no {status} button: {e}"))
+        .click()
+        .await
+        .unwrap();
+        let m = manage.clone();
+        wait_until(Box::new(move |u| u.path() == m)).await;
+    }
+    let versions = frameworks::store::list_versions(&app.db, &code)
+        .await
+        .unwrap();
+    let published = versions.iter().find(|v| v.label.to_string() == to).unwrap();
+    assert_eq!(published.status, Status::Published);
+    assert_eq!(
+        versions
+            .iter()
+            .find(|v| v.label.to_string() == from)
+            .unwrap()
+            .status,
+        Status::Superseded
+    );
+
+    // The changelog links to the diff, which shows the rewording word by word.
+    c.goto(&app.at(&format!("/frameworks/{code}/changes")))
+        .await
+        .unwrap();
+    click_on(c, By::LinkText(&format!("Changes from {from} to {to}"))).await;
+    let url = wait_until(Box::new(|u| u.path().ends_with("/diff"))).await;
+    assert_eq!(url.query(), Some(format!("from={from}&to={to}").as_str()));
+    let inserted = c.find(By::Css("ins")).await.unwrap().text().await.unwrap();
+    assert!(inserted.contains("oscilloscopes"), "{inserted}");
+    let deleted = c.find(By::Css("del")).await.unwrap().text().await.unwrap();
+    assert!(deleted.contains("meters"), "{deleted}");
+    b.close().await;
+    app.finish().await;
+}
+
+async fn click_on(c: &fantoccini::Client, sel: fantoccini::Locator<'_>) {
+    c.find(sel).await.unwrap().click().await.unwrap();
+}

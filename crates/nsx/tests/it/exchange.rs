@@ -140,6 +140,22 @@ async fn case_api_serves_drafted_frameworks(app: TestApp) {
     let (s, v) = app.get_json(&format!("{p}/CFDocuments?limit=-3")).await;
     assert_eq!(s, 400);
     assert_status_info(&v, "invalid_selection_field");
+    let (s, v) = app
+        .get_json(&format!("{p}/CFDocuments?fields=identifier,colour"))
+        .await;
+    assert_eq!(s, 400);
+    assert_status_info(&v, "invalid_selection_field");
+
+    // `fields` selects the properties returned.
+    let (s, v) = app
+        .get_json(&format!("{p}/CFDocuments?fields=identifier,title"))
+        .await;
+    assert_eq!(s, 200);
+    for d in v["CFDocuments"].as_array().unwrap() {
+        let mut keys: Vec<&str> = d.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        keys.sort();
+        assert_eq!(keys, ["identifier", "title"], "{d}");
+    }
 
     // One document and its package.
     let vid = nsx_core::frameworks::version_id(CODE, &label()).to_string();
