@@ -285,8 +285,7 @@ pub async fn open_call(
         })),
     )
     .await?;
-    tx.bump_data_version(crate::frameworks::service::DATA_VERSION)
-        .await?;
+    tx.bump_data_version("catalog").await?;
     tx.commit().await?;
     get(db, id).await
 }
@@ -329,8 +328,7 @@ pub async fn advance(db: &Db, id: CallId) -> Result<CallState> {
         moved = true;
     }
     if moved {
-        tx.bump_data_version(crate::frameworks::service::DATA_VERSION)
-            .await?;
+        tx.bump_data_version("catalog").await?;
     }
     tx.commit().await?;
     Ok(state)
