@@ -329,12 +329,21 @@ pub async fn seed(db: &Db, force: bool) -> Result<DemoReport> {
         ("Sam Shift", "sam.shift", 0),
         ("Robin Rebuild", "robin.rebuild", 1),
     ];
-    for (name, local, source) in suggesters {
-        let (task_id, text, _) = &sources[source % sources.len()];
-        let proposed = format!(
-            "{}, including the programmable controllers that run the equipment",
-            text.trim_end_matches('.')
-        );
+    let view = crate::frameworks::store::load_version(db, &f.code, Some(&published))
+        .await?
+        .ok_or_else(|| Error::not_found(format!("version {published} of {}", f.code)))?;
+    for (name, local, nth) in suggesters {
+        let Some(s) = view.statements.get(nth) else {
+            continue;
+        };
+        let cited = s
+            .statement
+            .citations
+            .first()
+            .map(|c| c.text.trim_end_matches('.').to_string())
+            .unwrap_or_default();
+        let proposed =
+            format!("{cited}, including the programmable controllers that run the equipment");
         crate::corrections::service::suggest(
             db,
             &crate::corrections::CorrectionsConfig::default(),
@@ -343,9 +352,9 @@ pub async fn seed(db: &Db, force: bool) -> Result<DemoReport> {
             crate::corrections::service::SuggestionInput {
                 framework: f.code.to_string(),
                 version: published.to_string(),
-                statement: None,
+                statement: Some(s.id.to_string()),
                 citation: None,
-                anchor: Some(format!("task-{task_id}")),
+                anchor: None,
                 problem: "The task leaves out the programmable controllers that this work \
                           involves on every modern line."
                     .into(),

@@ -453,7 +453,15 @@ pub async fn count_with_role_in(tx: &mut Tx, role: Role) -> Result<i64> {
     )
 }
 
-/// Enables or disables an account.
+/// Enables or disables an account (no audit entry: administrators go through
+/// `accounts::service::set_disabled`).
+pub async fn set_disabled(db: &Db, user: Uuid, disabled: bool) -> Result<()> {
+    let mut tx = db.begin().await?;
+    set_disabled_in(&mut tx, user, disabled).await?;
+    tx.commit().await
+}
+
+/// [`set_disabled`] inside a transaction.
 pub async fn set_disabled_in(tx: &mut Tx, user: Uuid, disabled: bool) -> Result<()> {
     let now = OffsetDateTime::now_utc();
     let n = on_tx!(tx, c => sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")

@@ -89,15 +89,25 @@ pub async fn package_of(db: &Db, base: &str, id: Uuid) -> Result<Option<CfPackag
 
 /// A package's JSON body, from the page cache when the data has not moved on.
 pub(crate) async fn package_body(st: &AppState, id: Uuid) -> Result<Option<Arc<CachedPage>>> {
-    let key = format!("case:package:{id}");
+    // The framework's change counter, read per request, keys the cached copy: a package
+    // is never served from before a change this node has not yet heard of.
+    let stamp: Option<(String, i64)> = on_db!(&st.db, p => sqlx::query_as(
+        "SELECT v.code, COALESCE(s.version, 0) FROM framework_versions v
+         LEFT JOIN cache_scopes s ON s.scope = 'framework:' || v.code
+         WHERE v.id = $1"
+    )
+    .bind(id)
+    .fetch_optional(p)
+    .await)?;
+    let Some((code, scope_version)) = stamp else {
+        return Ok(None);
+    };
+    let key = format!("case:package:{id}@{scope_version}");
     if let Some(p) = st.pages.get(&key) {
         return Ok(Some(p));
     }
     let version = st.pages.version();
     let generation = st.pages.generation();
-    let Some((code, _)) = version_key(&st.db, id).await? else {
-        return Ok(None);
-    };
     let Some(pkg) = package_of(&st.db, &st.config.public_url(), id).await? else {
         return Ok(None);
     };
@@ -458,7 +468,9 @@ pub(crate) async fn package(
         return not_found("CFPackage", &id);
     };
     match package_body(&st, uid).await {
-        Ok(Some(p)) => p.respond_shared(&headers),
+        // Not handed to the fast path: each request checks the framework's change counter,
+        // so a package is current on every node the moment its framework changes.
+        Ok(Some(p)) => p.respond(&headers),
         Ok(None) => not_found("CFPackage", &id),
         Err(e) => internal(e),
     }

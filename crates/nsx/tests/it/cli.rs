@@ -100,12 +100,28 @@ fn import_users_and_status() {
             "admin",
         ],
     );
+    // The only administrator cannot lose the role, from the command line either; nothing
+    // of the change is kept.
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("without an enabled administrator"),
+        "{}",
+        text(&o)
+    );
+    let o = nsx(
+        &db,
+        &["user", "role", "admin@example.org", "--grant", "editor"],
+    );
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("now holds: editor"), "{}", text(&o));
+    assert!(
+        text(&o).contains("now holds: admin, editor"),
+        "{}",
+        text(&o)
+    );
 
     let o = nsx(&db, &["user", "list"]);
     assert!(
-        text(&o).contains("admin@example.org\tAda Admin\teditor"),
+        text(&o).contains("admin@example.org\tAda Admin\tadmin,editor"),
         "{}",
         text(&o)
     );

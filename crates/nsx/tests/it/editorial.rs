@@ -701,8 +701,24 @@ async fn an_editor_edits_publishes_and_reads_the_diff_in_a_browser() {
         .click()
         .await
         .unwrap();
-        let m = manage.clone();
-        wait_until(Box::new(move |u| u.path() == m)).await;
+        // The form posts and redirects back to the same page: wait for the status itself.
+        let want = if status == "in_review" {
+            Status::InReview
+        } else {
+            Status::Published
+        };
+        for _ in 0..100 {
+            let now = frameworks::store::list_versions(&app.db, &code)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|v| v.label.to_string() == to)
+                .map(|v| v.status);
+            if now == Some(want) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
     let versions = frameworks::store::list_versions(&app.db, &code)
         .await
@@ -725,9 +741,17 @@ async fn an_editor_edits_publishes_and_reads_the_diff_in_a_browser() {
     click_on(c, By::LinkText(&format!("Changes from {from} to {to}"))).await;
     let url = wait_until(Box::new(|u| u.path().ends_with("/diff"))).await;
     assert_eq!(url.query(), Some(format!("from={from}&to={to}").as_str()));
-    let inserted = c.find(By::Css("ins")).await.unwrap().text().await.unwrap();
+    let words = |sel: &'static str| async move {
+        let mut all = String::new();
+        for e in c.find_all(By::Css(sel)).await.unwrap() {
+            all.push_str(&e.text().await.unwrap());
+            all.push(' ');
+        }
+        all
+    };
+    let inserted = words("ins").await;
     assert!(inserted.contains("oscilloscopes"), "{inserted}");
-    let deleted = c.find(By::Css("del")).await.unwrap().text().await.unwrap();
+    let deleted = words("del").await;
     assert!(deleted.contains("meters"), "{deleted}");
     b.close().await;
     app.finish().await;
