@@ -482,8 +482,11 @@ pub(crate) async fn package(
 /// for each catalog data version and kept per node; a cache, safe to lose.
 #[derive(Default)]
 pub struct CaseIdIndex {
-    inner: tokio::sync::Mutex<Option<((i64, u64), Arc<IdToVersion>)>>,
+    inner: tokio::sync::Mutex<Option<(IndexStamp, Arc<IdToVersion>)>>,
 }
+
+/// The catalog data version and the page cache's eviction generation a map was built at.
+type IndexStamp = (i64, u64);
 
 /// CASE identifier → the framework version whose package holds it.
 type IdToVersion = HashMap<Uuid, Uuid>;
