@@ -353,12 +353,15 @@ pub fn local_value(ts: Timestamp, zone: &TimeZone) -> String {
 /// A survey question of a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Question {
-    /// The question.
+    /// The question (1–500 characters).
+    #[schema(min_length = 1, max_length = 500)]
     pub prompt: String,
     /// What kind of answer it takes.
     pub kind: QuestionKind,
-    /// The options (choice questions only).
+    /// The options (choice questions only: 2–20 distinct options of at most 200
+    /// characters; rating and text questions take none).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub options: Vec<String>,
     /// Whether a reviewer must answer it.
     #[serde(default)]
@@ -524,16 +527,20 @@ pub struct StatementResponse {
     /// Keep, change or remove.
     pub stance: Option<Stance>,
     /// Importance 1–5.
+    #[schema(minimum = 1, maximum = 5)]
     pub importance: Option<u8>,
     /// Frequency 1–5 (technical statements only).
+    #[schema(minimum = 1, maximum = 5)]
     pub frequency: Option<u8>,
     /// The comment's type (required with a comment).
     pub comment_type: Option<CommentType>,
-    /// A comment.
+    /// A comment (at most 4,000 characters).
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub comment: String,
-    /// A suggested rewrite of the statement.
+    /// A suggested rewrite of the statement (at most 4,000 characters).
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub rewrite: String,
 }
 
@@ -603,13 +610,17 @@ impl StatementResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Thresholds {
     /// Flag a statement when at least this share of any one stakeholder type would
-    /// remove it (0–1; 0.25 = a quarter).
+    /// remove it (above 0, at most 1; 0.25 = a quarter).
+    #[schema(exclusive_minimum = 0.0, maximum = 1.0)]
     pub remove_share: f64,
     /// Flag a statement when at least this share of all respondents would change it.
+    #[schema(exclusive_minimum = 0.0, maximum = 1.0)]
     pub change_share: f64,
     /// Flag a statement whose mean importance is below this (1–5).
+    #[schema(minimum = 1.0, maximum = 5.0)]
     pub importance_floor: f64,
-    /// Groups smaller than this are not flagged on their own (too few to tell).
+    /// Groups smaller than this are not flagged on their own (too few to tell; 1–1000).
+    #[schema(minimum = 1, maximum = 1000)]
     pub min_group: u32,
 }
 

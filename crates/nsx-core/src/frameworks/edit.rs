@@ -189,7 +189,8 @@ impl Placement {
 pub enum Edit {
     /// Replace the context paragraph.
     SetContext {
-        /// The new paragraph.
+        /// The new paragraph (1–10,000 characters).
+        #[schema(min_length = 1, max_length = 10000)]
         context: String,
     },
     /// Add a statement at the end of its level (or at `position`, 1-based).
@@ -197,13 +198,17 @@ pub enum Edit {
         /// Where it goes.
         #[serde(flatten)]
         placement: Placement,
-        /// Subject (e.g. "Electromechanical assemblies").
+        /// Subject (e.g. "Electromechanical assemblies"; 1–200 characters).
+        #[schema(min_length = 1, max_length = 200)]
         subject: String,
-        /// Performance, verb first.
+        /// Performance, verb first (1–2,000 characters).
+        #[schema(min_length = 1, max_length = 2000)]
         performance: String,
         /// 1-based position within its level; the end when absent.
+        #[schema(minimum = 1)]
         position: Option<usize>,
         /// Citations (at least one).
+        #[schema(min_items = 1)]
         citations: Vec<Citation>,
     },
     /// Remove a statement.
@@ -215,9 +220,11 @@ pub enum Edit {
     Reword {
         /// The statement's item id.
         item_id: Uuid,
-        /// New subject.
+        /// New subject (1–200 characters).
+        #[schema(min_length = 1, max_length = 200)]
         subject: String,
-        /// New performance.
+        /// New performance (1–2,000 characters).
+        #[schema(min_length = 1, max_length = 2000)]
         performance: String,
     },
     /// Move a statement to another level or domain, or to another position in its level.
@@ -228,6 +235,7 @@ pub enum Edit {
         #[serde(flatten)]
         placement: Placement,
         /// 1-based position within the level; the end when absent.
+        #[schema(minimum = 1)]
         position: Option<usize>,
     },
     /// Add a citation to a statement.
@@ -242,6 +250,7 @@ pub enum Edit {
         /// The statement's item id.
         item_id: Uuid,
         /// 1-based citation number.
+        #[schema(minimum = 1)]
         number: usize,
     },
 }

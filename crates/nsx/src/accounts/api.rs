@@ -72,6 +72,7 @@ pub(crate) async fn list_tokens(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewToken {
     /// What the token is for (1–100 characters).
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The caller's password: a token acts as its owner, so making one needs the password
     /// even when the request carries a session or another token.
@@ -146,8 +147,10 @@ pub struct UserQuery {
     #[serde(default)]
     pub q: String,
     /// At most this many (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Skip this many.
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<i64>,
 }
 
@@ -183,7 +186,9 @@ pub(crate) async fn list_users(
 /// A role to grant.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleGrant {
-    /// admin, editor, reviewer, certification_admin, proctor or candidate.
+    /// admin, editor, reviewer, certification_admin, proctor or candidate (case and `-`
+    /// or space for `_` do not matter).
+    #[schema(example = "editor")]
     pub role: String,
 }
 
@@ -277,10 +282,13 @@ pub(crate) async fn list_organizations(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewOrganization {
     /// Unique name (2–200 characters).
+    #[schema(min_length = 2, max_length = 200)]
     pub name: String,
     /// standards_body, employer, educator, association, assessment_center or company.
+    #[schema(example = "employer")]
     pub kind: String,
-    /// Industry sector, free text.
+    /// Industry sector, free text (at most 200 characters).
+    #[schema(max_length = 200)]
     pub sector: Option<String>,
 }
 

@@ -35,17 +35,18 @@ pub struct NewCorrection {
     /// `element-<element ID>`.
     pub anchor: Option<String>,
     /// What is wrong with the current value (1–2000 characters).
-    #[schema(max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000)]
     pub problem: String,
     /// The value the row should hold (one line, 1–1000 characters).
-    #[schema(max_length = 1000)]
+    #[schema(min_length = 1, max_length = 1000)]
     pub proposed_value: String,
     /// How you know: a source, a link, your experience (1–4000 characters).
-    #[schema(max_length = 4000)]
+    #[schema(min_length = 1, max_length = 4000)]
     pub evidence: String,
     /// Your e-mail address, where the outcome is sent (required unless signed in).
     pub email: Option<String>,
-    /// Your name (required unless signed in).
+    /// Your name (required unless signed in; at most 100 characters).
+    #[schema(max_length = 100)]
     pub name: Option<String>,
 }
 
@@ -244,8 +245,10 @@ pub struct QueueParams {
     /// Only suggestions made on this framework (code).
     pub framework: Option<String>,
     /// Groups per page (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Groups to skip.
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<i64>,
 }
 

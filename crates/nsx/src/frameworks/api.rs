@@ -146,7 +146,7 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Rows to skip.
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<i64>,
 }
 

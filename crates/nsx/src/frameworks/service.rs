@@ -145,22 +145,33 @@ pub async fn detail(db: &Db, code: &str) -> Result<FrameworkDetail> {
 /// What a new framework is made of.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewFramework {
-    /// Code (a slug: lower-case letters, digits, hyphens); made from the title when absent.
+    /// Code (a slug of 3–64 characters: lower-case letters, digits and single hyphens,
+    /// starting with a letter); made from the title when absent.
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+    )]
     pub code: Option<String>,
-    /// Title.
+    /// Title (1–200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
-    /// What the framework covers.
+    /// What the framework covers (at most 4,000 characters).
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub description: String,
-    /// O*NET-SOC codes of the occupations it relates to (may be empty).
+    /// O*NET-SOC codes of the occupations it relates to (may be empty; at most 50).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub occupations: Vec<String>,
     /// The owning organization; an editor's own when absent (administrators may name any).
     pub organization_id: Option<Uuid>,
     /// Start from a copy of this framework's current version (its code).
     pub copy_of: Option<String>,
-    /// The first draft's context paragraph (ignored when copying).
+    /// The first draft's context paragraph (ignored when copying; at most 10,000
+    /// characters).
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub context: String,
 }
 
@@ -414,13 +425,16 @@ pub async fn create(
 /// What can change about a framework besides its versions.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct FrameworkDetails {
-    /// Title.
+    /// Title (1–200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
-    /// Description.
+    /// Description (at most 4,000 characters).
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub description: String,
-    /// O*NET-SOC codes of the occupations it relates to.
+    /// O*NET-SOC codes of the occupations it relates to (at most 50).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub occupations: Vec<String>,
 }
 

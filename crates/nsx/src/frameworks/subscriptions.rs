@@ -203,12 +203,15 @@ pub async fn get(db: &Db, caller: &Caller, id: Uuid) -> Result<Subscription> {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewSubscription {
     /// The URL of the package (`…/CFPackages/{id}`, or NSX's
-    /// `/exports/frameworks/{code}/case.json` for a framework's newest version).
+    /// `/exports/frameworks/{code}/case.json` for a framework's newest version); an
+    /// absolute http(s) URL without credentials, at most 2,000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
     pub url: String,
     /// The framework of your organization to draft new versions into; when absent the
     /// first check makes a framework from the document.
     pub framework: Option<String>,
     /// Minutes between checks (1 to 10080; default 60).
+    #[schema(minimum = 1, maximum = 10080)]
     pub every_minutes: Option<i64>,
     /// The following organization when no framework is named; an editor's own when
     /// absent (administrators may name any).

@@ -22,12 +22,15 @@ pub struct ListParams {
     /// SOC 2018 major group, two digits (e.g. `17`).
     pub major_group: Option<String>,
     /// Job Zone, 1–5.
+    #[param(minimum = 1, maximum = 5)]
     pub job_zone: Option<i64>,
     /// Only occupations with (`true`) or without (`false`) enough source data for a framework.
     pub framework_ready: Option<bool>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Matches to skip (default 0).
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<i64>,
 }
 

@@ -63,14 +63,17 @@ pub fn parse_id(s: &str) -> Result<CallId> {
 /// A call as an editor asks for it.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewCall {
-    /// The invitation text reviewers read.
+    /// The invitation text reviewers read (1–8,000 characters).
+    #[schema(min_length = 1, max_length = 8000)]
     pub invitation: String,
-    /// Whom to ask about the call.
+    /// Whom to ask about the call (1–200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub contact_name: String,
     /// Their e-mail address.
     pub contact_email: String,
     /// Who is invited: `employer`, `educator`, `association`, `worker_learner`,
-    /// `government`, `other`.
+    /// `government`, `other` (at least one).
+    #[schema(min_items = 1)]
     pub stakeholder_types: Vec<String>,
     /// The call's time zone (IANA name, e.g. `America/Chicago`).
     pub time_zone: String,
@@ -79,8 +82,9 @@ pub struct NewCall {
     pub opens_at: String,
     /// Closing time, in the same forms.
     pub closes_at: String,
-    /// Survey questions.
+    /// Survey questions (at most 30).
     #[serde(default)]
+    #[schema(max_items = 30)]
     pub questions: Vec<Question>,
     /// Consensus thresholds (defaults: a quarter of a type removing, half changing, mean
     /// importance under 2.5, groups of at least 3).
@@ -454,13 +458,16 @@ pub struct ProfileInput {
     /// NAICS sector code (`23`, `31-33`, …); optional.
     #[serde(default)]
     pub sector: Option<String>,
-    /// Organization.
+    /// Organization (at most 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub organization: String,
-    /// Country, as an ISO 3166-1 alpha-2 code (`US`, `DE`).
+    /// Country, as an ISO 3166-1 alpha-2 code (`US`, `DE`; case does not matter).
+    #[schema(example = "US")]
     pub country: String,
-    /// Role.
+    /// Role (at most 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub role: String,
 }
 
@@ -713,10 +720,12 @@ pub struct ProposalInput {
     pub section: String,
     /// A level of that section (`emerging` … `advanced` for technical statements).
     pub level: String,
-    /// The statement.
+    /// The statement (1–1,000 characters).
+    #[schema(min_length = 1, max_length = 1000)]
     pub text: String,
-    /// Why it is missing.
+    /// Why it is missing (at most 4,000 characters).
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub rationale: String,
 }
 

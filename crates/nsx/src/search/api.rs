@@ -26,10 +26,13 @@ pub const MAX_OFFSET: i64 = 10_000;
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words, a job title, or a code (O*NET-SOC `17-3024.00`, SOC `17-3024`, CIP `15.0403`).
+    #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
     /// How many results (1–100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// How many results to skip (0–10000, default 0).
+    #[param(minimum = 0, maximum = 10000)]
     pub offset: Option<i64>,
 }
 
@@ -38,8 +41,10 @@ pub struct SearchParams {
 #[into_params(parameter_in = Query)]
 pub struct SuggestParams {
     /// What has been typed so far.
+    #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
     /// How many suggestions (1–20, default 8).
+    #[param(minimum = 1, maximum = 20)]
     pub limit: Option<i64>,
 }
 

@@ -93,3 +93,60 @@ fn catalog_routes_are_described() {
         assert!(schemas[name].is_object(), "dangling $ref {r}");
     }
 }
+
+/// The bound the document declares for one query parameter of one operation.
+fn declared(doc: &Value, path: &str, param: &str, key: &str) -> i64 {
+    let params = doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{path} has no parameters"));
+    let p = params
+        .iter()
+        .find(|p| p["name"] == param)
+        .unwrap_or_else(|| panic!("{path} does not declare {param}"));
+    p["schema"][key]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{path} {param} declares no {key}: {p}"))
+}
+
+/// The bounds the document declares are the ones the server enforces: a value at the
+/// declared bound is taken, one past it is refused with a 422 naming the parameter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_bounds_are_enforced_exactly() {
+    let doc = document();
+    let app = crate::common::TestApp::builder().start().await;
+    let cases = [
+        ("/api/v1/search", "limit", "q=pump&"),
+        ("/api/v1/suggest", "limit", "q=pum&"),
+        ("/api/v1/occupations", "limit", ""),
+        ("/api/v1/frameworks", "limit", ""),
+    ];
+    for (path, param, rest) in cases {
+        let max = declared(&doc, path, param, "maximum");
+        let min = declared(&doc, path, param, "minimum");
+        for (value, ok) in [(max, true), (max + 1, false), (min, true), (min - 1, false)] {
+            let (status, body) = app.get(&format!("{path}?{rest}{param}={value}")).await;
+            if ok {
+                assert_eq!(status, 200, "{path} {param}={value}: {body}");
+            } else {
+                assert_eq!(status, 422, "{path} {param}={value}: {body}");
+                assert!(body.contains(param), "{path} {param}={value}: {body}");
+            }
+        }
+    }
+    for path in ["/api/v1/search", "/api/v1/suggest"] {
+        let max = declared(&doc, path, "q", "maxLength") as usize;
+        let (status, body) = app.get(&format!("{path}?q={}", "a".repeat(max))).await;
+        assert_eq!(status, 200, "{path} q of {max}: {body}");
+        let (status, body) = app.get(&format!("{path}?q={}", "a".repeat(max + 1))).await;
+        assert_eq!(status, 422, "{path} q of {}: {body}", max + 1);
+    }
+    let token = &doc["components"]["schemas"]["NewToken"]["properties"]["name"];
+    assert_eq!(token["maxLength"], 100, "{token}");
+    assert_eq!(token["minLength"], 1, "{token}");
+    let subject = doc["components"]["schemas"]["Edit"].to_string();
+    assert!(
+        subject.contains("\"maxLength\":200"),
+        "Edit declares the subject's bound"
+    );
+    app.finish().await;
+}
