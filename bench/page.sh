@@ -16,7 +16,7 @@ ROUNDS=${ROUNDS:-3}
 shift $(( $# < 3 ? $# : 3 ))
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)"; exit 1; }
 command -v nginx >/dev/null || { echo "nginx not found (apt-get install nginx-light)"; exit 1; }
-cargo build --release -q -p nsx
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p nsx   # NO_BUILD=1: use the binary already built
 work=$(mktemp -d)
 # nginx's workers run as an unprivileged user: the page must be readable to them (mktemp
 # makes the folder private to its owner, and nginx would answer 403 to every request).

@@ -700,18 +700,29 @@ pub async fn list_tokens(db: &Db, user: Uuid) -> Result<Vec<ApiToken>> {
     )
 }
 
-/// Revokes one of a user's tokens; `NotFound` when the user has no such live token.
+/// Revokes one of a user's tokens; `NotFound` when the user has no such live token. The
+/// audit entry is written in the same transaction.
 pub async fn revoke_token(db: &Db, user: Uuid, id: Uuid) -> Result<()> {
     let now = OffsetDateTime::now_utc();
-    let n = on_db!(db, p => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+    let mut tx = db.begin().await?;
+    let n = crate::on_tx!(&mut tx, c => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
         .bind(user)
-        .execute(p)
+        .execute(c)
         .await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(Error::not_found("the API token"));
     }
+    crate::audit::record(
+        &mut tx,
+        &crate::service::Caller::system("api-token"),
+        crate::audit::Change::new("api_token.revoke", "api_token", id)
+            .before(serde_json::json!({ "user_id": user, "revoked": false }))
+            .after(serde_json::json!({ "user_id": user, "revoked": true })),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
