@@ -19,12 +19,13 @@ use super::service::{self, Group, QueueFilter, SuggestionInput};
 use super::target::{Subject, Target};
 use super::{Correction, store, when};
 use crate::accounts::Viewer;
-use crate::accounts::routes::{ClientIp, FormErrors};
+use crate::accounts::extract::ClientIp;
 use crate::error::Error;
 use crate::paging::PageRequest;
 use crate::service::PageCaller;
 use crate::state::AppState;
 use crate::web::error::{PageError, PageForm, PagePath, PageQuery};
+use crate::web::forms::FormErrors;
 use crate::web::layout::Chrome;
 
 /// The session key naming the suggestion this browser just made (for the confirmation).

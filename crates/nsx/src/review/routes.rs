@@ -27,12 +27,12 @@ use super::charts::{self, StanceRow};
 use super::service::{self, MyResponses, NewCall, ProfileInput, ProposalInput, Submitted};
 use super::{Call, Participant, Profile};
 use crate::accounts::Viewer;
-use crate::accounts::routes::FormErrors;
 use crate::error::Error;
 use crate::frameworks::StatementView;
 use crate::service::{Caller, PageCaller};
 use crate::state::AppState;
 use crate::web::error::{PageError, PageForm, PagePath, PageQuery};
+use crate::web::forms::FormErrors;
 use crate::web::layout::Chrome;
 
 type PageResult<T> = Result<T, PageError>;
@@ -54,13 +54,6 @@ fn chrome(viewer: &Viewer) -> Chrome {
         Chrome::new(viewer)
     } else {
         Chrome::anonymous()
-    }
-}
-
-fn errors_of(e: Error) -> Result<FormErrors, Error> {
-    match e {
-        Error::Invalid(v) => Ok(FormErrors(v)),
-        other => Err(other),
     }
 }
 
@@ -123,7 +116,11 @@ pub async fn list(
     let raw = q.family.unwrap_or_default();
     let (family, errors, status) = match service::check_family(Some(raw.as_str())) {
         Ok(f) => (f, FormErrors::default(), StatusCode::OK),
-        Err(e) => (None, errors_of(e)?, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => (
+            None,
+            FormErrors::from_error(e)?,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     };
     let lists = service::lists(&state.db, family.as_deref()).await?;
     let groups = vec![
@@ -322,7 +319,7 @@ pub async fn join(
     match service::join(&state.db, &caller, id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/calls/{id}/respond?done=joined")).into_response()),
         Err(e) => {
-            let errors = errors_of(e)?;
+            let errors = FormErrors::from_error(e)?;
             let page = call_page(&state, &caller, &viewer, id, None, errors, Some(form)).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -655,7 +652,7 @@ pub async fn open(
     match result {
         Ok(call) => Ok(Redirect::to(&format!("{}?done=opened", call.path())).into_response()),
         Err(e) => {
-            let errors = errors_of(e)?;
+            let errors = FormErrors::from_error(e)?;
             let page = new_page(&state, &caller, &viewer, &code, &version, form, errors).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -1077,7 +1074,7 @@ pub async fn respond_submit(
             Ok(Redirect::to(&format!("/calls/{id}/respond?done={done}#{anchor}")).into_response())
         }
         Err(e) => {
-            let errors = errors_of(e)?;
+            let errors = FormErrors::from_error(e)?;
             Ok(respond_page(
                 &state,
                 &caller,

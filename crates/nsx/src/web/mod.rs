@@ -1,9 +1,10 @@
 //! The web layer that every domain's pages and API use: the middleware stack, error faces,
-//! the page layout, static assets, health checks, the page cache and the OpenAPI document.
+//! form handling, the page layout, static assets, health checks, the page cache and the OpenAPI document.
 //! The routes themselves are listed in `crate::routes`.
 
 pub mod assets;
 pub mod error;
+pub mod forms;
 pub mod health;
 pub mod input;
 pub mod layout;
