@@ -21,8 +21,8 @@ use uuid::Uuid;
 
 use super::VersionSummary;
 use super::editing::{self, Framework};
-use super::routes::{check_code, parse_label};
 use super::service::{self, FrameworkDetails, NewFramework};
+use super::service::{check_code, parse_label};
 use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::service::Caller;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::VersionSummary;
 use super::changes::{self, ChangelogEntry, VersionDiff};
-use super::routes::check_code;
+use super::service::check_code;
 use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;

@@ -13,7 +13,8 @@ use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title}
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::queries::{self, Anchors, IndexFilter};
+use super::queries::{self, Anchors, PAGE_SIZE, filter_from};
+use super::service::{check_code, parse_label};
 use super::{FrameworkView, StatementView, store};
 use crate::accounts::Viewer;
 use crate::error::Error;
@@ -23,30 +24,6 @@ use crate::web::layout::Chrome;
 use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
 
 const HTML: &str = "text/html; charset=utf-8";
-
-/// Index page size.
-const PAGE_SIZE: usize = 50;
-
-/// Checks a framework code's shape: an O*NET-SOC code (`17-3024.00`) or an
-/// organization's slug (`industrial-maintenance`).
-pub fn check_code(code: &str) -> Result<(), Error> {
-    code.parse::<nsx_core::frameworks::edit::FrameworkCode>()
-        .map(|_| ())
-        .map_err(|_| {
-            Error::Invalid(vec![nsx_core::accounts::FieldError::new(
-                "code",
-                format!("{code:?} is not a framework code (an O*NET-SOC code like 17-3024.00, or a name like industrial-maintenance)"),
-            )])
-        })
-}
-
-/// Reads a version label from a path segment.
-pub fn parse_label(s: &str) -> Result<VersionLabel, Error> {
-    s.parse()
-        .map_err(|e: nsx_core::frameworks::FrameworkError| {
-            Error::Invalid(vec![nsx_core::accounts::FieldError::new("version", e.0)])
-        })
-}
 
 /// Renders `page` through the shared page cache: anonymous viewers share one cached copy
 /// per path, dropped when its framework (`scope`) changes; signed-in viewers get a fresh
@@ -162,42 +139,6 @@ fn invalid(field: &str, msg: String) -> PageError {
     PageError(Error::Invalid(vec![nsx_core::accounts::FieldError::new(
         field, msg,
     )]))
-}
-
-/// Parses the index filters shared by the page and the API.
-pub fn filter_from(
-    group: Option<&str>,
-    zone: Option<&str>,
-    status: Option<&str>,
-    q: Option<&str>,
-) -> Result<IndexFilter, (String, String)> {
-    let group = match group {
-        Some(g) if major_group_title(g).is_some() => Some(g.to_string()),
-        Some(g) => return Err(("group".into(), format!("{g:?} is not a SOC major group"))),
-        None => None,
-    };
-    let job_zone = match zone {
-        Some(z) => match z.parse::<i64>() {
-            Ok(n) if (1..=5).contains(&n) => Some(n),
-            _ => return Err(("zone".into(), format!("{z:?} is not a Job Zone (1–5)"))),
-        },
-        None => None,
-    };
-    let status = match status {
-        Some(s) => Some(
-            s.parse::<Status>()
-                .map_err(|e| ("status".to_string(), e.0))?,
-        ),
-        None => None,
-    };
-    Ok(IndexFilter {
-        group,
-        job_zone,
-        status,
-        q: q.map(str::to_string),
-        limit: PAGE_SIZE,
-        offset: 0,
-    })
 }
 
 fn query_string(pairs: &[(&str, &str)]) -> String {

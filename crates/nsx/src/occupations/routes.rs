@@ -16,7 +16,7 @@ use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title}
 use serde::Deserialize;
 
 use super::model::{CatalogStats, Facet, OccupationDetail, OccupationList, SourceRelease};
-use super::store::{self, ListFilter};
+use super::store::{self, ListFilter, parse_job_zone, parse_major_group};
 use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;
@@ -115,30 +115,6 @@ pub struct BrowseQuery {
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// Validates a major group code against SOC 2018.
-pub fn parse_major_group(v: &str) -> Result<String, Error> {
-    if major_group_title(v).is_some() {
-        Ok(v.to_string())
-    } else {
-        Err(Error::invalid(
-            "major_group",
-            format!("{v:?} is not a SOC 2018 major group (two digits such as 17)"),
-        ))
-    }
-}
-
-/// Validates a Job Zone (1–5).
-pub fn parse_job_zone(v: i64) -> Result<i64, Error> {
-    if (1..=5).contains(&v) {
-        Ok(v)
-    } else {
-        Err(Error::invalid(
-            "job_zone",
-            format!("{v} is not a Job Zone (1 to 5)"),
-        ))
-    }
 }
 
 impl BrowseQuery {
