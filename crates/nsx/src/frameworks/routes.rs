@@ -2,8 +2,6 @@
 //! version (at a stable URL per version, the bare code showing the newest). Public pages are cached per data version and
 //! answered with a strong `ETag` (so `If-None-Match` gets `304 Not Modified`).
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -21,43 +19,7 @@ use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
-use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
-
-const HTML: &str = "text/html; charset=utf-8";
-
-/// Renders `page` through the shared page cache: anonymous viewers share one cached copy
-/// per path, dropped when its framework (`scope`) changes; signed-in viewers get a fresh
-/// render (their name is in the frame).
-pub(crate) async fn cached<F, Fut>(
-    state: &AppState,
-    headers: &HeaderMap,
-    key: String,
-    scope: String,
-    anonymous: bool,
-    render: F,
-) -> PageResult<Response>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = PageResult<String>>,
-{
-    // The key is the page's canonical request target.
-    if anonymous && let Some(p) = state.pages.get(&key) {
-        return Ok(p.respond_shared_as(headers, key));
-    }
-    let data_version = state.pages.version();
-    let generation = state.pages.generation();
-    let html = render().await?;
-    if !anonymous {
-        return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, data_version).respond(headers));
-    }
-    let page = Arc::new(
-        CachedPage::new(html, HTML, SHARED_PAGE, data_version)
-            .scoped(scope)
-            .at_generation(generation),
-    );
-    state.pages.put(key.clone(), page.clone());
-    Ok(page.respond_shared_as(headers, key))
-}
+use crate::web::page_cache::{CachedPage, cached_html};
 
 fn render<T: Template>(t: &T) -> PageResult<String> {
     t.render()
@@ -255,12 +217,7 @@ pub(crate) async fn index(
         next,
     };
     let html = render(&t)?;
-    let policy = if viewer.signed_in() {
-        PRIVATE_PAGE
-    } else {
-        SHARED_PAGE
-    };
-    Ok(CachedPage::new(html, HTML, policy, state.pages.version()).respond(&headers))
+    Ok(CachedPage::html(html, !viewer.signed_in(), state.pages.version()).respond(&headers))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -599,11 +556,11 @@ pub(crate) async fn show(
     let chrome = chrome_for(&viewer);
     let st = state.clone();
     let scope = super::service::cache_scope(&code);
-    cached(
-        &state,
+    cached_html(
+        &state.pages,
         &headers,
         key,
-        scope,
+        Some(scope),
         !viewer.signed_in(),
         || async move {
             let v = store::load_version(&st.db, &code, label.as_ref())

@@ -5,7 +5,6 @@
 //! with `304 Not Modified`. Signed-in visitors get a fresh render with their own header.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
@@ -22,7 +21,7 @@ use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
-use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
+use crate::web::page_cache::cached_html;
 
 /// Occupations per browse page.
 pub const PAGE_SIZE: i64 = 50;
@@ -40,20 +39,20 @@ where
     F: FnOnce(Chrome) -> Fut,
     Fut: Future<Output = PageResult<String>>,
 {
-    const HTML: &str = "text/html; charset=utf-8";
-    if viewer.signed_in() {
-        let html = render(Chrome::new(viewer)).await?;
-        return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, 0).respond(headers));
-    }
-    // The key is the page's canonical request target.
-    if let Some(page) = state.pages.get(&key) {
-        return Ok(page.respond_shared_as(headers, key));
-    }
-    let version = state.pages.version();
-    let html = render(Chrome::anonymous()).await?;
-    let page = Arc::new(CachedPage::new(html, HTML, SHARED_PAGE, version));
-    state.pages.put(key.clone(), page.clone());
-    Ok(page.respond_shared_as(headers, key))
+    let chrome = if viewer.signed_in() {
+        Chrome::new(viewer)
+    } else {
+        Chrome::anonymous()
+    };
+    cached_html(
+        &state.pages,
+        headers,
+        key,
+        None,
+        !viewer.signed_in(),
+        || render(chrome),
+    )
+    .await
 }
 
 fn render<T: Template>(t: &T) -> PageResult<String> {

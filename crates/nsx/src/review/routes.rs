@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use nsx_core::accounts::FieldError;
 use nsx_core::frameworks::{Section, Status, VersionLabel};
 use nsx_core::ids::{CallId, OrganizationId};
@@ -31,23 +31,12 @@ use crate::error::Error;
 use crate::frameworks::StatementView;
 use crate::service::{Caller, PageCaller};
 use crate::state::AppState;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::{PageError, PageForm, PagePath, PageQuery};
-use crate::web::forms::FormErrors;
+use crate::web::forms::{FormErrors, render};
 use crate::web::layout::Chrome;
 
 type PageResult<T> = Result<T, PageError>;
-
-fn render<T: Template>(status: StatusCode, t: &T) -> Response {
-    match t.render() {
-        Ok(html) => {
-            let mut r = (status, Html(html)).into_response();
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
-        Err(e) => PageError(Error::Internal(format!("template: {e}"))).into_response(),
-    }
-}
 
 fn chrome(viewer: &Viewer) -> Chrome {
     if viewer.signed_in() {
@@ -1252,13 +1241,12 @@ pub async fn results_csv(
 ) -> PageResult<Response> {
     let id = service::parse_id(&id)?;
     let csv = service::export_csv(&state.db, &caller, id).await?;
-    let mut r = csv.into_response();
+    let mut r = (CachePolicy::no_store(), csv).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(v) =
         HeaderValue::from_str(&format!("attachment; filename=\"call-{id}-responses.csv\""))
     {

@@ -3,11 +3,12 @@
 //! typed, and the See Other answer to a form that succeeded.
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use nsx_core::accounts::FieldError;
 
 use crate::error::Error;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::PageError;
 
 /// Field errors of a submitted form, looked up by field name in templates.
@@ -51,12 +52,7 @@ impl FormErrors {
 /// cached.
 pub(crate) fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {
-        Ok(html) => {
-            let mut r = (status, Html(html)).into_response();
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
+        Ok(html) => (status, CachePolicy::no_store(), Html(html)).into_response(),
         Err(e) => PageError(Error::Internal(format!("template: {e}"))).into_response(),
     }
 }
