@@ -117,42 +117,6 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-#[cfg(test)]
-mod client_address_tests {
-    use super::client_address;
-
-    #[test]
-    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
-        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
-        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
-        // An untrusted peer cannot claim another address.
-        assert_eq!(
-            client_address(Some(client), Some("198.51.100.1"), &[proxy]),
-            Some(client)
-        );
-        // Behind the proxy, the right-most untrusted hop is the client.
-        assert_eq!(
-            client_address(Some(proxy), Some("198.51.100.1, 203.0.113.7"), &[proxy]),
-            Some(client)
-        );
-        assert_eq!(
-            client_address(Some(proxy), Some("203.0.113.7, 10.0.0.1"), &[proxy]),
-            Some(client)
-        );
-        // No header, or garbage: the proxy itself.
-        assert_eq!(client_address(Some(proxy), None, &[proxy]), Some(proxy));
-        assert_eq!(
-            client_address(Some(proxy), Some("junk"), &[proxy]),
-            Some(proxy)
-        );
-        // No trusted proxies: the header is ignored.
-        assert_eq!(
-            client_address(Some(proxy), Some("203.0.113.7"), &[]),
-            Some(proxy)
-        );
-    }
-}
-
 /// A signed-in viewer; anonymous visitors are sent to the sign-in page.
 pub struct SignedIn(pub User, pub Viewer);
 
@@ -192,5 +156,41 @@ impl FromRequestParts<AppState> for AdminViewer {
             ))
             .into_response())
         }
+    }
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use super::client_address;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        // An untrusted peer cannot claim another address.
+        assert_eq!(
+            client_address(Some(client), Some("198.51.100.1"), &[proxy]),
+            Some(client)
+        );
+        // Behind the proxy, the right-most untrusted hop is the client.
+        assert_eq!(
+            client_address(Some(proxy), Some("198.51.100.1, 203.0.113.7"), &[proxy]),
+            Some(client)
+        );
+        assert_eq!(
+            client_address(Some(proxy), Some("203.0.113.7, 10.0.0.1"), &[proxy]),
+            Some(client)
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(client_address(Some(proxy), None, &[proxy]), Some(proxy));
+        assert_eq!(
+            client_address(Some(proxy), Some("junk"), &[proxy]),
+            Some(proxy)
+        );
+        // No trusted proxies: the header is ignored.
+        assert_eq!(
+            client_address(Some(proxy), Some("203.0.113.7"), &[]),
+            Some(proxy)
+        );
     }
 }

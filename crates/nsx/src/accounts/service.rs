@@ -311,34 +311,6 @@ pub async fn update_organization(
     Ok(after)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_organization_needs_a_name_and_a_known_type() {
-        let bad = OrganizationInput {
-            name: " ".into(),
-            kind: "guild".into(),
-            sector: Some("x".repeat(201)),
-        };
-        let Err(Error::Invalid(errors)) = bad.check() else {
-            panic!("expected field errors");
-        };
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "kind", "sector"]);
-        let good = OrganizationInput {
-            name: "  Skills Council ".into(),
-            kind: "standards_body".into(),
-            sector: Some("  ".into()),
-        };
-        let c = good.check().expect("valid");
-        assert_eq!(c.name, "Skills Council");
-        assert_eq!(c.kind, OrgKind::StandardsBody);
-        assert_eq!(c.sector, None);
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Password checks under the sign-in lock, shared by the sign-in and account pages and the
 // token API.
@@ -451,4 +423,32 @@ pub fn check_token_name(name: &str, field: &str) -> Result<String, FieldError> {
         ));
     }
     Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_organization_needs_a_name_and_a_known_type() {
+        let bad = OrganizationInput {
+            name: " ".into(),
+            kind: "guild".into(),
+            sector: Some("x".repeat(201)),
+        };
+        let Err(Error::Invalid(errors)) = bad.check() else {
+            panic!("expected field errors");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "kind", "sector"]);
+        let good = OrganizationInput {
+            name: "  Skills Council ".into(),
+            kind: "standards_body".into(),
+            sector: Some("  ".into()),
+        };
+        let c = good.check().expect("valid");
+        assert_eq!(c.name, "Skills Council");
+        assert_eq!(c.kind, OrgKind::StandardsBody);
+        assert_eq!(c.sector, None);
+    }
 }
