@@ -16,6 +16,7 @@ use crate::jobs::{self, Job, JobFilter, JobStatus};
 use crate::paging::{PageQuery as Paging, PageRequest, Paginated};
 use crate::service::{ApiCaller, PageCaller};
 use crate::state::AppState;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::{
     ApiJson, ApiPath, ApiQuery, ApiResult, PageError, PagePath, PageQuery, PageResult, Problem,
 };
@@ -30,10 +31,8 @@ fn render<T: Template>(t: &T) -> PageResult<String> {
 
 fn private_html(body: String) -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, no-store"),
-        ],
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        CachePolicy::private_no_store(),
         body,
     )
         .into_response()
@@ -131,8 +130,8 @@ pub(crate) async fn audit_csv(
                 header::CONTENT_DISPOSITION,
                 "attachment; filename=\"nsx-audit.csv\"",
             ),
-            (header::CACHE_CONTROL, "private, no-store"),
         ],
+        CachePolicy::private_no_store(),
         csv,
     )
         .into_response())

@@ -140,7 +140,7 @@ const MANAGE_REVIEW: Access = Access::Action(Action::ManageReview);
 
 /// Every route the exchange answers.
 pub fn table() -> RouteTable {
-    use accounts::routes as acc;
+    use accounts::{account, admin as acc_admin, sign_in};
     use corrections::routes as corr;
     use frameworks::subscription_routes as subs;
     use frameworks::{
@@ -380,23 +380,23 @@ pub fn table() -> RouteTable {
         )
         .api(MANAGE_REVIEW, routes!(review::api::results))
         // Accounts: signing up and in, one's own account.
-        .get("/sign-up", ANYONE, acc::sign_up_page)
-        .post("/sign-up", ANYONE, acc::sign_up)
-        .get("/sign-in", ANYONE, acc::sign_in_page)
-        .post("/sign-in", ANYONE, acc::sign_in)
-        .post("/sign-out", ANYONE, acc::sign_out)
-        .get("/password-reset", ANYONE, acc::reset_request_page)
-        .post("/password-reset", ANYONE, acc::reset_request)
-        .get("/password-reset/{token}", ANYONE, acc::reset_page)
-        .post("/password-reset/{token}", ANYONE, acc::reset_submit)
-        .get("/account", SIGNED_IN, acc::account_page)
-        .post("/account/profile", SIGNED_IN, acc::account_profile)
-        .post("/account/password", SIGNED_IN, acc::account_password)
-        .post("/account/tokens", SIGNED_IN, acc::account_token_create)
+        .get("/sign-up", ANYONE, sign_in::sign_up_page)
+        .post("/sign-up", ANYONE, sign_in::sign_up)
+        .get("/sign-in", ANYONE, sign_in::sign_in_page)
+        .post("/sign-in", ANYONE, sign_in::sign_in)
+        .post("/sign-out", ANYONE, sign_in::sign_out)
+        .get("/password-reset", ANYONE, sign_in::reset_request_page)
+        .post("/password-reset", ANYONE, sign_in::reset_request)
+        .get("/password-reset/{token}", ANYONE, sign_in::reset_page)
+        .post("/password-reset/{token}", ANYONE, sign_in::reset_submit)
+        .get("/account", SIGNED_IN, account::account_page)
+        .post("/account/profile", SIGNED_IN, account::account_profile)
+        .post("/account/password", SIGNED_IN, account::account_password)
+        .post("/account/tokens", SIGNED_IN, account::account_token_create)
         .post(
             "/account/tokens/{id}/revoke",
             SIGNED_IN,
-            acc::account_token_revoke,
+            account::account_token_revoke,
         )
         .api(SIGNED_IN, routes!(accounts::api::me))
         .api(
@@ -405,35 +405,43 @@ pub fn table() -> RouteTable {
         )
         .api(SIGNED_IN, routes!(accounts::api::revoke_token))
         // Administration.
-        .get("/admin", ADMIN_ACCOUNTS, acc::admin_home)
-        .get("/admin/users", ADMIN_ACCOUNTS, acc::admin_users)
-        .get("/admin/users/{id}", ADMIN_ACCOUNTS, acc::admin_user)
+        .get("/admin", ADMIN_ACCOUNTS, acc_admin::admin_home)
+        .get("/admin/users", ADMIN_ACCOUNTS, acc_admin::admin_users)
+        .get("/admin/users/{id}", ADMIN_ACCOUNTS, acc_admin::admin_user)
         .post(
             "/admin/users/{id}/roles",
             ADMIN_ACCOUNTS,
-            acc::admin_user_roles,
+            acc_admin::admin_user_roles,
         )
         .post(
             "/admin/users/{id}/status",
             ADMIN_ACCOUNTS,
-            acc::admin_user_status,
+            acc_admin::admin_user_status,
         )
         .post(
             "/admin/users/{id}/organization",
             ADMIN_ACCOUNTS,
-            acc::admin_user_org,
+            acc_admin::admin_user_org,
         )
-        .get("/admin/organizations", ADMIN_ACCOUNTS, acc::admin_orgs)
+        .get(
+            "/admin/organizations",
+            ADMIN_ACCOUNTS,
+            acc_admin::admin_orgs,
+        )
         .post(
             "/admin/organizations",
             ADMIN_ACCOUNTS,
-            acc::admin_org_create,
+            acc_admin::admin_org_create,
         )
-        .get("/admin/organizations/{id}", ADMIN_ACCOUNTS, acc::admin_org)
+        .get(
+            "/admin/organizations/{id}",
+            ADMIN_ACCOUNTS,
+            acc_admin::admin_org,
+        )
         .post(
             "/admin/organizations/{id}",
             ADMIN_ACCOUNTS,
-            acc::admin_org_update,
+            acc_admin::admin_org_update,
         )
         .api(ADMIN_ACCOUNTS, routes!(accounts::api::list_users))
         .api(ADMIN_ACCOUNTS, routes!(accounts::api::grant_role))

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::routes::{check_token_name, confirm_password};
 use super::service;
+use super::service::{check_token_name, confirm_password};
 use super::store::{self, ApiToken};
 use super::{ApiAdmin, ApiUser, Organization, User};
 use crate::error::Error;

@@ -2,16 +2,23 @@
 //!
 //! - `store`: the queries.
 //! - `service`: the administration rules (roles, status, membership, organizations),
-//!   shared by pages, API and CLI, each change audited.
+//!   shared by pages, API and CLI, each change audited; password checks under the
+//!   sign-in lock.
 //! - `session_store`: tower-sessions on our own tables, so every web node shares sessions.
-//! - `routes`: sign up / in / out, reset, account and admin pages.
+//! - `extract`: request extractors (client address, signed-in viewer, administrator, the
+//!   safe `next` after signing in).
+//! - `sign_in`, `account`, `admin`: the pages (getting in: sign up / in / out and reset;
+//!   one's own account and API tokens; administration of users and organizations).
 //! - `api`: the JSON API.
 
+pub mod account;
+pub mod admin;
 pub mod api;
+pub mod extract;
 pub mod password;
-pub mod routes;
 pub mod service;
 pub mod session_store;
+pub mod sign_in;
 pub mod store;
 pub mod verification;
 

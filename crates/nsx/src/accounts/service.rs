@@ -8,12 +8,17 @@ use nsx_core::policy::{Action, Resource};
 use serde_json::json;
 use uuid::Uuid;
 
+use nsx_core::accounts::FieldError;
+use time::OffsetDateTime;
+
+use super::password::Hashing;
 use super::store;
 use super::{Organization, User};
 use crate::audit::{self, Change};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::service::Caller;
+use crate::state::AppState;
 
 /// The user as stored, read inside the transaction (roles included).
 async fn user_in(tx: &mut Tx, id: Uuid) -> Result<User> {
@@ -304,6 +309,120 @@ pub async fn update_organization(
     }
     tx.commit().await?;
     Ok(after)
+}
+
+// ---------------------------------------------------------------------------------------
+// Password checks under the sign-in lock, shared by the sign-in and account pages and the
+// token API.
+
+/// The window (and lock time) for failed sign-ins to one account.
+pub const LOCKOUT_WINDOW: time::Duration = time::Duration::minutes(15);
+
+/// Whole minutes (rounded up) until `until`.
+pub(crate) fn minutes_left(until: OffsetDateTime) -> i64 {
+    let secs = (until - OffsetDateTime::now_utc()).whole_seconds().max(0);
+    (secs + 59) / 60
+}
+
+/// Why a password check was not made.
+pub enum Refusal {
+    /// The account is locked until the moment given, after this many failures.
+    Locked(OffsetDateTime, u32),
+    /// The server had no free turn to hash within the wait.
+    Busy(String),
+}
+
+/// Checks a password for an account under the account's lock, which holds under
+/// concurrency and across nodes: the attempt takes its place in the database counter
+/// (one atomic statement) *before* Argon2 runs, so of any number of attempts arriving
+/// together at most `max_failed_sign_ins` are checked; the rest are refused unchecked.
+/// `stored` is `None` for an unknown account (a dummy check keeps the timing alike).
+/// Returns whether the password is right and how many attempts the window now holds; the
+/// caller clears the count (`store::clear`) when the attempt really succeeds.
+pub async fn guarded_check(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    stored: Option<String>,
+) -> Result<std::result::Result<(bool, i64), Refusal>> {
+    let max = state.config.max_failed_sign_ins;
+    let claim = store::claim(
+        &state.db,
+        store::ACCOUNT_SCOPE,
+        email,
+        LOCKOUT_WINDOW,
+        Some(i64::from(max)),
+    )
+    .await?;
+    if claim.number > i64::from(max) {
+        return Ok(Err(Refusal::Locked(
+            claim.window_start + LOCKOUT_WINDOW,
+            max,
+        )));
+    }
+    let hashing = Hashing::of(state);
+    let checked = match stored {
+        Some(hash) => hashing.verify(password.to_string(), hash).await,
+        None => hashing
+            .burn_time(password.to_string())
+            .await
+            .map(|()| false),
+    };
+    match checked {
+        Ok(right) => Ok(Ok((right, claim.number))),
+        Err(Error::TooManyRequests(m)) => {
+            // Nothing was checked: give the place back.
+            store::release(&state.db, store::ACCOUNT_SCOPE, email).await?;
+            Ok(Err(Refusal::Busy(m)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What a locked account is told.
+pub(crate) fn locked_message(until: OffsetDateTime, max: u32) -> String {
+    format!(
+        "This account is locked after {max} failed sign-ins. Try again in {} minutes, or reset your password.",
+        minutes_left(until)
+    )
+}
+
+/// Re-confirms a signed-in user's password (before a password change or a new API token),
+/// under the same lock as sign-in, so a borrowed session cannot guess it faster. A wrong
+/// password is a field error on `field`; a lock or a busy server is 429.
+pub async fn confirm_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+    field: &str,
+) -> Result<()> {
+    if password.is_empty() {
+        return Err(Error::invalid(field, "enter your current password"));
+    }
+    let stored = store::password_hash_of(&state.db, user.id)
+        .await?
+        .ok_or_else(|| Error::not_found("the account"))?;
+    match guarded_check(state, &user.email, password, Some(stored)).await? {
+        Ok((true, _)) => {
+            store::clear(&state.db, store::ACCOUNT_SCOPE, &user.email).await?;
+            Ok(())
+        }
+        Ok((false, _)) => Err(Error::invalid(field, "this is not your current password")),
+        Err(Refusal::Locked(until, max)) => Err(Error::TooManyRequests(locked_message(until, max))),
+        Err(Refusal::Busy(m)) => Err(Error::TooManyRequests(m)),
+    }
+}
+
+/// Checks an API token's name: 1–100 characters.
+pub fn check_token_name(name: &str, field: &str) -> Result<String, FieldError> {
+    let t = name.trim();
+    if t.is_empty() || t.chars().count() > 100 || t.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "name the token (1 to 100 characters), e.g. the system that will use it",
+        ));
+    }
+    Ok(t.to_string())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::service::{self, Group, QueueFilter, SuggestionInput, TriageOutcome};
 use super::{Correction, when};
-use crate::accounts::routes::ClientIp;
+use crate::accounts::extract::ClientIp;
 use crate::error::Error;
 use crate::paging::{PageQuery, Paginated};
 use crate::service::ApiCaller;

@@ -7,8 +7,8 @@
 
 use askama::Template;
 use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use nsx_core::corrections::{CorrectionStatus, Decision, SourceRow, source_name};
 use nsx_core::ids::CorrectionId;
 use serde::Deserialize;
@@ -19,12 +19,14 @@ use super::service::{self, Group, QueueFilter, SuggestionInput};
 use super::target::{Subject, Target};
 use super::{Correction, store, when};
 use crate::accounts::Viewer;
-use crate::accounts::routes::{ClientIp, FormErrors};
+use crate::accounts::extract::ClientIp;
 use crate::error::Error;
 use crate::paging::PageRequest;
 use crate::service::PageCaller;
 use crate::state::AppState;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::{PageError, PageForm, PagePath, PageQuery};
+use crate::web::forms::{FormErrors, render};
 use crate::web::layout::Chrome;
 
 /// The session key naming the suggestion this browser just made (for the confirmation).
@@ -33,19 +35,6 @@ const SUBMITTED_KEY: &str = "correction_submitted";
 const QUEUE_PAGE: i64 = 20;
 /// Suggestions per "my suggestions" page.
 const MINE_PAGE: i64 = 25;
-
-/// Renders a template with a status; these pages are never stored by caches.
-fn render<T: Template>(status: StatusCode, t: &T) -> Response {
-    match t.render() {
-        Ok(html) => {
-            let mut r = (status, Html(html)).into_response();
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
-        Err(e) => PageError(Error::Internal(format!("template: {e}"))).into_response(),
-    }
-}
 
 /// An error as a page: anonymous visitors asked to sign in are sent to the sign-in page
 /// (and back here after), everything else gets the error page.
@@ -614,8 +603,8 @@ pub(crate) async fn export(
                     header::CONTENT_DISPOSITION,
                     "attachment; filename=\"nsx-corrections.csv\"",
                 ),
-                (header::CACHE_CONTROL, "no-store"),
             ],
+            CachePolicy::no_store(),
             csv,
         )
             .into_response(),

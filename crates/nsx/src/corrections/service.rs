@@ -46,7 +46,7 @@ pub async fn subject(
     statement: Option<&str>,
     anchor: Option<&str>,
 ) -> Result<Subject> {
-    crate::frameworks::routes::check_code(code)?;
+    crate::frameworks::service::check_code(code)?;
     let label = parse_version(version)?;
     let t = Target::parse(statement, anchor)?;
     target::resolve(db, code, &label, t).await
@@ -467,7 +467,7 @@ impl QueueFilter {
         };
         let framework = clean(framework).map(str::to_string);
         if let Some(f) = &framework {
-            crate::frameworks::routes::check_code(f).map_err(|_| {
+            crate::frameworks::service::check_code(f).map_err(|_| {
                 Error::invalid("framework", format!("{f:?} is not a framework code"))
             })?;
         }

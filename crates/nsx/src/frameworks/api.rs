@@ -10,7 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::queries;
-use super::routes::{check_code, filter_from, parse_label};
+use super::queries::filter_from;
+use super::service::{check_code, parse_label};
 use super::{FrameworkView, StatementView, VersionSummary, store};
 use crate::error::Error;
 use crate::state::AppState;

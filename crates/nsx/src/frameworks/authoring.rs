@@ -21,12 +21,13 @@ use uuid::Uuid;
 
 use super::VersionSummary;
 use super::editing::{self, Framework};
-use super::routes::{check_code, parse_label};
 use super::service::{self, FrameworkDetails, NewFramework};
+use super::service::{check_code, parse_label};
 use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::service::Caller;
 use crate::state::AppState;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::{PageError, PageForm, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
 
@@ -69,10 +70,8 @@ fn see_other(to: &str) -> Response {
 
 fn html(body: String) -> Response {
     (
-        [
-            (header::CONTENT_TYPE, HTML),
-            (header::CACHE_CONTROL, "private, no-store"),
-        ],
+        [(header::CONTENT_TYPE, HTML)],
+        CachePolicy::private_no_store(),
         body,
     )
         .into_response()

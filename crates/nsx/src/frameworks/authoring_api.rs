@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::api::VersionInfo;
 use super::editing::Framework;
-use super::routes::{check_code, parse_label};
 use super::service::{self, FrameworkDetails, NewFramework};
+use super::service::{check_code, parse_label};
 use crate::error::Error;
 use crate::service::ApiCaller;
 use crate::state::AppState;

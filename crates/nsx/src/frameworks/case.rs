@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::on_db;
 use crate::state::AppState;
 use crate::web::CachedPage;
+use crate::web::cache_policy::{CacheControl, CachePolicy};
 
 /// The CASE view of a stored framework version.
 pub fn case_framework(v: &FrameworkView) -> CaseFramework {
@@ -114,10 +115,15 @@ pub(crate) async fn package_body(st: &AppState, id: Uuid) -> Result<Option<Arc<C
     let body = serde_json::to_vec(&pkg).map_err(|e| Error::Internal(e.to_string()))?;
     let etag = format!("\"{}\"", Uuid::new_v5(&id, &body).simple());
     let page = Arc::new(
-        CachedPage::new(body, "application/json", "public, max-age=60", version)
-            .with_etag(etag)
-            .scoped(super::service::cache_scope(&code))
-            .at_generation(generation),
+        CachedPage::new(
+            body,
+            "application/json",
+            CacheControl::PublicMinute,
+            version,
+        )
+        .with_etag(etag)
+        .scoped(super::service::cache_scope(&code))
+        .at_generation(generation),
     );
     st.pages.put(key, page.clone());
     Ok(Some(page))
@@ -167,10 +173,7 @@ fn internal(e: Error) -> Response {
 
 fn json_ok(v: &impl serde::Serialize) -> Response {
     (
-        [
-            (header::CACHE_CONTROL, "public, max-age=60"),
-            (header::VARY, "Accept"),
-        ],
+        CachePolicy::public_minute().varying("Accept"),
         axum::Json(v),
     )
         .into_response()
@@ -430,10 +433,8 @@ async fn to_page(st: &AppState, headers: &HeaderMap, id: &str) -> Option<Respons
 fn see_other(path: &str) -> Response {
     (
         StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, path.to_string()),
-            (header::VARY, "Accept".to_string()),
-        ],
+        CachePolicy::vary_only("Accept"),
+        [(header::LOCATION, path.to_string())],
     )
         .into_response()
 }

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::api::VersionInfo;
 use super::changes;
-use super::routes::check_code;
+use super::service::check_code;
 use crate::state::AppState;
 use crate::web::error::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 

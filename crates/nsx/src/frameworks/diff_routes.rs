@@ -13,15 +13,13 @@ use serde::Deserialize;
 
 use super::VersionSummary;
 use super::changes::{self, ChangelogEntry, VersionDiff};
-use super::routes::check_code;
+use super::service::check_code;
 use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
-use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
-
-const HTML: &str = "text/html; charset=utf-8";
+use crate::web::page_cache::CachedPage;
 
 fn chrome_for(viewer: &Viewer) -> Chrome {
     if viewer.signed_in() {
@@ -40,12 +38,7 @@ fn respond<T: Template>(
     let html = t
         .render()
         .map_err(|e| PageError(Error::Internal(format!("template: {e}"))))?;
-    let policy = if viewer.signed_in() {
-        PRIVATE_PAGE
-    } else {
-        SHARED_PAGE
-    };
-    Ok(CachedPage::new(html, HTML, policy, state.pages.version()).respond(headers))
+    Ok(CachedPage::html(html, !viewer.signed_in(), state.pages.version()).respond(headers))
 }
 
 /// The versions to compare; a missing one takes its default (see

@@ -15,6 +15,7 @@ use super::import_service::{self, Format, ImportOptions, ImportReport, Outcome};
 use crate::error::Error;
 use crate::service::{ApiCaller, Caller, PageCaller};
 use crate::state::AppState;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::{ApiError, ApiQuery, ApiResult, PageError, PageResult};
 use crate::web::layout::Chrome;
 use crate::web::multipart;
@@ -52,10 +53,7 @@ fn render(status: StatusCode, page: &ImportPage) -> PageResult<Response> {
     let html = page
         .render()
         .map_err(|e| PageError(Error::Internal(format!("template: {e}"))))?;
-    let mut r = (status, Html(html)).into_response();
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
+    Ok((status, CachePolicy::no_store(), Html(html)).into_response())
 }
 
 async fn choices(

@@ -3,19 +3,22 @@
 //! anchors of an occupation (titles, apprenticeships, rated elements, technology, tasks,
 //! CIP codes).
 
-use std::collections::HashSet;
-
 use nsx_core::frameworks::Status;
+use nsx_core::occupations::major_group_title;
 use nsx_core::release::ReleaseId;
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{StatementView, VersionSummary, store};
+use super::store::{self, VERSION_COLS, VersionRow};
+use super::{StatementView, VersionSummary};
 use crate::db::Db;
 use crate::error::Result;
 use crate::on_db;
+
+/// Frameworks on one page of the index.
+pub const PAGE_SIZE: usize = 50;
 
 /// Filters of the framework index.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +37,42 @@ pub struct IndexFilter {
     pub offset: usize,
 }
 
+/// Parses the index filters shared by the page and the API.
+pub fn filter_from(
+    group: Option<&str>,
+    zone: Option<&str>,
+    status: Option<&str>,
+    q: Option<&str>,
+) -> Result<IndexFilter, (String, String)> {
+    let group = match group {
+        Some(g) if major_group_title(g).is_some() => Some(g.to_string()),
+        Some(g) => return Err(("group".into(), format!("{g:?} is not a SOC major group"))),
+        None => None,
+    };
+    let job_zone = match zone {
+        Some(z) => match z.parse::<i64>() {
+            Ok(n) if (1..=5).contains(&n) => Some(n),
+            _ => return Err(("zone".into(), format!("{z:?} is not a Job Zone (1–5)"))),
+        },
+        None => None,
+    };
+    let status = match status {
+        Some(s) => Some(
+            s.parse::<Status>()
+                .map_err(|e| ("status".to_string(), e.0))?,
+        ),
+        None => None,
+    };
+    Ok(IndexFilter {
+        group,
+        job_zone,
+        status,
+        q: q.map(str::to_string),
+        limit: PAGE_SIZE,
+        offset: 0,
+    })
+}
+
 /// One page of the framework index.
 #[derive(Debug, Clone)]
 pub struct IndexPage {
@@ -43,23 +82,90 @@ pub struct IndexPage {
     pub total: usize,
 }
 
-/// The newest version of every framework matching `f`, one page of them.
+/// The current version (see [`store::current_of`]) of every framework matching `f`, one
+/// page of them by code: filtered, counted and paged in the database.
 pub async fn index(db: &Db, f: &IndexFilter) -> Result<IndexPage> {
-    let mut all = store::latest_versions(db, None).await?;
-    all.retain(|v| {
-        f.group
-            .as_deref()
-            .is_none_or(|g| v.code.get(..2) == Some(g))
-            && f.job_zone.is_none_or(|z| v.job_zone == Some(z))
-            && f.status.is_none_or(|s| v.status == s)
-    });
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let hits = versions_with_statement_like(db, q).await?;
-        all.retain(|v| hits.contains(&v.id));
+    let mut conds = vec!["v.current_rank = 1".to_string()];
+    let mut binds: Vec<Bind> = Vec::new();
+    if let Some(g) = &f.group {
+        let p = next(&mut binds, Bind::Text(g.clone()));
+        conds.push(format!("SUBSTR(v.code, 1, 2) = {p}"));
     }
-    let total = all.len();
-    let items = all.into_iter().skip(f.offset).take(f.limit).collect();
-    Ok(IndexPage { items, total })
+    if let Some(z) = f.job_zone {
+        let p = next(&mut binds, Bind::Int(z));
+        conds.push(format!("v.job_zone = {p}"));
+    }
+    if let Some(s) = f.status {
+        let p = next(&mut binds, Bind::Text(s.as_str().to_string()));
+        conds.push(format!("v.status = {p}"));
+    }
+    let words: Vec<String> =
+        f.q.as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .take(8)
+            .map(like_pattern)
+            .collect();
+    if !words.is_empty() {
+        // Every word in one statement of the version.
+        let like = words
+            .into_iter()
+            .map(|w| {
+                let p = next(&mut binds, Bind::Text(w));
+                format!("LOWER(s.subject || ' ' || s.performance) LIKE {p} ESCAPE '\\'")
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM statements s WHERE s.version_id = v.id AND {like})"
+        ));
+    }
+    let from = format!("{} WHERE {}", *store::CURRENT_FROM, conds.join(" AND "));
+    let count_sql = format!("SELECT COUNT(*) FROM {from}");
+    let total: i64 = on_db!(db, p => {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(count_sql));
+        for b in &binds {
+            q = match b {
+                Bind::Text(t) => q.bind(t.clone()),
+                Bind::Int(n) => q.bind(*n),
+            };
+        }
+        q.fetch_one(p).await
+    })?;
+    let (lim, off) = (binds.len() + 1, binds.len() + 2);
+    let page_sql = format!(
+        "SELECT {VERSION_COLS} FROM {from} ORDER BY {} LIMIT ${lim} OFFSET ${off}",
+        store::code_order(db.backend())
+    );
+    let rows: Vec<VersionRow> = on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(page_sql));
+        for b in &binds {
+            q = match b {
+                Bind::Text(t) => q.bind(t.clone()),
+                Bind::Int(n) => q.bind(*n),
+            };
+        }
+        q.bind(i64::try_from(f.limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(f.offset).unwrap_or(i64::MAX))
+            .fetch_all(p)
+            .await
+    })?;
+    Ok(IndexPage {
+        items: rows.iter().map(store::summary_of).collect::<Result<_>>()?,
+        total: total as usize,
+    })
+}
+
+/// A value bound to an index query.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// Adds a bound value; returns its placeholder.
+fn next(binds: &mut Vec<Bind>, b: Bind) -> String {
+    binds.push(b);
+    format!("${}", binds.len())
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
@@ -73,27 +179,6 @@ fn like_pattern(word: &str) -> String {
     }
     s.push('%');
     s
-}
-
-/// Ids of versions with a statement containing every word of `q` (case-insensitive).
-async fn versions_with_statement_like(db: &Db, q: &str) -> Result<HashSet<Uuid>> {
-    let words: Vec<String> = q.split_whitespace().take(8).map(like_pattern).collect();
-    if words.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let cond = (1..=words.len())
-        .map(|i| format!("LOWER(subject || ' ' || performance) LIKE ${i} ESCAPE '\\'"))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let sql = format!("SELECT DISTINCT version_id FROM statements WHERE {cond}");
-    let ids: Vec<Uuid> = on_db!(db, p => {
-        let mut qy = sqlx::query_scalar(AssertSqlSafe(sql));
-        for w in &words {
-            qy = qy.bind(w.clone());
-        }
-        qy.fetch_all(p).await
-    })?;
-    Ok(ids.into_iter().collect())
 }
 
 /// The statements of `version` containing every word of `q` (for highlighting hits).

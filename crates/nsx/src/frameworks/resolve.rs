@@ -16,17 +16,15 @@ use super::{FrameworkView, exports, queries, store};
 use crate::error::{Error, Result};
 use crate::on_db;
 use crate::state::AppState;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::{ApiError, PageError};
 use crate::web::layout::Chrome;
 use crate::web::negotiate::prefers_html;
 
 fn ld_json(v: &Value) -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "application/ld+json"),
-            (header::CACHE_CONTROL, "public, max-age=60"),
-            (header::VARY, "Accept"),
-        ],
+        [(header::CONTENT_TYPE, "application/ld+json")],
+        CachePolicy::public_minute().varying("Accept"),
         axum::Json(v),
     )
         .into_response()
@@ -35,10 +33,8 @@ fn ld_json(v: &Value) -> Response {
 fn see_other(path: &str) -> Response {
     (
         StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, path.to_string()),
-            (header::VARY, "Accept".to_string()),
-        ],
+        CachePolicy::vary_only("Accept"),
+        [(header::LOCATION, path.to_string())],
     )
         .into_response()
 }
@@ -141,14 +137,7 @@ async fn ctdl_node(st: &AppState, uid: Uuid, html: bool) -> Result<Option<Respon
             .render()
             .map_err(|e| Error::Internal(format!("template: {e}")))?;
         return Ok(Some(
-            (
-                [
-                    (header::VARY, "Accept"),
-                    (header::CACHE_CONTROL, "public, max-age=60"),
-                ],
-                Html(body),
-            )
-                .into_response(),
+            (CachePolicy::public_minute().varying("Accept"), Html(body)).into_response(),
         ));
     }
     // A framework version, or a competency (a statement of a version).

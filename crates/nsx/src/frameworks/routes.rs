@@ -2,8 +2,6 @@
 //! version (at a stable URL per version, the bare code showing the newest). Public pages are cached per data version and
 //! answered with a strong `ETag` (so `If-None-Match` gets `304 Not Modified`).
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -13,74 +11,15 @@ use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title}
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::queries::{self, Anchors, IndexFilter};
+use super::queries::{self, Anchors, PAGE_SIZE, filter_from};
+use super::service::{check_code, parse_label};
 use super::{FrameworkView, StatementView, store};
 use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
-use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
-
-const HTML: &str = "text/html; charset=utf-8";
-
-/// Index page size.
-const PAGE_SIZE: usize = 50;
-
-/// Checks a framework code's shape: an O*NET-SOC code (`17-3024.00`) or an
-/// organization's slug (`industrial-maintenance`).
-pub fn check_code(code: &str) -> Result<(), Error> {
-    code.parse::<nsx_core::frameworks::edit::FrameworkCode>()
-        .map(|_| ())
-        .map_err(|_| {
-            Error::Invalid(vec![nsx_core::accounts::FieldError::new(
-                "code",
-                format!("{code:?} is not a framework code (an O*NET-SOC code like 17-3024.00, or a name like industrial-maintenance)"),
-            )])
-        })
-}
-
-/// Reads a version label from a path segment.
-pub fn parse_label(s: &str) -> Result<VersionLabel, Error> {
-    s.parse()
-        .map_err(|e: nsx_core::frameworks::FrameworkError| {
-            Error::Invalid(vec![nsx_core::accounts::FieldError::new("version", e.0)])
-        })
-}
-
-/// Renders `page` through the shared page cache: anonymous viewers share one cached copy
-/// per path, dropped when its framework (`scope`) changes; signed-in viewers get a fresh
-/// render (their name is in the frame).
-pub(crate) async fn cached<F, Fut>(
-    state: &AppState,
-    headers: &HeaderMap,
-    key: String,
-    scope: String,
-    anonymous: bool,
-    render: F,
-) -> PageResult<Response>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = PageResult<String>>,
-{
-    // The key is the page's canonical request target.
-    if anonymous && let Some(p) = state.pages.get(&key) {
-        return Ok(p.respond_shared_as(headers, key));
-    }
-    let data_version = state.pages.version();
-    let generation = state.pages.generation();
-    let html = render().await?;
-    if !anonymous {
-        return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, data_version).respond(headers));
-    }
-    let page = Arc::new(
-        CachedPage::new(html, HTML, SHARED_PAGE, data_version)
-            .scoped(scope)
-            .at_generation(generation),
-    );
-    state.pages.put(key.clone(), page.clone());
-    Ok(page.respond_shared_as(headers, key))
-}
+use crate::web::page_cache::{CachedPage, cached_html};
 
 fn render<T: Template>(t: &T) -> PageResult<String> {
     t.render()
@@ -162,42 +101,6 @@ fn invalid(field: &str, msg: String) -> PageError {
     PageError(Error::Invalid(vec![nsx_core::accounts::FieldError::new(
         field, msg,
     )]))
-}
-
-/// Parses the index filters shared by the page and the API.
-pub fn filter_from(
-    group: Option<&str>,
-    zone: Option<&str>,
-    status: Option<&str>,
-    q: Option<&str>,
-) -> Result<IndexFilter, (String, String)> {
-    let group = match group {
-        Some(g) if major_group_title(g).is_some() => Some(g.to_string()),
-        Some(g) => return Err(("group".into(), format!("{g:?} is not a SOC major group"))),
-        None => None,
-    };
-    let job_zone = match zone {
-        Some(z) => match z.parse::<i64>() {
-            Ok(n) if (1..=5).contains(&n) => Some(n),
-            _ => return Err(("zone".into(), format!("{z:?} is not a Job Zone (1–5)"))),
-        },
-        None => None,
-    };
-    let status = match status {
-        Some(s) => Some(
-            s.parse::<Status>()
-                .map_err(|e| ("status".to_string(), e.0))?,
-        ),
-        None => None,
-    };
-    Ok(IndexFilter {
-        group,
-        job_zone,
-        status,
-        q: q.map(str::to_string),
-        limit: PAGE_SIZE,
-        offset: 0,
-    })
 }
 
 fn query_string(pairs: &[(&str, &str)]) -> String {
@@ -314,12 +217,7 @@ pub(crate) async fn index(
         next,
     };
     let html = render(&t)?;
-    let policy = if viewer.signed_in() {
-        PRIVATE_PAGE
-    } else {
-        SHARED_PAGE
-    };
-    Ok(CachedPage::new(html, HTML, policy, state.pages.version()).respond(&headers))
+    Ok(CachedPage::html(html, !viewer.signed_in(), state.pages.version()).respond(&headers))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -658,11 +556,11 @@ pub(crate) async fn show(
     let chrome = chrome_for(&viewer);
     let st = state.clone();
     let scope = super::service::cache_scope(&code);
-    cached(
-        &state,
+    cached_html(
+        &state.pages,
         &headers,
         key,
-        scope,
+        Some(scope),
         !viewer.signed_in(),
         || async move {
             let v = store::load_version(&st.db, &code, label.as_ref())

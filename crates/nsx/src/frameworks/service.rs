@@ -790,3 +790,24 @@ pub async fn content(
     };
     Ok((view.version, content))
 }
+
+/// Checks a framework code's shape: an O*NET-SOC code (`17-3024.00`) or an
+/// organization's slug (`industrial-maintenance`).
+pub fn check_code(code: &str) -> Result<(), Error> {
+    code.parse::<nsx_core::frameworks::edit::FrameworkCode>()
+        .map(|_| ())
+        .map_err(|_| {
+            Error::Invalid(vec![nsx_core::accounts::FieldError::new(
+                "code",
+                format!("{code:?} is not a framework code (an O*NET-SOC code like 17-3024.00, or a name like industrial-maintenance)"),
+            )])
+        })
+}
+
+/// Reads a version label from a path segment.
+pub fn parse_label(s: &str) -> Result<VersionLabel, Error> {
+    s.parse()
+        .map_err(|e: nsx_core::frameworks::FrameworkError| {
+            Error::Invalid(vec![nsx_core::accounts::FieldError::new("version", e.0)])
+        })
+}

@@ -807,67 +807,109 @@ pub async fn list_versions(db: &Db, code: &str) -> Result<Vec<VersionSummary>> {
 }
 
 /// The version a framework's plain address shows: the newest published one, or when none
-/// is published yet, the newest that is not discarded.
+/// is published yet, the newest that is not discarded. This is the one rule;
+/// [`CURRENT_FROM`] says the same in SQL (published first, then the newest label), for
+/// queries that page over current versions.
 pub fn current_of(versions: &[VersionSummary]) -> Option<&VersionSummary> {
     versions
         .iter()
-        .filter(|v| v.status == Status::Published)
-        .max_by_key(|v| v.label)
-        .or_else(|| {
-            versions
-                .iter()
-                .filter(|v| v.status != Status::Discarded)
-                .max_by_key(|v| v.label)
-        })
+        .filter(|v| v.status != Status::Discarded)
+        .max_by_key(|v| (v.status == Status::Published, v.label))
+}
+
+/// A version label (`vYY.MM` or `vYY.MM.N`, as [`VersionLabel`] writes it) as an integer
+/// that sorts as the labels do: `YY·100000 + MM·1000 + N` (N is 1 without a suffix).
+const LABEL_ORDER: &str = "(CAST(SUBSTR(cv.label, 2, 2) AS INTEGER) * 100000 \
+     + CAST(SUBSTR(cv.label, 5, 2) AS INTEGER) * 1000 \
+     + CAST(CASE WHEN LENGTH(cv.label) > 6 THEN SUBSTR(cv.label, 8) ELSE '1' END AS INTEGER))";
+
+/// The tables [`VERSION_COLS`] reads, with `v.current_rank` = 1 on each framework code's
+/// current version (the rule of [`current_of`]: discarded versions left out, published
+/// before anything else, then the newest label). Filter with `WHERE v.current_rank = 1`.
+pub(crate) static CURRENT_FROM: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "(SELECT cv.*, ROW_NUMBER() OVER (PARTITION BY cv.code ORDER BY \
+         CASE WHEN cv.status = 'published' THEN 1 ELSE 0 END DESC, {LABEL_ORDER} DESC) AS current_rank \
+         FROM framework_versions cv WHERE cv.status <> 'discarded') v \
+         JOIN frameworks f ON f.id = v.framework_id"
+    )
+});
+
+/// `ORDER BY` text sorting framework codes by bytes on both backends (as Rust sorts them).
+pub(crate) fn code_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "v.code",
+        Backend::Postgres => r#"v.code COLLATE "C""#,
+    }
 }
 
 /// The current version (see [`current_of`]) of every framework (or of `codes`), sorted by
 /// code.
 pub async fn latest_versions(db: &Db, codes: Option<&[String]>) -> Result<Vec<VersionSummary>> {
-    let rows: Vec<VersionRow> = on_db!(db, p => sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {VERSION_COLS} FROM {VERSION_FROM}"
-    )))
-    .fetch_all(p)
-    .await)?;
-    let mut by_code: BTreeMap<String, Vec<VersionSummary>> = BTreeMap::new();
-    for r in &rows {
-        if codes.is_some_and(|c| !c.contains(&r.code)) {
-            continue;
+    let base = format!(
+        "SELECT {VERSION_COLS} FROM {} WHERE v.current_rank = 1",
+        *CURRENT_FROM
+    );
+    let order = code_order(db.backend());
+    let Some(codes) = codes else {
+        let sql = format!("{base} ORDER BY {order}");
+        let rows: Vec<VersionRow> =
+            on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(p).await)?;
+        return rows.iter().map(summary_of).collect();
+    };
+    let mut out = Vec::new();
+    for chunk in codes.chunks(1000) {
+        let ph = placeholders(1, chunk.len(), db.backend());
+        let sql = format!("{base} AND v.code IN {ph}");
+        let rows: Vec<VersionRow> = on_db!(db, p => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql));
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            q.fetch_all(p).await
+        })?;
+        for r in &rows {
+            out.push(summary_of(r)?);
         }
-        let v = summary_of(r)?;
-        by_code.entry(v.code.clone()).or_default().push(v);
     }
-    Ok(by_code
-        .into_values()
-        .filter_map(|vs| current_of(&vs).cloned())
-        .collect())
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    out.dedup_by(|a, b| a.id == b.id);
+    Ok(out)
 }
 
-pub(crate) type StatementRow = (
-    Uuid,
-    Uuid,
-    Uuid,
-    String,
-    Option<String>,
-    String,
-    i64,
-    String,
-    String,
-);
-pub(crate) type CitationRow = (
-    Uuid,
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-    String,
-    Option<f64>,
-);
+/// A `statements` row, as `SELECT id, version_id, item_id, section, domain, level, ord,
+/// subject, performance` reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StatementRow {
+    id: Uuid,
+    version_id: Uuid,
+    item_id: Uuid,
+    section: String,
+    domain: Option<String>,
+    level: String,
+    ord: i64,
+    subject: String,
+    performance: String,
+}
+
+/// A `citations` row, as `SELECT statement_id, ord, source, release, kind, task_id,
+/// element_id, scale, commodity_code, ref, cited_text, value` reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CitationRow {
+    statement_id: Uuid,
+    ord: i64,
+    source: String,
+    release: String,
+    kind: String,
+    task_id: Option<i64>,
+    element_id: Option<String>,
+    scale: Option<String>,
+    commodity_code: Option<i64>,
+    #[sqlx(rename = "ref")]
+    reference: Option<String>,
+    cited_text: String,
+    value: Option<f64>,
+}
 
 pub(crate) fn bad(e: nsx_core::frameworks::FrameworkError) -> Error {
     Error::Internal(e.0)
@@ -918,34 +960,45 @@ pub(crate) fn assemble_statements(
     mut crows: Vec<CitationRow>,
 ) -> Result<HashMap<Uuid, Vec<StatementView>>> {
     let mut out: HashMap<Uuid, Vec<StatementView>> = HashMap::new();
-    crows.sort_by_key(|c| (c.0, c.1));
+    crows.sort_by_key(|c| (c.statement_id, c.ord));
     let mut cites: HashMap<Uuid, Vec<Citation>> = HashMap::new();
     for c in crows {
-        let locator = locator_from(&c.4, c.5, c.6, c.7, c.8, c.9)?;
-        cites.entry(c.0).or_default().push(Citation {
-            source: c.2,
-            release: c.3,
+        let locator = locator_from(
+            &c.kind,
+            c.task_id,
+            c.element_id,
+            c.scale,
+            c.commodity_code,
+            c.reference,
+        )?;
+        cites.entry(c.statement_id).or_default().push(Citation {
+            source: c.source,
+            release: c.release,
             locator,
-            text: c.10,
-            value: c.11,
+            text: c.cited_text,
+            value: c.value,
         });
     }
     for r in srows {
-        let section: Section = r.3.parse().map_err(bad)?;
-        let domain: Option<DurableDomain> =
-            r.4.as_deref().map(str::parse).transpose().map_err(bad)?;
-        let level = Level::parse(section, &r.5).map_err(bad)?;
-        out.entry(r.1).or_default().push(StatementView {
-            id: r.0,
-            item_id: r.2,
+        let section: Section = r.section.parse().map_err(bad)?;
+        let domain: Option<DurableDomain> = r
+            .domain
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(bad)?;
+        let level = Level::parse(section, &r.level).map_err(bad)?;
+        out.entry(r.version_id).or_default().push(StatementView {
+            id: r.id,
+            item_id: r.item_id,
             statement: Statement {
                 section,
                 domain,
                 level,
-                order: r.6 as u32,
-                subject: r.7,
-                performance: r.8,
-                citations: cites.remove(&r.0).unwrap_or_default(),
+                order: r.ord as u32,
+                subject: r.subject,
+                performance: r.performance,
+                citations: cites.remove(&r.id).unwrap_or_default(),
             },
         });
     }

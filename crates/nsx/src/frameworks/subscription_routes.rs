@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use nsx_core::accounts::FieldError;
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use super::subscriptions::{self, DEFAULT_EVERY_MINUTES, NewSubscription, Subscri
 use crate::error::Error;
 use crate::service::{ApiCaller, Caller, PageCaller};
 use crate::state::AppState;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::{
     ApiJson, ApiPath, ApiResult, PageError, PageForm, PagePath, PageQuery, PageResult,
 };
@@ -53,10 +54,7 @@ fn render<T: Template>(status: StatusCode, t: &T) -> PageResult<Response> {
     let html = t
         .render()
         .map_err(|e| PageError(Error::Internal(format!("template: {e}"))))?;
-    let mut r = (status, Html(html)).into_response();
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
+    Ok((status, CachePolicy::no_store(), Html(html)).into_response())
 }
 
 async fn frameworks_of(st: &AppState, caller: &Caller) -> PageResult<Vec<(String, String)>> {

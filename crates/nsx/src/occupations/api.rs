@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{OccupationDetail, OccupationList, SourceRelease};
-use super::routes::{parse_job_zone, parse_major_group};
-use super::store::{self, ListFilter, MAX_LIMIT};
+use super::store::{self, ListFilter, MAX_LIMIT, parse_job_zone, parse_major_group};
 use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{ApiPath, ApiQuery, ApiResult, Problem};

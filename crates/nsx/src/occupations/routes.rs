@@ -5,7 +5,6 @@
 //! with `304 Not Modified`. Signed-in visitors get a fresh render with their own header.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
@@ -16,13 +15,13 @@ use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title}
 use serde::Deserialize;
 
 use super::model::{CatalogStats, Facet, OccupationDetail, OccupationList, SourceRelease};
-use super::store::{self, ListFilter};
+use super::store::{self, ListFilter, parse_job_zone, parse_major_group};
 use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{PageError, PagePath, PageQuery, PageResult};
 use crate::web::layout::Chrome;
-use crate::web::page_cache::{CachedPage, PRIVATE_PAGE, SHARED_PAGE};
+use crate::web::page_cache::cached_html;
 
 /// Occupations per browse page.
 pub const PAGE_SIZE: i64 = 50;
@@ -40,20 +39,20 @@ where
     F: FnOnce(Chrome) -> Fut,
     Fut: Future<Output = PageResult<String>>,
 {
-    const HTML: &str = "text/html; charset=utf-8";
-    if viewer.signed_in() {
-        let html = render(Chrome::new(viewer)).await?;
-        return Ok(CachedPage::new(html, HTML, PRIVATE_PAGE, 0).respond(headers));
-    }
-    // The key is the page's canonical request target.
-    if let Some(page) = state.pages.get(&key) {
-        return Ok(page.respond_shared_as(headers, key));
-    }
-    let version = state.pages.version();
-    let html = render(Chrome::anonymous()).await?;
-    let page = Arc::new(CachedPage::new(html, HTML, SHARED_PAGE, version));
-    state.pages.put(key.clone(), page.clone());
-    Ok(page.respond_shared_as(headers, key))
+    let chrome = if viewer.signed_in() {
+        Chrome::new(viewer)
+    } else {
+        Chrome::anonymous()
+    };
+    cached_html(
+        &state.pages,
+        headers,
+        key,
+        None,
+        !viewer.signed_in(),
+        || render(chrome),
+    )
+    .await
 }
 
 fn render<T: Template>(t: &T) -> PageResult<String> {
@@ -115,30 +114,6 @@ pub struct BrowseQuery {
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// Validates a major group code against SOC 2018.
-pub fn parse_major_group(v: &str) -> Result<String, Error> {
-    if major_group_title(v).is_some() {
-        Ok(v.to_string())
-    } else {
-        Err(Error::invalid(
-            "major_group",
-            format!("{v:?} is not a SOC 2018 major group (two digits such as 17)"),
-        ))
-    }
-}
-
-/// Validates a Job Zone (1–5).
-pub fn parse_job_zone(v: i64) -> Result<i64, Error> {
-    if (1..=5).contains(&v) {
-        Ok(v)
-    } else {
-        Err(Error::invalid(
-            "job_zone",
-            format!("{v} is not a Job Zone (1 to 5)"),
-        ))
-    }
 }
 
 impl BrowseQuery {

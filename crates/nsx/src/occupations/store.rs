@@ -14,7 +14,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::model::*;
 use crate::db::Db;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::on_db;
 
 /// Largest page a list returns.
@@ -664,4 +664,28 @@ pub async fn sources(db: &Db) -> Result<Vec<SourceRelease>> {
             .then_with(|| a.id.cmp(&b.id))
     });
     Ok(out)
+}
+
+/// Validates a major group code against SOC 2018.
+pub fn parse_major_group(v: &str) -> Result<String> {
+    if major_group_title(v).is_some() {
+        Ok(v.to_string())
+    } else {
+        Err(Error::invalid(
+            "major_group",
+            format!("{v:?} is not a SOC 2018 major group (two digits such as 17)"),
+        ))
+    }
+}
+
+/// Validates a Job Zone (1–5).
+pub fn parse_job_zone(v: i64) -> Result<i64> {
+    if (1..=5).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Error::invalid(
+            "job_zone",
+            format!("{v} is not a Job Zone (1 to 5)"),
+        ))
+    }
 }

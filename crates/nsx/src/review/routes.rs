@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use nsx_core::accounts::FieldError;
 use nsx_core::frameworks::{Section, Status, VersionLabel};
 use nsx_core::ids::{CallId, OrganizationId};
@@ -27,40 +27,22 @@ use super::charts::{self, StanceRow};
 use super::service::{self, MyResponses, NewCall, ProfileInput, ProposalInput, Submitted};
 use super::{Call, Participant, Profile};
 use crate::accounts::Viewer;
-use crate::accounts::routes::FormErrors;
 use crate::error::Error;
 use crate::frameworks::StatementView;
 use crate::service::{Caller, PageCaller};
 use crate::state::AppState;
+use crate::web::cache_policy::CachePolicy;
 use crate::web::error::{PageError, PageForm, PagePath, PageQuery};
+use crate::web::forms::{FormErrors, render};
 use crate::web::layout::Chrome;
 
 type PageResult<T> = Result<T, PageError>;
-
-fn render<T: Template>(status: StatusCode, t: &T) -> Response {
-    match t.render() {
-        Ok(html) => {
-            let mut r = (status, Html(html)).into_response();
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
-        Err(e) => PageError(Error::Internal(format!("template: {e}"))).into_response(),
-    }
-}
 
 fn chrome(viewer: &Viewer) -> Chrome {
     if viewer.signed_in() {
         Chrome::new(viewer)
     } else {
         Chrome::anonymous()
-    }
-}
-
-fn errors_of(e: Error) -> Result<FormErrors, Error> {
-    match e {
-        Error::Invalid(v) => Ok(FormErrors(v)),
-        other => Err(other),
     }
 }
 
@@ -123,7 +105,11 @@ pub async fn list(
     let raw = q.family.unwrap_or_default();
     let (family, errors, status) = match service::check_family(Some(raw.as_str())) {
         Ok(f) => (f, FormErrors::default(), StatusCode::OK),
-        Err(e) => (None, errors_of(e)?, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => (
+            None,
+            FormErrors::from_error(e)?,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     };
     let lists = service::lists(&state.db, family.as_deref()).await?;
     let groups = vec![
@@ -322,7 +308,7 @@ pub async fn join(
     match service::join(&state.db, &caller, id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/calls/{id}/respond?done=joined")).into_response()),
         Err(e) => {
-            let errors = errors_of(e)?;
+            let errors = FormErrors::from_error(e)?;
             let page = call_page(&state, &caller, &viewer, id, None, errors, Some(form)).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -655,7 +641,7 @@ pub async fn open(
     match result {
         Ok(call) => Ok(Redirect::to(&format!("{}?done=opened", call.path())).into_response()),
         Err(e) => {
-            let errors = errors_of(e)?;
+            let errors = FormErrors::from_error(e)?;
             let page = new_page(&state, &caller, &viewer, &code, &version, form, errors).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -1077,7 +1063,7 @@ pub async fn respond_submit(
             Ok(Redirect::to(&format!("/calls/{id}/respond?done={done}#{anchor}")).into_response())
         }
         Err(e) => {
-            let errors = errors_of(e)?;
+            let errors = FormErrors::from_error(e)?;
             Ok(respond_page(
                 &state,
                 &caller,
@@ -1255,13 +1241,12 @@ pub async fn results_csv(
 ) -> PageResult<Response> {
     let id = service::parse_id(&id)?;
     let csv = service::export_csv(&state.db, &caller, id).await?;
-    let mut r = csv.into_response();
+    let mut r = (CachePolicy::no_store(), csv).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(v) =
         HeaderValue::from_str(&format!("attachment; filename=\"call-{id}-responses.csv\""))
     {

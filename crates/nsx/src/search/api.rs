@@ -233,10 +233,7 @@ pub(crate) async fn suggest(
         }),
     )
         .into_response();
-    resp.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
+    crate::web::cache_policy::CachePolicy::public_minute().attach(&mut resp);
     Ok(resp)
 }
 

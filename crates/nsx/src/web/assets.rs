@@ -4,6 +4,8 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::cache_policy::{CacheControl, CachePolicy};
+
 /// One stylesheet for the whole site: the shared base, then each module's own rules
 /// (kept in separate files so each module owns its styles).
 const CSS: &str = concat!(
@@ -25,12 +27,8 @@ pub(crate) async fn asset(Path(file): Path<String>) -> Response {
         "opensearch.xml" => (OPENSEARCH, "application/opensearchdescription+xml"),
         _ => return (StatusCode::NOT_FOUND, "no such asset").into_response(),
     };
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    let mut resp = (CachePolicy::new(CacheControl::PublicHour), body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
     resp
 }

@@ -1,9 +1,11 @@
 //! The web layer that every domain's pages and API use: the middleware stack, error faces,
-//! the page layout, static assets, health checks, the page cache and the OpenAPI document.
+//! form handling, the cache policy, the page layout, static assets, health checks, the page cache and the OpenAPI document.
 //! The routes themselves are listed in `crate::routes`.
 
 pub mod assets;
+pub mod cache_policy;
 pub mod error;
+pub mod forms;
 pub mod health;
 pub mod input;
 pub mod layout;
@@ -94,6 +96,7 @@ pub fn stack(routes: Router<AppState>, state: AppState) -> Router {
             state.pages.clone(),
             page_cache::fast_path,
         ))
+        .layer(axum::middleware::from_fn(cache_policy::apply))
         .with_state(state)
 }
 

@@ -26,6 +26,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use super::cache_policy::{CacheControl, CachePolicy};
+
 /// Bytes the page cache may hold unless configured otherwise (`page_cache_bytes`).
 pub const DEFAULT_PAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -45,10 +47,8 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
 ];
 
-/// How a cached page may be kept by browsers and shared caches.
-pub const SHARED_PAGE: &str = "public, no-cache";
-/// A page rendered for one signed-in viewer.
-pub const PRIVATE_PAGE: &str = "private, no-cache";
+/// The content type of pages.
+const HTML: &str = "text/html; charset=utf-8";
 
 /// A cache of rendered public pages, bounded by bytes and invalidated when the catalog's
 /// data version changes (on any node).
@@ -181,7 +181,7 @@ pub struct CachedPage {
     /// Content type.
     pub content_type: &'static str,
     /// `Cache-Control` sent with it.
-    pub cache_control: &'static str,
+    pub control: CacheControl,
     /// The catalog data version it was rendered from.
     pub version: i64,
     /// The group of pages it belongs to, dropped together by [`PageCache::evict_scope`].
@@ -197,7 +197,7 @@ impl CachedPage {
     pub fn new(
         body: impl Into<Bytes>,
         content_type: &'static str,
-        cache_control: &'static str,
+        control: CacheControl,
         version: i64,
     ) -> Self {
         let body = body.into();
@@ -205,12 +205,22 @@ impl CachedPage {
             etag: etag_of(&body),
             body,
             content_type,
-            cache_control,
+            control,
             version,
             scope: None,
             generation: 0,
             gzip: OnceLock::new(),
         }
+    }
+
+    /// An HTML page: shared by every anonymous visitor, or rendered for one signed-in viewer.
+    pub fn html(body: impl Into<Bytes>, shared: bool, version: i64) -> Self {
+        let control = if shared {
+            CacheControl::SharedPage
+        } else {
+            CacheControl::PrivatePage
+        };
+        CachedPage::new(body, HTML, control, version)
     }
 
     /// Puts the page in a scope that [`PageCache::evict_scope`] drops as one.
@@ -255,7 +265,7 @@ impl CachedPage {
     /// representation it would get, otherwise the body, gzipped when the client accepts
     /// gzip and the page is shared (pages for one viewer are left to the compression layer).
     pub fn respond(&self, req: &HeaderMap) -> Response {
-        let shared = self.cache_control.starts_with("public");
+        let shared = self.control.is_public();
         let gz = if shared && accepts_gzip(req) {
             self.gzipped()
         } else {
@@ -283,20 +293,14 @@ impl CachedPage {
             }
             r
         };
-        let h = resp.headers_mut();
-        h.insert(header::ETAG, etag);
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(self.cache_control),
-        );
-        h.insert(
-            header::VARY,
-            HeaderValue::from_static(if self.content_type.starts_with("text/html") {
+        CachePolicy::new(self.control)
+            .varying(if self.content_type.starts_with("text/html") {
                 "Accept-Encoding, Cookie, Authorization"
             } else {
                 "Accept, Accept-Encoding, Cookie, Authorization"
-            }),
-        );
+            })
+            .with_etag(etag)
+            .attach(&mut resp);
         resp
     }
 
@@ -331,6 +335,41 @@ pub struct Shareable {
     pub page: Arc<CachedPage>,
     /// Its canonical request target; `None` means its path, asked without a query.
     pub canonical: Option<String>,
+}
+
+/// Serves an HTML page through the page cache, the one way pages are rendered cached:
+/// anonymous visitors share one copy per `key` (the page's canonical request target),
+/// rendered on a miss and dropped with its `scope` (or with the data version); signed-in
+/// viewers get a fresh private render (their name is in the frame). Either way
+/// `If-None-Match` is answered with 304.
+pub async fn cached_html<F, Fut, E>(
+    pages: &PageCache,
+    headers: &HeaderMap,
+    key: String,
+    scope: Option<String>,
+    anonymous: bool,
+    render: F,
+) -> Result<Response, E>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<String, E>>,
+{
+    if anonymous && let Some(p) = pages.get(&key) {
+        return Ok(p.respond_shared_as(headers, key));
+    }
+    let version = pages.version();
+    let generation = pages.generation();
+    let html = render().await?;
+    if !anonymous {
+        return Ok(CachedPage::html(html, false, version).respond(headers));
+    }
+    let mut page = CachedPage::html(html, true, version).at_generation(generation);
+    if let Some(scope) = scope {
+        page = page.scoped(scope);
+    }
+    let page = Arc::new(page);
+    pages.put(key.clone(), page.clone());
+    Ok(page.respond_shared_as(headers, key))
 }
 
 /// A strong entity tag for a body.
@@ -466,10 +505,15 @@ mod tests {
 
     #[test]
     fn each_encoding_has_its_own_tag_and_304s_on_it() {
-        let page = CachedPage::new("x".repeat(4000), "text/html", SHARED_PAGE, 1);
-        let plain = page.respond(&HeaderMap::new());
+        let page = CachedPage::new("x".repeat(4000), "text/html", CacheControl::SharedPage, 1);
+        let answer = |req: &HeaderMap| {
+            let mut r = page.respond(req);
+            crate::web::cache_policy::apply_to(&mut r);
+            r
+        };
+        let plain = answer(&HeaderMap::new());
         let gz_req = headers(&[(header::ACCEPT_ENCODING, "gzip")]);
-        let gz = page.respond(&gz_req);
+        let gz = answer(&gz_req);
         assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
         let plain_tag = plain.headers()[header::ETAG].to_str().unwrap().to_string();
@@ -493,7 +537,7 @@ mod tests {
     #[test]
     fn small_and_private_pages_are_not_gzipped_here() {
         let gz_req = headers(&[(header::ACCEPT_ENCODING, "gzip")]);
-        let small = CachedPage::new("tiny", "text/plain", SHARED_PAGE, 1);
+        let small = CachedPage::new("tiny", "text/plain", CacheControl::SharedPage, 1);
         assert!(
             small
                 .respond(&gz_req)
@@ -501,7 +545,7 @@ mod tests {
                 .get(header::CONTENT_ENCODING)
                 .is_none()
         );
-        let private = CachedPage::new("y".repeat(4000), "text/html", PRIVATE_PAGE, 1);
+        let private = CachedPage::new("y".repeat(4000), "text/html", CacheControl::PrivatePage, 1);
         assert!(
             private
                 .respond(&gz_req)
@@ -517,12 +561,22 @@ mod tests {
         cache.reset(2);
         cache.put(
             "a".into(),
-            Arc::new(CachedPage::new("a", "text/plain", SHARED_PAGE, 1)),
+            Arc::new(CachedPage::new(
+                "a",
+                "text/plain",
+                CacheControl::SharedPage,
+                1,
+            )),
         );
         assert!(cache.get("a").is_none());
         cache.put(
             "b".into(),
-            Arc::new(CachedPage::new("b", "text/plain", SHARED_PAGE, 2)),
+            Arc::new(CachedPage::new(
+                "b",
+                "text/plain",
+                CacheControl::SharedPage,
+                2,
+            )),
         );
         cache.put_target("/b", cache.get("b").unwrap());
         assert!(cache.get_target("/b").is_some());
@@ -540,7 +594,7 @@ mod tests {
                 Arc::new(CachedPage::new(
                     format!("{i}").repeat(10_000),
                     "text/html",
-                    SHARED_PAGE,
+                    CacheControl::SharedPage,
                     1,
                 )),
             );
@@ -555,7 +609,7 @@ mod tests {
         let cache = PageCache::default();
         cache.reset(1);
         let page = |body: &str, scope: Option<&str>| {
-            let p = CachedPage::new(body.to_string(), "text/html", SHARED_PAGE, 1)
+            let p = CachedPage::new(body.to_string(), "text/html", CacheControl::SharedPage, 1)
                 .at_generation(cache.generation());
             Arc::new(match scope {
                 Some(s) => p.scoped(s),

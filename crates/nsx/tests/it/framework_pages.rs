@@ -455,12 +455,230 @@ async fn api_routes(app: TestApp) {
     app.finish().await;
 }
 
+/// The index filters and pages in the database; every page agrees with the one rule for
+/// a framework's current version ([`store::current_of`]) applied in Rust: published first,
+/// then the newest label (`v26.06.10` after `v26.06.2`), discarded versions never.
+async fn index_pages_in_sql_by_the_current_rule(app: TestApp) {
+    use nsx::frameworks::queries::{self, IndexFilter};
+    use nsx_core::frameworks::Status;
+
+    drafted(&app, true).await;
+    let codes: Vec<String> = on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT DISTINCT code FROM framework_versions ORDER BY code"
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert!(codes.len() >= 5);
+    for l in ["v26.06", "v26.06.2", "v26.06.10"] {
+        let l: VersionLabel = l.parse().unwrap();
+        frameworks::draft_and_store(&app.db, Some(&codes[..4]), &l, &Silent)
+            .await
+            .unwrap();
+    }
+    let set = |code: &str, label: &str, status: &str| {
+        let (code, label, status) = (code.to_string(), label.to_string(), status.to_string());
+        let db = app.db.clone();
+        async move {
+            on_db!(&db, p => sqlx::query(
+                "UPDATE framework_versions SET status = $1 WHERE code = $2 AND label = $3"
+            )
+            .bind(&status)
+            .bind(&code)
+            .bind(&label)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))
+            .unwrap();
+        }
+    };
+    // 0: published v26.05 stays current beside newer drafts.
+    set(&codes[0], "v26.05", "published").await;
+    // 1: the newest label is discarded; the next newest is current.
+    set(&codes[1], "v26.06.10", "discarded").await;
+    // 2: two published; the newer one is current.
+    set(&codes[2], "v26.05", "published").await;
+    set(&codes[2], "v26.06", "published").await;
+    set(&codes[2], "v26.06.2", "in_review").await;
+    // 3: a newest draft (v26.06.10 sorts after v26.06.2).
+    // 4: every version discarded: not listed.
+    set(&codes[4], "v26.05", "discarded").await;
+
+    let mut current = Vec::new();
+    for c in &codes {
+        let versions = store::list_versions(&app.db, c).await.unwrap();
+        if let Some(v) = store::current_of(&versions) {
+            current.push(v.clone());
+        }
+    }
+    let label_of = |i: usize| {
+        current
+            .iter()
+            .find(|v| v.code == codes[i])
+            .map(|v| (v.label.to_string(), v.status))
+    };
+    assert_eq!(label_of(0), Some(("v26.05".into(), Status::Published)));
+    assert_eq!(label_of(1), Some(("v26.06.2".into(), Status::Draft)));
+    assert_eq!(label_of(2), Some(("v26.06".into(), Status::Published)));
+    assert_eq!(label_of(3), Some(("v26.06.10".into(), Status::Draft)));
+    assert_eq!(label_of(4), None);
+    let latest = store::latest_versions(&app.db, None).await.unwrap();
+    let ids = |vs: &[frameworks::VersionSummary]| vs.iter().map(|v| v.id).collect::<Vec<_>>();
+    assert_eq!(ids(&latest), ids(&current));
+    let some = store::latest_versions(&app.db, Some(&codes[..3]))
+        .await
+        .unwrap();
+    assert_eq!(ids(&some), ids(&current[..3]));
+
+    // A word of a statement of the current version of code 3, and one of only an older one.
+    let texts = |v: &frameworks::VersionSummary| {
+        let db = app.db.clone();
+        let id = v.id;
+        async move {
+            store::statements_of(&db, &[id])
+                .await
+                .unwrap()
+                .remove(&id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| {
+                    format!("{} {}", s.statement.subject, s.statement.performance).to_lowercase()
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut statement_texts = std::collections::HashMap::new();
+    for v in &current {
+        statement_texts.insert(v.id, texts(v).await);
+    }
+    let word = statement_texts[&current[3].id][0]
+        .split_whitespace()
+        .find(|w| w.len() > 4)
+        .unwrap()
+        .to_string();
+    let zone = current[0].job_zone;
+    let group = codes[0][..2].to_string();
+
+    let filters = [
+        IndexFilter::default(),
+        IndexFilter {
+            group: Some(group.clone()),
+            ..Default::default()
+        },
+        IndexFilter {
+            job_zone: zone,
+            ..Default::default()
+        },
+        IndexFilter {
+            status: Some(Status::Published),
+            ..Default::default()
+        },
+        IndexFilter {
+            status: Some(Status::Draft),
+            ..Default::default()
+        },
+        IndexFilter {
+            status: Some(Status::InReview),
+            ..Default::default()
+        },
+        IndexFilter {
+            q: Some(format!("  {}  ", word.to_uppercase())),
+            ..Default::default()
+        },
+        IndexFilter {
+            q: Some(format!("{word} qqzzxxunfindable")),
+            ..Default::default()
+        },
+        IndexFilter {
+            q: Some("100%_\\".into()),
+            ..Default::default()
+        },
+        IndexFilter {
+            status: Some(Status::Draft),
+            job_zone: zone,
+            q: Some(word.clone()),
+            ..Default::default()
+        },
+    ];
+    for filter in filters {
+        let words: Vec<String> = filter
+            .q
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        let expected: Vec<String> = current
+            .iter()
+            .filter(|v| {
+                filter
+                    .group
+                    .as_deref()
+                    .is_none_or(|g| v.code.starts_with(g))
+            })
+            .filter(|v| filter.job_zone.is_none_or(|z| v.job_zone == Some(z)))
+            .filter(|v| filter.status.is_none_or(|s| v.status == s))
+            .filter(|v| {
+                words.is_empty()
+                    || statement_texts[&v.id]
+                        .iter()
+                        .any(|t| words.iter().all(|w| t.contains(w.as_str())))
+            })
+            .map(|v| format!("{} {}", v.code, v.label))
+            .collect();
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = queries::index(
+                &app.db,
+                &IndexFilter {
+                    limit: 2,
+                    offset,
+                    ..filter.clone()
+                },
+            )
+            .await
+            .unwrap();
+            assert_eq!(page.total, expected.len(), "{filter:?}");
+            assert!(page.items.len() <= 2);
+            if page.items.is_empty() {
+                break;
+            }
+            seen.extend(page.items.iter().map(|v| format!("{} {}", v.code, v.label)));
+            offset += 2;
+        }
+        assert_eq!(seen, expected, "{filter:?}");
+    }
+
+    // The API answers the same pages, with the total in X-Total-Count.
+    let r = app
+        .client()
+        .get(app.at("/api/v1/frameworks?status=draft&limit=1&offset=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let drafts: Vec<_> = current
+        .iter()
+        .filter(|v| v.status == Status::Draft)
+        .collect();
+    assert_eq!(
+        r.headers()["x-total-count"],
+        drafts.len().to_string().as_str()
+    );
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["items"][0]["code"], drafts[1].code.as_str());
+    assert_eq!(body["items"][0]["version"], drafts[1].label.to_string());
+    app.finish().await;
+}
+
 on_both_backends!(
     framework_page_in_order_with_chips,
     page_without_ai_evidence_says_so,
     etag_304_and_gzip,
     index_filters_and_search,
     api_routes,
+    index_pages_in_sql_by_the_current_rule,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
