@@ -26,7 +26,7 @@ fn location(r: &reqwest::Response) -> String {
         .to_string()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
     nsx::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).unwrap()
 }
 
@@ -424,14 +424,13 @@ async fn tokens_per_user_are_limited(app: TestApp) {
             .unwrap();
         assert_eq!(r.status().as_u16(), expected);
     }
-    assert_eq!(
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'api_token.revoke' AND object_id = '{id}'")
-        )
-        .await,
-        1
-    );
+    let revokes: i64 = nsx::on_db!(&app.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'api_token.revoke' AND object_id = $1")
+        .bind(&id)
+        .fetch_one(p)
+        .await)
+    .unwrap();
+    assert_eq!(revokes, 1);
     let r = c
         .post(app.at("/api/v1/tokens"))
         .json(&serde_json::json!({"name": "again", "password": PASSWORD}))
