@@ -98,6 +98,10 @@ pub struct LintArgs {
     /// Also print warnings.
     #[arg(long)]
     pub warnings: bool,
+    /// Print counts per rule and the frameworks with the most findings instead of every
+    /// finding.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// `serve` options.
@@ -529,11 +533,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .iter()
                 .filter(|f| f.finding.severity == nsx_core::frameworks::lint::Severity::Error)
                 .count();
-            for f in &findings {
-                if args.warnings
-                    || f.finding.severity == nsx_core::frameworks::lint::Severity::Error
-                {
-                    println!("{f}");
+            if args.report {
+                print!("{}", crate::frameworks::lint_report(&findings));
+            } else {
+                for f in &findings {
+                    if args.warnings
+                        || f.finding.severity == nsx_core::frameworks::lint::Severity::Error
+                    {
+                        println!("{f}");
+                    }
                 }
             }
             println!(
