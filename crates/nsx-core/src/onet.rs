@@ -134,6 +134,13 @@ macro_rules! link_columns {
     };
 }
 
+/// The column that keeps each row's line in its file, for tables whose row order carries
+/// meaning: `Task Statements.txt` lists an occupation's tasks in O*NET's order of
+/// importance.
+pub fn line_column(table: &str) -> Option<&'static str> {
+    (table == "onet_tasks").then_some("file_line")
+}
+
 /// Every file of the official text layout that NSX imports, in import order.
 pub const FILES: &[FileSpec] = &[
     FileSpec {

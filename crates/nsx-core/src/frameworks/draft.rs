@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::durable::{self, ElementKind};
+use super::editorial;
+use super::lint::PERFORMANCE_MAX;
+use super::parse::{ParsedTask, capitalize, clean_text, fit, parse_task};
 use super::{
     Citation, DurableDomain, DurableLevel, Level, Locator, MasteryLevel, Section, Source,
     Statement, aei_source, mapping_source, onet_source,
@@ -42,8 +45,15 @@ pub struct TaskInput {
     pub task_id: i64,
     /// Task statement.
     pub text: String,
-    /// Core (true) or supplemental (false).
+    /// Task type Core (true); Supplemental or untyped (false).
     pub core: bool,
+    /// The task's place among the occupation's tasks in the release's task file, which
+    /// lists them in O*NET's order of importance (lower first); `None` if unknown.
+    #[serde(default)]
+    pub position: Option<i64>,
+    /// Titles of the Detailed Work Activities the task is linked to, in DWA ID order.
+    #[serde(default)]
+    pub dwas: Vec<String>,
     /// Mean importance (IM, 1–5) where task ratings are imported.
     pub importance: Option<f64>,
     /// Release of the task row.
@@ -96,7 +106,8 @@ pub struct CommodityInput {
     pub commodity_code: i64,
     /// Commodity title.
     pub title: String,
-    /// Product examples, sorted.
+    /// Product examples, most telling first (Hot Technology and In Demand, then the
+    /// most widely reported).
     pub examples: Vec<String>,
     /// Flagged as a hot technology (or in demand).
     pub hot: bool,
@@ -227,170 +238,139 @@ pub struct NotDrafted(pub String);
 // ---------------------------------------------------------------------------------------
 // Task text
 
-/// A task statement split into its verb phrase, object (the subject-to-be) and the rest.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskParts {
-    /// Verb phrase, lower case ("install or program").
-    pub verb: String,
-    /// Object phrase as written ("computer hardware or machine software").
-    pub object: String,
-    /// What follows the object: means, purpose, conditions (may be empty).
-    pub rest: String,
+fn clean(s: &str) -> String {
+    clean_text(s)
 }
 
-const PARTICLES: &[&str] = &["up", "out", "over", "down", "off", "back"];
-const BOUNDARIES: &[&str] = &[
-    " to ",
-    " using ",
-    " for ",
-    " with ",
-    " such as ",
-    " by ",
-    " in ",
-    " on ",
-    " at ",
-    " into ",
-    " onto ",
-    " according ",
-    " so ",
-    " from ",
-    " that ",
-    " under ",
-    " before ",
-    " after ",
-    " during ",
-    " as ",
-    " when ",
-    " within ",
-    " through ",
-    " including ",
-];
+/// Office software (spreadsheets, word processing, e-mail, presentations, office
+/// suites): common to most occupations, so no technical subject for a trade that has
+/// technology of its own.
+pub fn is_office_software(title: &str) -> bool {
+    let t = title.to_lowercase();
+    [
+        "spreadsheet software",
+        "word processing software",
+        "electronic mail software",
+        "presentation software",
+        "office suite software",
+    ]
+    .contains(&t.as_str())
+}
 
-fn clean(s: &str) -> String {
-    s.split_whitespace()
+/// A commodity title in running text: capitalized words lower-cased, acronyms kept
+/// ("Computer aided design CAD software" → "computer aided design CAD software").
+pub fn title_in_text(title: &str) -> String {
+    title
+        .split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            let first_upper = c.next().is_some_and(|f| f.is_uppercase());
+            if first_upper && c.all(|x| !x.is_uppercase()) {
+                w.to_lowercase()
+            } else {
+                w.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
-        .trim_matches(|c: char| c == ',' || c == ';' || c == '.' || c == ':' || c.is_whitespace())
-        .to_string()
 }
 
-/// Splits a task statement into verb phrase, object and rest.
-pub fn split_task(text: &str) -> TaskParts {
-    let t = clean(text);
-    let words: Vec<&str> = t.split(' ').collect();
-    let mut i = 0;
-    let mut verb = Vec::new();
-    // Verb lists: "Modify, maintain, or repair", "Install or program", "Set up and run".
-    while let Some(w) = words.get(i) {
-        verb.push(w.to_lowercase());
-        i += 1;
-        if !w.ends_with(',')
-            && let Some(p) = words.get(i)
-            && PARTICLES.contains(&p.to_lowercase().as_str())
-        {
-            verb.push(p.to_lowercase());
-            i += 1;
-        }
-        let last_had_comma = verb.last().is_some_and(|v| v.ends_with(','));
-        match words.get(i).map(|w| w.to_lowercase()) {
-            Some(c) if (c == "or" || c == "and") && words.len() > i + 2 => {
-                verb.push(c);
-                i += 1;
-                // One more verb, then stop.
-                if let Some(w) = words.get(i) {
-                    verb.push(w.to_lowercase());
-                    i += 1;
-                    if let Some(p) = words.get(i)
-                        && PARTICLES.contains(&p.to_lowercase().as_str())
-                    {
-                        verb.push(p.to_lowercase());
-                        i += 1;
-                    }
-                }
-                break;
-            }
-            Some(_) if last_had_comma && verb.len() < 8 => continue,
-            _ => break,
-        }
-    }
-    // A verb list with commas that never reached "or/and" was really an object list.
-    if verb.iter().any(|v| v.ends_with(',')) && !verb.iter().any(|v| v == "or" || v == "and") {
-        verb.truncate(1);
-        i = 1;
-        if let Some(v) = verb.first_mut() {
-            *v = v.trim_end_matches(',').to_string();
-        }
-    }
-    // A verb that takes a preposition: "consult with machinists", "report to managers".
-    if let Some(p) = words.get(i)
-        && words.len() > i + 1
-        && ["with", "on", "to", "for", "in", "at", "into"].contains(&p.to_lowercase().as_str())
-    {
-        verb.push(p.to_lowercase());
-        i += 1;
-    }
-    let verb = verb.join(" ");
-    let tail = words.get(i..).map(|w| w.join(" ")).unwrap_or_default();
-    let padded = format!(" {tail} ");
-    let cut = BOUNDARIES
+/// A commodity's examples worth naming: not a repeat of the commodity title, and not a
+/// name that would read as several items in a list ("Bar and chain oil") or close the
+/// bracket early; at most `n`.
+fn named_examples(c: &CommodityInput, n: usize) -> Vec<String> {
+    c.examples
         .iter()
-        .filter_map(|b| padded.find(b))
-        .filter(|&p| p > 0)
-        .min();
-    let (object, rest) = match cut {
-        Some(p) => (padded[..p].to_string(), padded[p..].to_string()),
-        None => (padded.clone(), String::new()),
-    };
-    TaskParts {
-        verb,
-        object: clean(&object),
-        rest: clean(&rest),
+        .filter(|e| {
+            !e.trim().eq_ignore_ascii_case(c.title.trim())
+                && !editorial::repeats_category(&c.title, e)
+                && !e.contains([',', ';', ':', '(', ')', '[', ']'])
+                && !e.contains(" and ")
+                && !e.contains(" or ")
+                // A name with a clause word in it ("Filters for ampoules") reads as a
+                // shorter name followed by the sentence.
+                && editorial::clause_head(e) == e.trim()
+        })
+        .take(n)
+        .cloned()
+        .collect()
+}
+
+/// A commodity named the one way the drafter names tools and technology:
+/// "commodity (e.g. product, product)", or the commodity alone when no example adds to it.
+pub fn commodity_phrase(c: &CommodityInput, n: usize) -> String {
+    let ex = named_examples(c, n);
+    let title = title_in_text(&c.title);
+    if ex.is_empty() {
+        title
+    } else {
+        format!("{title} (e.g. {})", ex.join(", "))
     }
 }
 
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
+/// How a task becomes a technical statement.
+#[derive(Debug, Clone)]
+struct TaskPlan {
+    /// The statement's subject.
+    subject: String,
+    /// The verb phrase every level builds on, fitted to [`CORE_MAX`].
+    core: String,
 }
 
-/// A subject from an object phrase: leading article dropped, at most ~70 characters,
-/// capitalized. Returns the subject and whatever of the object did not fit.
-fn subject_of(object: &str) -> (String, String) {
-    let mut o = object.trim();
-    for a in ["the ", "a ", "an ", "all ", "any "] {
-        if o.len() > a.len() && o[..a.len()].eq_ignore_ascii_case(a) {
-            o = &o[a.len()..];
+/// Word-set similarity of two task statements at one level above which the second task
+/// is left out (the linter's near-duplicate threshold is 0.85).
+pub const NEAR_ALIKE: f64 = 0.8;
+
+/// Longest task-derived verb phrase before the level's wording is added.
+pub const CORE_MAX: usize = 170;
+
+/// Plans a task's statement: the subject from the task's object when the parse is clean,
+/// else from its first Detailed Work Activity whose parse is clean, with the task's own
+/// sentence as the performance. `None` when neither gives a well-formed statement whose
+/// subject is not `taken` already.
+fn plan_task(t: &TaskInput, taken: impl Fn(&str) -> bool) -> Option<TaskPlan> {
+    let p = parse_task(&t.text);
+    if p.is_clean()
+        && !taken(&p.subject())
+        && let Some(core) = fit(&p, CORE_MAX, |p, n| p.performance(n))
+    {
+        return Some(TaskPlan {
+            subject: p.subject(),
+            core,
+        });
+    }
+    for d in &t.dwas {
+        let dp = parse_task(d);
+        if !dp.is_clean() || taken(&dp.subject()) {
+            continue;
+        }
+        let whole = (!p.verbs.is_empty() && !p.object.is_empty())
+            .then(|| fit(&p, CORE_MAX, |p, n| p.sentence(n)))
+            .flatten()
+            .filter(|s| editorial::unbalanced_brackets(s).is_none());
+        if let Some(core) = whole.or_else(|| fit(&dp, CORE_MAX, |p, n| p.sentence(n))) {
+            return Some(TaskPlan {
+                subject: dp.subject(),
+                core,
+            });
         }
     }
-    if o.chars().count() <= 70 {
-        return (capitalize(o), String::new());
+    None
+}
+
+/// The verb and object of a task for the AI-usage wording ("plan delivery routes") and
+/// the subject it is about, from the task when its parse is clean, else from its DWA.
+fn ai_phrase(t: &TaskInput) -> Option<(String, String)> {
+    let p = parse_task(&t.text);
+    let ok = |p: &ParsedTask| p.is_clean() && p.subject().chars().count() <= 60;
+    if ok(&p) {
+        return Some((p.subject(), p.sentence(0)));
     }
-    let mut out = String::new();
-    let mut rest_at = o.len();
-    for (idx, w) in o.split(' ').scan(0usize, |pos, w| {
-        let start = *pos;
-        *pos += w.len() + 1;
-        Some((start, w))
-    }) {
-        if out.len() + w.len() + 1 > 60 {
-            rest_at = idx;
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    let trimmed = out
-        .trim_end_matches(|c: char| c == ',' || c.is_whitespace())
-        .trim_end_matches(" and")
-        .trim_end_matches(" or")
-        .trim_end_matches(',')
-        .to_string();
-    (capitalize(&trimmed), o[rest_at.min(o.len())..].to_string())
+    t.dwas
+        .iter()
+        .map(|d| parse_task(d))
+        .find(ok)
+        .map(|dp| (dp.subject(), dp.sentence(0)))
 }
 
 fn tokens(s: &str) -> BTreeSet<String> {
@@ -484,44 +464,43 @@ fn join_list(items: &[String]) -> String {
     }
 }
 
-fn with_rest(verb: &str, rest: &str) -> String {
-    if rest.is_empty() {
-        verb.to_string()
-    } else {
-        format!("{verb} {rest}")
-    }
-}
-
 /// A task-derived performance at a level. `variant` alternates the wording so a level's
 /// statements do not all end alike.
 fn task_performance(
     level: MasteryLevel,
-    parts: &TaskParts,
-    extra_object: &str,
+    core: &str,
     tool: Option<&CommodityInput>,
     variant: usize,
 ) -> String {
-    let core = if extra_object.is_empty() {
-        with_rest(&parts.verb, &parts.rest)
-    } else {
-        with_rest(&format!("{} {}", parts.verb, extra_object), &parts.rest)
-    };
-    let core = shorten(&core, 150);
-    let tool_clause = tool
+    // The tool is named whole or not at all: fewer examples, never a cut name.
+    let mut clauses: Vec<String> = tool
         .map(|t| {
-            let ex: Vec<String> = t.examples.iter().take(2).cloned().collect();
-            if ex.is_empty() {
-                format!(", working with {}", t.title.to_lowercase())
-            } else {
-                format!(
-                    ", working with {} such as {}",
-                    t.title.to_lowercase(),
-                    join_list(&ex)
-                )
-            }
+            (0..=2)
+                .rev()
+                .map(|n| format!(", working with {}", commodity_phrase(t, n)))
+                .filter(|c| c.chars().count() <= TOOL_CLAUSE_MAX)
+                .collect()
         })
         .unwrap_or_default();
-    let tool_clause = shorten(&tool_clause, 90);
+    clauses.push(String::new());
+    let texts: Vec<String> = clauses
+        .iter()
+        .map(|c| task_level_text(level, core, c, variant))
+        .collect();
+    texts
+        .iter()
+        .find(|t| t.chars().count() <= PERFORMANCE_MAX)
+        .unwrap_or(&texts[texts.len() - 1])
+        .clone()
+}
+
+fn task_level_text(level: MasteryLevel, core: &str, tool_clause: &str, variant: usize) -> String {
+    // After an example list, an adverb would read as part of the last example.
+    let sep = if tool_clause.is_empty() && !editorial::example_lists(core).is_empty() {
+        ","
+    } else {
+        ""
+    };
     match (level, variant % 2) {
         (MasteryLevel::Emerging, 0) => format!(
             "{core} on routine, clearly defined assignments under direct supervision, following set procedures and checking results with a senior colleague"
@@ -533,13 +512,13 @@ fn task_performance(
             "{core}{tool_clause} with minimal oversight, recognizing and correcting standard faults and variations and recording what was done"
         ),
         (MasteryLevel::Developing, _) => format!(
-            "{core}{tool_clause} independently on everyday work, handling the usual problems by established methods and escalating the rest"
+            "{core}{tool_clause}{sep} independently on everyday work, handling the usual problems by established methods and escalating the rest"
         ),
         (MasteryLevel::Proficient, 0) => format!(
-            "{core}{tool_clause} autonomously across non-routine and complex cases, working to the full performance envelope and judging when results meet specification"
+            "{core}{tool_clause}{sep} autonomously across non-routine and complex cases, working to the full performance envelope and judging when results meet specification"
         ),
         (MasteryLevel::Proficient, _) => format!(
-            "{core}{tool_clause} without supervision where conditions are unusual or several systems interact, choosing the method and answering for the outcome"
+            "{core}{tool_clause}{sep} without supervision where conditions are unusual or several systems interact, choosing the method and answering for the outcome"
         ),
         (MasteryLevel::Advanced, 0) => format!(
             "set the standards, methods and acceptance criteria by which the organization's teams {core}, and lead their continual improvement"
@@ -550,14 +529,16 @@ fn task_performance(
     }
 }
 
+/// Longest ", working with …" clause in a task statement.
+pub const TOOL_CLAUSE_MAX: usize = 110;
+
 fn commodity_performance(level: MasteryLevel, c: &CommodityInput, variant: usize) -> String {
-    let title = c.title.to_lowercase();
-    let ex: Vec<String> = c.examples.iter().take(3).cloned().collect();
-    let what = if ex.is_empty() {
-        title.clone()
-    } else {
-        join_list(&ex)
-    };
+    let title = title_in_text(&c.title);
+    let what = (0..=3)
+        .rev()
+        .map(|n| commodity_phrase(c, n))
+        .find(|w| w.chars().count() <= 160)
+        .unwrap_or_else(|| title.clone());
     match (level, variant % 2) {
         (MasteryLevel::Emerging, 0) => format!(
             "use {what} for assigned routine tasks under direct supervision, following the site's set-up and safety procedures"
@@ -587,7 +568,7 @@ fn commodity_performance(level: MasteryLevel, c: &CommodityInput, variant: usize
 }
 
 fn knowledge_performance(level: MasteryLevel, name: &str, variant: usize) -> String {
-    let n = name.to_lowercase();
+    let n = name.to_lowercase().replace("english", "English");
     match (level, variant % 2) {
         (MasteryLevel::Emerging, 0) => format!(
             "apply basic principles of {n} to routine tasks under close guidance, asking when a case falls outside them"
@@ -633,9 +614,8 @@ fn durable_performance(level: DurableLevel, behaviour: &str, context: &str) -> S
     }
 }
 
-fn ai_subject(parts_object: &str) -> String {
-    let (s, _) = subject_of(parts_object);
-    format!("AI support for {}", lower_first(&shorten(&s, 60)))
+fn ai_subject(subject: &str) -> String {
+    format!("AI support for {}", lower_first(subject))
 }
 
 fn lower_first(s: &str) -> String {
@@ -678,34 +658,6 @@ fn ai_performance(level: MasteryLevel, task: &str, variant: usize) -> String {
     }
 }
 
-/// Shortens text to at most `max` characters at a word boundary, dropping a dangling
-/// conjunction or punctuation.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for w in text.split(' ') {
-        if out.chars().count() + w.chars().count() + 1 > max {
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    let mut out = out.trim_end_matches([',', ';', ':', ' ']).to_string();
-    for tail in [
-        " and", " or", " the", " a", " of", " to", " for", " with", " such as", " such", " in",
-        " on", " by",
-    ] {
-        if let Some(stripped) = out.strip_suffix(tail) {
-            out = stripped.trim_end_matches([',', ' ']).to_string();
-        }
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------------------
 // The drafter
 
@@ -718,13 +670,30 @@ fn cmp_f64_desc(a: Option<f64>, b: Option<f64>) -> Ordering {
     }
 }
 
+/// How [`rank_tasks`] ordered an occupation's tasks, in words for the context paragraph.
+pub fn ranking_used(tasks: &[TaskInput]) -> &'static str {
+    if tasks.iter().any(|t| t.importance.is_some()) {
+        "Tasks are ranked by their rated importance (O*NET Task Ratings)."
+    } else if tasks.iter().any(|t| t.position.is_some()) {
+        "No task importance ratings are imported, so tasks are ranked core before supplemental, each in the order the O*NET release lists them."
+    } else {
+        "No task importance ratings or task order are imported, so tasks are ranked core before supplemental, then by task ID."
+    }
+}
+
 /// Tasks in drafting order: rated importance (highest first) where imported, else core
-/// before supplemental; ties by task ID.
+/// before supplemental, each in the release's own order of tasks; ties by task ID.
 pub fn rank_tasks(tasks: &[TaskInput]) -> Vec<&TaskInput> {
     let mut v: Vec<&TaskInput> = tasks.iter().collect();
     v.sort_by(|a, b| {
         cmp_f64_desc(a.importance, b.importance)
             .then(b.core.cmp(&a.core))
+            .then(match (a.position, b.position) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            })
             .then(a.task_id.cmp(&b.task_id))
     });
     v.dedup_by_key(|t| t.task_id);
@@ -775,7 +744,7 @@ fn commodity_citation(c: &CommodityInput) -> Citation {
 }
 
 enum Grounding<'a> {
-    Task(&'a TaskInput, TaskParts),
+    Task(&'a TaskInput, TaskPlan),
     Commodity(&'a CommodityInput, usize),
     Knowledge(&'a ElementInput, usize),
 }
@@ -815,7 +784,16 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
     let mut gaps = Vec::new();
 
     // Commodities: hot first, then most examples, then code.
-    let mut commodities: Vec<&CommodityInput> = inp.commodities.iter().collect();
+    // Office software only when the occupation has no technology or tools of its own.
+    let trade_specific = inp
+        .commodities
+        .iter()
+        .any(|c| !is_office_software(&c.title));
+    let mut commodities: Vec<&CommodityInput> = inp
+        .commodities
+        .iter()
+        .filter(|c| !(trade_specific && is_office_software(&c.title)))
+        .collect();
     commodities.sort_by(|a, b| {
         b.hot
             .cmp(&a.hot)
@@ -840,25 +818,35 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         gaps.push("No technology or tool entries are imported for this occupation.".to_string());
     }
     if inp.tasks.iter().all(|t| t.importance.is_none()) {
-        gaps.push(
-            "No task importance ratings are imported; tasks are ranked core before supplemental."
-                .to_string(),
-        );
+        gaps.push(ranking_used(&inp.tasks).to_string());
     }
 
     // Technical groundings: leading tasks, one technology, one knowledge domain, then the rest.
     let mut seen_subjects = BTreeSet::new();
     let mut task_groundings = Vec::new();
+    let mut planned: Vec<Vec<String>> = Vec::new();
     for t in &ranked {
-        let parts = split_task(&t.text);
-        if parts.object.is_empty() || parts.verb.is_empty() {
+        let Some(plan) = plan_task(t, |s| seen_subjects.contains(&task_key(s))) else {
+            continue;
+        };
+        // Two tasks worded nearly alike would make near-duplicate statements at a level.
+        let texts: Vec<String> = MasteryLevel::ALL
+            .iter()
+            .flat_map(|l| (0..2).map(move |v| (*l, v)))
+            .map(|(l, v)| format!("{} {}", plan.subject, task_level_text(l, &plan.core, "", v)))
+            .collect();
+        if planned.iter().any(|p: &Vec<String>| {
+            p.iter()
+                .zip(&texts)
+                .any(|(a, b)| super::lint::similarity(a, b) >= NEAR_ALIKE)
+        }) {
             continue;
         }
-        let (subject, _) = subject_of(&parts.object);
-        if subject.len() < 3 || !seen_subjects.insert(task_key(&subject)) {
+        if !seen_subjects.insert(task_key(&plan.subject)) {
             continue;
         }
-        task_groundings.push(Grounding::Task(t, parts));
+        planned.push(texts);
+        task_groundings.push(Grounding::Task(t, plan));
     }
     let mut com_g: Vec<Grounding> = Vec::new();
     for c in &commodities {
@@ -919,17 +907,19 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
     for level in MasteryLevel::ALL {
         for (i, g) in order.iter().enumerate() {
             let (subject, performance, citations) = match g {
-                Grounding::Task(t, parts) => {
-                    let (subject, extra) = subject_of(&parts.object);
+                Grounding::Task(t, plan) => {
                     let tool = tools[i];
+                    // A tool clause right after the task's own example list would read as
+                    // one more example.
                     let use_tool =
-                        matches!(level, MasteryLevel::Developing | MasteryLevel::Proficient);
-                    let perf = task_performance(level, parts, &extra, tool.filter(|_| use_tool), i);
+                        matches!(level, MasteryLevel::Developing | MasteryLevel::Proficient)
+                            && editorial::example_lists(&plan.core).is_empty();
+                    let perf = task_performance(level, &plan.core, tool.filter(|_| use_tool), i);
                     let mut cites = vec![task_citation(t)];
                     if let Some(c) = tool.filter(|_| use_tool) {
                         cites.push(commodity_citation(c));
                     }
-                    (subject, perf, cites)
+                    (plan.subject.clone(), perf, cites)
                 }
                 Grounding::Commodity(c, v) => (
                     capitalize(&c.title),
@@ -958,7 +948,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
     let contexts: Vec<String> = order
         .iter()
         .filter_map(|g| match g {
-            Grounding::Task(_, p) => Some(lower_first(&subject_of(&p.object).0)),
+            Grounding::Task(_, p) => Some(lower_first(&p.subject)),
             _ => None,
         })
         .collect();
@@ -1076,20 +1066,18 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         }
         c
     };
-    let ai_tasks: Vec<(&TaskInput, &TaskEvidence)> = observed
+    let ai_tasks: Vec<(&TaskInput, &TaskEvidence, (String, String))> = observed
         .iter()
         .filter_map(|e| by_id(e.task_id).map(|t| (t, **e)))
-        .filter(|(t, _)| !split_task(&t.text).object.is_empty())
+        .filter_map(|(t, e)| ai_phrase(t).map(|p| (t, e, p)))
         .filter({
             let mut seen = BTreeSet::new();
-            move |(t, _)| seen.insert(task_key(&ai_subject(&split_task(&t.text).object)))
+            move |(_, _, (subject, _))| seen.insert(task_key(subject))
         })
         .take(AI_TASKS)
         .collect();
     for level in MasteryLevel::ALL {
-        for (i, (t, e)) in ai_tasks.iter().enumerate() {
-            let parts = split_task(&t.text);
-            let task_phrase = with_rest(&format!("{} {}", parts.verb, parts.object), "");
+        for (i, (t, e, (subject, task_phrase))) in ai_tasks.iter().enumerate() {
             let mut cites = evidence_cites(e, t);
             cites.push(task_citation(t));
             statements.push(Statement {
@@ -1097,8 +1085,8 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                 domain: None,
                 level: Level::Mastery(level),
                 order: i as u32 + 1,
-                subject: ai_subject(&parts.object),
-                performance: ai_performance(level, &shorten(&task_phrase, 120), i),
+                subject: ai_subject(subject),
+                performance: ai_performance(level, task_phrase, i),
                 citations: cites,
             });
         }
@@ -1164,7 +1152,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         .map(|z| format!("Job Zone {z} ({})", job_zone_label(z).to_lowercase()))
         .unwrap_or_else(|| "an unassigned Job Zone".into());
     let context = format!(
-        "This framework sets out what {} do at four levels of mastery, centred on {}. It is pitched at {zone} and grounded in {} O*NET task statements{}{} from O*NET {}.",
+        "This framework sets out what {} do at four levels of mastery, centred on {}. It is pitched at {zone} and grounded in {} O*NET task statements{}{} from O*NET {}. {}",
         inp.title,
         join_list(&covered),
         ranked.len(),
@@ -1178,7 +1166,8 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         } else {
             " and the technology and tools reported for the occupation"
         },
-        inp.release
+        inp.release,
+        ranking_used(&inp.tasks)
     );
 
     // Sources actually cited.
@@ -1222,48 +1211,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tasks_split_into_verb_object_and_rest() {
-        let p = split_task(
-            "Install or program computer hardware or machine software in microprocessor-based systems.",
-        );
-        assert_eq!(p.verb, "install or program");
-        assert_eq!(p.object, "computer hardware or machine software");
-        assert_eq!(p.rest, "in microprocessor-based systems");
-        let p = split_task(
-            "Modify, maintain, or repair electrical, electronic, or mechanical components.",
-        );
-        assert_eq!(p.verb, "modify, maintain, or repair");
-        assert_eq!(p.object, "electrical, electronic, or mechanical components");
-        let p = split_task(
-            "Read blueprints, schematics, or diagrams to determine methods of assembly.",
-        );
-        assert_eq!(p.verb, "read");
-        assert_eq!(p.object, "blueprints, schematics, or diagrams");
-        assert_eq!(p.rest, "to determine methods of assembly");
-        let p = split_task("Set up and run lathes and milling machines to cut metal parts.");
-        assert_eq!(p.verb, "set up and run");
-        assert_eq!(p.object, "lathes and milling machines");
-        let p = split_task("Look over parts for surface flaws.");
-        assert_eq!(p.verb, "look over");
-        assert_eq!(p.object, "parts");
-    }
-
-    #[test]
-    fn long_objects_are_cut_into_a_subject_and_a_remainder() {
-        let (s, rest) = subject_of(
-            "very long lists of many different electrical and mechanical and hydraulic and pneumatic components and assemblies",
-        );
-        assert!(s.len() <= 62, "{s}");
-        assert!(s.starts_with("Very long"));
-        assert!(!rest.is_empty());
-    }
-
-    #[test]
     fn tasks_rank_by_importance_then_core() {
         let t = |id, core, imp: Option<f64>| TaskInput {
             task_id: id,
             text: format!("Do thing {id}"),
             core,
+            position: None,
+            dwas: Vec::new(),
             importance: imp,
             release: "30.1".into(),
             rating_release: None,
@@ -1278,6 +1232,132 @@ mod tests {
         ];
         let ids: Vec<i64> = rank_tasks(&v).iter().map(|t| t.task_id).collect();
         assert_eq!(ids, [1, 3, 2]);
+    }
+
+    fn task(id: i64, text: &str, core: bool, position: i64, dwas: &[&str]) -> TaskInput {
+        TaskInput {
+            task_id: id,
+            text: text.into(),
+            core,
+            position: Some(position),
+            dwas: dwas.iter().map(|d| d.to_string()).collect(),
+            importance: None,
+            release: "30.1".into(),
+            rating_release: None,
+        }
+    }
+
+    #[test]
+    fn without_ratings_tasks_keep_the_release_order_core_first() {
+        let v = [
+            task(10, "Do a.", true, 5, &[]),
+            task(5, "Do b.", false, 2, &[]),
+            task(30, "Do c.", true, 3, &[]),
+            task(1, "Do d.", false, 9, &[]),
+        ];
+        let ids: Vec<i64> = rank_tasks(&v).iter().map(|t| t.task_id).collect();
+        assert_eq!(ids, [30, 10, 5, 1]);
+        assert!(ranking_used(&v).contains("order the O*NET release lists them"));
+    }
+
+    #[test]
+    fn an_unclean_task_takes_its_subject_from_its_work_activity() {
+        let t = task(
+            1,
+            "Operate vehicles such as forklifts or loaders to move stock.",
+            true,
+            1,
+            &["Operate material handling equipment."],
+        );
+        let plan = plan_task(&t, |_| false).unwrap();
+        assert_eq!(plan.subject, "Material handling equipment");
+        assert_eq!(
+            plan.core,
+            "operate vehicles such as forklifts or loaders to move stock"
+        );
+        // No clean work activity: no statement rather than a broken one.
+        let t = task(2, "Operate vehicles such as forklifts.", true, 1, &[]);
+        assert!(plan_task(&t, |_| false).is_none());
+        // A clean task keeps its own object.
+        let t = task(3, "Consult with machinists to check fits.", true, 1, &[]);
+        let plan = plan_task(&t, |_| false).unwrap();
+        assert_eq!(plan.subject, "Machinists");
+        assert_eq!(plan.core, "consult with machinists to check fits");
+    }
+
+    #[test]
+    fn tools_are_named_as_commodity_then_examples() {
+        let c = CommodityInput {
+            table: "tool".into(),
+            commodity_code: 1,
+            title: "Tape measures".into(),
+            examples: vec![
+                "Measuring tapes".into(),
+                "Laser distance meters".into(),
+                "Folding rules".into(),
+            ],
+            hot: false,
+            release: "30.1".into(),
+        };
+        assert_eq!(
+            commodity_phrase(&c, 2),
+            "tape measures (e.g. Laser distance meters, Folding rules)"
+        );
+        let perf = task_performance(MasteryLevel::Developing, "check lengths", Some(&c), 0);
+        assert!(perf.contains("working with tape measures (e.g. Laser distance meters"));
+        assert!(!perf.contains("such as"));
+        assert_eq!(
+            title_in_text("Computer aided design CAD software"),
+            "computer aided design CAD software"
+        );
+    }
+
+    #[test]
+    fn office_software_is_no_technical_subject_when_the_trade_has_its_own() {
+        let com = |code, title: &str, ex: &str| CommodityInput {
+            table: "technology".into(),
+            commodity_code: code,
+            title: title.into(),
+            examples: vec![ex.into()],
+            hot: true,
+            release: "30.1".into(),
+        };
+        let inp = OccupationInputs {
+            code: "47-2111.00".into(),
+            title: "Electricians".into(),
+            job_zone: Some(3),
+            release: "30.1".into(),
+            tasks: (0..6)
+                .map(|i| {
+                    task(
+                        i,
+                        &format!("Inspect panel number {i} for faults."),
+                        true,
+                        i,
+                        &[],
+                    )
+                })
+                .collect(),
+            elements: Vec::new(),
+            commodities: vec![
+                com(1, "Spreadsheet software", "Microsoft Excel"),
+                com(2, "Analytical or scientific software", "Load calculators"),
+            ],
+            evidence: Vec::new(),
+            exposure: None,
+        };
+        let d = draft(&inp).unwrap();
+        assert!(
+            d.statements
+                .iter()
+                .all(|s| s.subject != "Spreadsheet software")
+        );
+        assert!(
+            d.statements
+                .iter()
+                .any(|s| s.subject == "Analytical or scientific software")
+        );
+        assert!(d.context.contains("order the O*NET release lists them"));
     }
 
     mod props {
@@ -1340,6 +1420,8 @@ mod tests {
                             task_id: 1000 + i as i64,
                             text: format!("{} {} no. {i}{}.", VERBS[*v], NOUNS[*n], TAILS[*t]),
                             core: *core,
+                            position: Some(i as i64 + 2),
+                            dwas: Vec::new(),
                             importance: imp.map(|x| x as f64 / 10.0),
                             release: "30.1".into(),
                             rating_release: imp.map(|_| "30.1".into()),

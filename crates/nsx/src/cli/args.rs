@@ -86,6 +86,10 @@ pub struct LintArgs {
     /// Also print warnings.
     #[arg(long)]
     pub warnings: bool,
+    /// Print counts per rule and the frameworks with the most findings instead of every
+    /// finding.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// `serve` options.

@@ -52,9 +52,13 @@ pub(super) async fn lint(config: &Config, args: LintArgs) -> anyhow::Result<()> 
         .iter()
         .filter(|f| f.finding.severity == nsx_core::frameworks::lint::Severity::Error)
         .count();
-    for f in &findings {
-        if args.warnings || f.finding.severity == nsx_core::frameworks::lint::Severity::Error {
-            println!("{f}");
+    if args.report {
+        print!("{}", crate::frameworks::lint_report(&findings));
+    } else {
+        for f in &findings {
+            if args.warnings || f.finding.severity == nsx_core::frameworks::lint::Severity::Error {
+                println!("{f}");
+            }
         }
     }
     println!(

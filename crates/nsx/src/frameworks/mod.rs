@@ -28,7 +28,7 @@ pub mod subscriptions;
 use std::collections::BTreeMap;
 
 use nsx_core::frameworks::draft::{Draft, EvidencePack, draft};
-use nsx_core::frameworks::lint::{Finding, Severity, lint};
+use nsx_core::frameworks::lint::{Finding, Severity, lint_structural};
 use nsx_core::frameworks::{
     DurableDomain, Level, MasteryLevel, Section, Source, Statement, Status, VersionLabel,
 };
@@ -208,6 +208,7 @@ pub async fn draft_and_store(
     let started = std::time::Instant::now();
     progress.message("reading grounding data");
     let (inputs, mut skipped) = store::load_inputs(db, codes).await?;
+    let catalog = store::catalog(db).await?;
     progress.start("drafting", inputs.len() as u64);
     let results: Vec<(String, std::result::Result<Draft, String>, usize)> =
         tokio::task::spawn_blocking(move || {
@@ -215,7 +216,7 @@ pub async fn draft_and_store(
                 .par_iter()
                 .map(|inp| match draft(inp) {
                     Ok(d) => {
-                        let errors = lint(&d.statements)
+                        let errors = lint_structural(&d.statements, Some(&catalog))
                             .iter()
                             .filter(|f| f.severity == Severity::Error)
                             .count();
@@ -280,6 +281,42 @@ impl std::fmt::Display for VersionFinding {
     }
 }
 
+/// Counts per rule (errors and warnings, every rule listed) and the ten frameworks with
+/// the most errors, as text for `nsx lint --report`.
+pub fn lint_report(findings: &[VersionFinding]) -> String {
+    use std::collections::BTreeMap;
+    use std::fmt::Write;
+    let mut per_rule: BTreeMap<&str, (usize, usize)> = nsx_core::frameworks::lint::RULES
+        .iter()
+        .map(|r| (*r, (0, 0)))
+        .collect();
+    let mut per_code: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for f in findings {
+        let e = f.finding.severity == Severity::Error;
+        let r = per_rule.entry(f.finding.rule.as_str()).or_default();
+        let c = per_code.entry(f.code.as_str()).or_default();
+        if e {
+            r.0 += 1;
+            c.0 += 1;
+        } else {
+            r.1 += 1;
+            c.1 += 1;
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<24} {:>8} {:>8}", "rule", "errors", "warnings");
+    for (rule, (e, w)) in &per_rule {
+        let _ = writeln!(out, "{rule:<24} {e:>8} {w:>8}");
+    }
+    let mut worst: Vec<(&str, (usize, usize))> = per_code.into_iter().collect();
+    worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let _ = writeln!(out, "most findings (errors, warnings):");
+    for (code, (e, w)) in worst.iter().take(10) {
+        let _ = writeln!(out, "  {code}  {e} error(s), {w} warning(s)");
+    }
+    out
+}
+
 /// Lints the newest version of every framework (or of `codes`); returns the versions
 /// checked and the findings.
 pub async fn lint_stored(
@@ -302,14 +339,17 @@ pub async fn lint_stored(
         })
         .collect();
     let n = work.len();
+    let catalog = store::catalog(db).await?;
     let findings = tokio::task::spawn_blocking(move || {
         work.par_iter()
             .flat_map_iter(|(v, st)| {
-                lint(st).into_iter().map(|f| VersionFinding {
-                    code: v.code.clone(),
-                    label: v.label,
-                    finding: f,
-                })
+                lint_structural(st, Some(&catalog))
+                    .into_iter()
+                    .map(|f| VersionFinding {
+                        code: v.code.clone(),
+                        label: v.label,
+                        finding: f,
+                    })
             })
             .collect::<Vec<_>>()
     })

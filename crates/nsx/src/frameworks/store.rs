@@ -10,6 +10,7 @@ use nsx_core::frameworks::draft::{
     CommodityInput, Draft, ElementInput, EvidencePack, JobExposure, OccupationInputs, TaskEvidence,
     TaskInput,
 };
+use nsx_core::frameworks::editorial::Catalog;
 use nsx_core::frameworks::{
     Citation, DurableDomain, Level, Locator, Section, Source, Statement, Status, VersionLabel,
     framework_id, item_id, statement_id, version_id, version_path,
@@ -33,6 +34,21 @@ pub struct Skipped {
 }
 
 use nsx_core::release::newest_per;
+
+/// The product and tool names of every imported release, and their commodity titles:
+/// what the linter checks examples against for cut-off names.
+pub async fn catalog(db: &Db) -> Result<Catalog> {
+    let rows: Vec<(String, Option<String>)> = on_db!(db, p => sqlx::query_as(
+        "SELECT example, commodity_title FROM onet_technology_skills
+         UNION SELECT example, commodity_title FROM onet_tools"
+    )
+    .fetch_all(p)
+    .await)?;
+    Ok(Catalog::new(
+        rows.iter().map(|r| r.0.as_str()),
+        rows.iter().filter_map(|r| r.1.as_deref()),
+    ))
+}
 
 /// Reads the drafting inputs of every framework-ready occupation (or of `codes`), in a
 /// handful of whole-table queries; returns the inputs sorted by code and the occupations
@@ -82,12 +98,30 @@ pub async fn load_inputs(
         return Ok((Vec::new(), skipped));
     }
 
-    let tasks: Vec<(String, i64, String, Option<String>, String)> = on_db!(db, p => sqlx::query_as(
-        "SELECT code, task_id, task, task_type, release FROM onet_tasks"
+    let tasks: Vec<(String, i64, String, Option<String>, String, Option<i64>)> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, task_id, task, task_type, release, file_line FROM onet_tasks"
     )
     .fetch_all(p)
     .await)?;
     let tasks = newest_per(tasks, |r| r.0.clone(), |r| &r.4);
+    // Each task's Detailed Work Activities, in DWA ID order, from the task's release.
+    let dwa_rows: Vec<(String, i64, String, String, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT td.code, td.task_id, td.release, td.dwa_id, d.dwa_title
+           FROM onet_task_dwas td
+           JOIN onet_dwas d ON d.dwa_id = td.dwa_id AND d.release = td.release"
+    )
+    .fetch_all(p)
+    .await)?;
+    let mut dwas: HashMap<(String, i64, String), Vec<(String, String)>> = HashMap::new();
+    for (code, task_id, release, dwa_id, title) in dwa_rows {
+        dwas.entry((code, task_id, release))
+            .or_default()
+            .push((dwa_id, title));
+    }
+    for v in dwas.values_mut() {
+        v.sort();
+        v.dedup();
+    }
     let ratings: Vec<(String, i64, f64, String)> = on_db!(db, p => sqlx::query_as(
         "SELECT code, task_id, data_value, release FROM onet_task_ratings WHERE scale_id = 'IM'"
     )
@@ -137,9 +171,19 @@ pub async fn load_inputs(
     .fetch_all(p)
     .await)?;
     let commodities = newest_per(commodities, |r| (r.0.clone(), r.1.clone()), |r| &r.6);
+    // How many occupations report each example: the signal after Hot Technology and In
+    // Demand for which examples a framework names.
+    let mut reach: HashMap<String, usize> = HashMap::new();
+    for rows in commodities.values() {
+        for r in rows {
+            *reach.entry(r.4.clone()).or_default() += 1;
+        }
+    }
+    let mut flagged: std::collections::HashSet<(String, String, i64, String)> =
+        std::collections::HashSet::new();
     let mut com_by_code: HashMap<String, BTreeMap<(String, i64), CommodityInput>> = HashMap::new();
     for ((code, _), rows) in commodities {
-        let m = com_by_code.entry(code).or_default();
+        let m = com_by_code.entry(code.clone()).or_default();
         for r in rows {
             let (Some(cc), Some(title)) = (r.2, r.3) else {
                 continue;
@@ -155,6 +199,9 @@ pub async fn load_inputs(
                     release: r.6.clone(),
                 });
             e.hot |= r.5;
+            if r.5 {
+                flagged.insert((code.clone(), r.1.clone(), cc, r.4.clone()));
+            }
             e.examples.push(r.4);
         }
     }
@@ -211,7 +258,12 @@ pub async fn load_inputs(
                     .map(|r| TaskInput {
                         task_id: r.1,
                         text: r.2.clone(),
-                        core: r.3.as_deref() != Some("Supplemental"),
+                        core: r.3.as_deref() == Some("Core"),
+                        position: r.5,
+                        dwas: dwas
+                            .get(&(code.clone(), r.1, r.4.clone()))
+                            .map(|v| v.iter().map(|d| d.1.clone()).collect())
+                            .unwrap_or_default(),
                         importance: rated.get(&r.1).map(|x| x.0),
                         release: r.4.clone(),
                         rating_release: rated.get(&r.1).map(|x| x.1.clone()),
@@ -231,6 +283,18 @@ pub async fn load_inputs(
                     .map(|mut c| {
                         c.examples.sort();
                         c.examples.dedup();
+                        let key = |e: &String| {
+                            (
+                                !flagged.contains(&(
+                                    code.clone(),
+                                    c.table.clone(),
+                                    c.commodity_code,
+                                    e.clone(),
+                                )),
+                                std::cmp::Reverse(reach.get(e).copied().unwrap_or(0)),
+                            )
+                        };
+                        c.examples.sort_by_cached_key(key);
                         c
                     })
                     .collect()

@@ -389,6 +389,11 @@ fn parse_file(
     }
     columns.extend(header.db_columns());
     types.extend(spec.columns.iter().map(|c| c.ty));
+    let line_column = onet::line_column(spec.table);
+    if let Some(col) = line_column {
+        columns.push(col);
+        types.push(ColType::OptInt);
+    }
     let shape = TableShape {
         table: spec.table,
         columns,
@@ -437,6 +442,9 @@ fn parse_file(
             row.push(Value::Text(v.to_string()));
         }
         row.extend(values);
+        if line_column.is_some() {
+            row.push(Value::Int(line_no as i64));
+        }
         batch.push(row);
         if batch.len() >= per_batch {
             let rows = std::mem::replace(&mut batch, Vec::with_capacity(per_batch));

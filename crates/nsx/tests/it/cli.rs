@@ -329,3 +329,32 @@ fn config_file_and_environment_layer() {
         text(&o)
     );
 }
+
+#[test]
+fn draft_then_lint_report_counts_every_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(dir.path());
+    let fixture = fixture_dir();
+    let o = nsx(&db, &["import", "onet", fixture.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = nsx(&db, &["draft", "--all", "--version", "v26.05"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = nsx(&db, &["lint", "--report"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    for rule in [
+        "dangling-preposition",
+        "subject-function-word",
+        "truncated-name",
+        "repeated-example",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(rule))
+            .unwrap_or_else(|| panic!("{rule} missing from the report:\n{out}"));
+        let errors: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(errors[1], "0", "{line}");
+    }
+    assert!(out.contains("most findings"), "{out}");
+    assert!(out.contains("0 error(s)"), "{out}");
+}

@@ -9,6 +9,7 @@ use nsx::db::Db;
 use nsx::frameworks::{self, store};
 use nsx::import::progress::Silent;
 use nsx::on_db;
+use nsx_core::frameworks::editorial;
 use nsx_core::frameworks::lint::Severity;
 use nsx_core::frameworks::{DurableDomain, MasteryLevel, Section, VersionLabel};
 
@@ -239,9 +240,79 @@ async fn redrafting_is_idempotent_and_spares_published(app: TestApp) {
     app.finish().await;
 }
 
+/// Without task ratings the drafter follows the release's own order of tasks (core
+/// first), writes subjects that stand alone (a task whose object is a clause takes its
+/// Detailed Work Activity's), and names tools as "commodity (e.g. product)".
+async fn drafts_follow_the_release_task_order_and_read_cleanly(app: TestApp) {
+    on_db!(&app.db, p => sqlx::query("DELETE FROM onet_task_ratings").execute(p).await.map(|_| ()))
+        .unwrap();
+    let codes = ["17-3024.00".to_string()];
+    let run = frameworks::draft_and_store(&app.db, Some(&codes), &label(), &Silent)
+        .await
+        .unwrap();
+    assert_eq!((run.drafted, run.lint_errors), (1, 0));
+    let v = store::load_version(&app.db, "17-3024.00", Some(&label()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        v.context
+            .contains("in the order the O*NET release lists them")
+    );
+    let emerging = v.technical(MasteryLevel::Emerging);
+    let task_ids: Vec<i64> = emerging
+        .iter()
+        .flat_map(|s| s.statement.citations.iter())
+        .filter_map(|c| match c.locator {
+            nsx_core::frameworks::Locator::Task { task_id } => Some(task_id),
+            _ => None,
+        })
+        .collect();
+    // The six core tasks in file order, then the supplemental ones (90007's object,
+    // parts, is already 90005's subject, and it has no work activity to fall back on).
+    assert_eq!(task_ids, [90001, 90002, 90003, 90004, 90005, 90006, 90008]);
+    // "Check how … perform" has a clause for an object: the subject is its DWA's object.
+    assert_eq!(emerging[0].statement.subject, "Electrical assemblies");
+    assert!(
+        emerging[0]
+            .statement
+            .performance
+            .starts_with("check how electromechanical assemblies perform")
+    );
+    let mut named_with_examples = 0;
+    for s in &v.statements {
+        let st = &s.statement;
+        assert_eq!(
+            editorial::subject_function_word(&st.subject),
+            None,
+            "{}",
+            st.subject
+        );
+        assert!(
+            editorial::dangling_prepositions(&st.performance).is_empty(),
+            "{}",
+            st.performance
+        );
+        for bad in [" with to ", " on to ", " such as "] {
+            assert!(!st.performance.contains(bad), "{}", st.performance);
+        }
+        if st.performance.contains("(e.g. ") {
+            named_with_examples += 1;
+        }
+    }
+    assert!(named_with_examples > 0);
+    assert!(v.statements.iter().any(|s| {
+        s.statement
+            .performance
+            .contains("computer aided design CAD software (e.g. Autodesk AutoCAD)")
+    }));
+    app.finish().await;
+}
+
 on_both_backends!(
     drafts_every_ready_occupation,
-    redrafting_is_idempotent_and_spares_published
+    redrafting_is_idempotent_and_spares_published,
+    drafts_follow_the_release_task_order_and_read_cleanly
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -319,6 +390,32 @@ async fn full_data_drafts_and_lints_clean() {
         .unwrap()
         .unwrap();
     assert_eq!(v.technical(MasteryLevel::Advanced).len(), 10);
+    // No task ratings in the release: the statements follow its order of tasks, core
+    // first. These are 17-3024.00's twelve core task IDs in the order the file lists them.
+    let core_in_file_order = [
+        10892, 22014, 10893, 22015, 10896, 10894, 10898, 22012, 10895, 22016, 22018, 22011,
+    ];
+    let task_ids: Vec<i64> = v
+        .technical(MasteryLevel::Emerging)
+        .iter()
+        .flat_map(|s| s.statement.citations.iter())
+        .filter_map(|c| match c.locator {
+            nsx_core::frameworks::Locator::Task { task_id } => Some(task_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(task_ids.first(), Some(&10892), "{task_ids:?}");
+    let places: Vec<usize> = task_ids
+        .iter()
+        .take(6)
+        .map(|id| {
+            core_in_file_order
+                .iter()
+                .position(|c| c == id)
+                .unwrap_or_else(|| panic!("{id} is not a core task: {task_ids:?}"))
+        })
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{task_ids:?}");
     // O*NET 30.1 leaves skills and knowledge to its 29.3 supplement: the anchors show them
     // from there, labelled with that release.
     let anchors = nsx::frameworks::queries::anchors(&db, "17-3024.00", "30.1", &[])

@@ -1,0 +1,598 @@
+//! A parser for O*NET task statements.
+//!
+//! Task statements follow a regular grammar: an imperative verb or a coordinated list of
+//! verbs ("Set up, operate, and maintain"), sometimes a preposition the verb takes
+//! ("Consult with"), an object noun phrase, and then adjuncts — a purpose ("to ensure …",
+//! "in order to …"), means ("using …", "with …", "by …"), beneficiaries or reasons
+//! ("for …"), places and times ("in …", "before …"). [`parse_task`] splits a statement
+//! into those parts and says whether the split is *clean*: whether the object can stand
+//! alone as a statement's subject and the rest still reads as a verb phrase without it.
+//! The drafter only takes a subject from a clean parse; otherwise it falls back to the
+//! task's Detailed Work Activity.
+
+use super::editorial::{dangling_prepositions, subject_function_word, unbalanced_brackets};
+
+/// Particles that belong to the verb before them ("set up", "look over").
+const PARTICLES: &[&str] = &["up", "out", "over", "down", "off", "back"];
+
+/// Prepositions a verb takes directly ("consult with machinists", "respond to calls").
+const VERB_PREPOSITIONS: &[&str] = &["with", "on", "to", "for", "in", "at", "into", "about"];
+
+/// Words and phrases that end the object and open an adjunct, longest first where one
+/// begins another.
+const ADJUNCTS: &[&str] = &[
+    "in order to",
+    "in accordance with",
+    "according to",
+    "so that",
+    "such as",
+    "based on",
+    "due to",
+    "using",
+    "to",
+    "for",
+    "with",
+    "by",
+    "in",
+    "on",
+    "at",
+    "into",
+    "onto",
+    "from",
+    "so",
+    "that",
+    "which",
+    "who",
+    "whose",
+    "under",
+    "before",
+    "after",
+    "during",
+    "as",
+    "when",
+    "while",
+    "within",
+    "through",
+    "including",
+    "throughout",
+    "via",
+    "without",
+    "between",
+    "among",
+    "across",
+    "against",
+    "per",
+    "if",
+    "where",
+];
+
+/// Adjuncts that only make sense attached to the noun before them: an example list, a
+/// relative clause, a comparison. An object followed by one of these cannot be lifted out.
+const ATTACHED: &[&str] = &[
+    "such as",
+    "including",
+    "that",
+    "which",
+    "who",
+    "whose",
+    "as",
+    "based on",
+    "due to",
+    "between",
+    "among",
+    "per",
+    "where",
+];
+
+/// Longest object taken as a subject, in characters.
+pub const OBJECT_MAX_CHARS: usize = 70;
+/// Longest object taken as a subject, in words.
+pub const OBJECT_MAX_WORDS: usize = 9;
+
+/// Why a parse is not clean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unclean {
+    /// No verb or no object was found.
+    Empty,
+    /// The object is too long to be a subject.
+    LongObject,
+    /// The object ends (or starts) on a function word or dangling punctuation.
+    FunctionWord,
+    /// The object's brackets do not pair up.
+    Brackets,
+    /// What follows the object depends on it (an example list, a relative clause).
+    Attached,
+    /// The verb phrase without the object leaves a preposition without its object.
+    Dangling,
+    /// The object is a clause ("how assemblies perform", "whether parts fit"), not a
+    /// noun phrase.
+    Clause,
+}
+
+/// Words that open a clause in object position.
+const CLAUSE_OPENERS: &[&str] = &[
+    "how", "what", "whether", "if", "where", "when", "why", "which", "who", "that",
+];
+
+/// A task statement split into its parts. Every part is text as written (whitespace
+/// normalized), so joining them gives the statement back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedTask {
+    /// The verbs, lower case, particles included: `["set up", "operate", "maintain"]`.
+    pub verbs: Vec<String>,
+    /// The verb phrase as written, lower case: "set up, operate, and maintain".
+    pub verb: String,
+    /// A preposition the verb takes before its object ("with" in "consult with").
+    pub preposition: Option<String>,
+    /// The object noun phrase: "electromechanical assemblies".
+    pub object: String,
+    /// The adjuncts after the object, each opening with its marker word ("using hand
+    /// tools", "to ensure conformance to specifications").
+    pub adjuncts: Vec<String>,
+    /// `None` when the object can be lifted out as a subject.
+    pub unclean: Option<Unclean>,
+}
+
+fn low(w: &str) -> String {
+    w.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+}
+
+/// Normalizes whitespace and drops the closing full stop.
+pub fn clean_text(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| c == ',' || c == ';' || c == '.' || c == ':' || c.is_whitespace())
+        .to_string()
+}
+
+/// The adjunct marker starting at word `i`, as its number of words.
+fn adjunct_at(words: &[&str], i: usize, markers: &[&str]) -> Option<usize> {
+    for m in markers {
+        let n = m.split(' ').count();
+        if i + n > words.len() {
+            continue;
+        }
+        let here: Vec<String> = words[i..i + n].iter().map(|w| low(w)).collect();
+        // The marker's last word may carry a comma only if it is a single word ("so,").
+        if here.join(" ") == *m && !words[i].starts_with('(') {
+            return Some(n);
+        }
+    }
+    None
+}
+
+fn depth_after(depth: i32, w: &str) -> i32 {
+    depth + w.matches(['(', '[']).count() as i32 - w.matches([')', ']']).count() as i32
+}
+
+/// Parses a task statement.
+pub fn parse_task(text: &str) -> ParsedTask {
+    let t = clean_text(text);
+    let words: Vec<&str> = t.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut i = 0;
+    let mut verbs: Vec<String> = Vec::new();
+    let mut listed = false;
+    let mut coordinated = false;
+    // One verb and its particle; returns whether a comma followed it.
+    let take_verb = |i: &mut usize, verbs: &mut Vec<String>| -> bool {
+        let w = words[*i];
+        *i += 1;
+        let mut v = low(w);
+        let mut comma = w.ends_with(',');
+        if !comma
+            && let Some(p) = words.get(*i)
+            && PARTICLES.contains(&low(p).as_str())
+            && words.len() > *i + 1
+        {
+            v.push(' ');
+            v.push_str(&low(p));
+            comma = p.ends_with(',');
+            *i += 1;
+        }
+        verbs.push(v);
+        comma
+    };
+    if !words.is_empty() {
+        let mut comma = take_verb(&mut i, &mut verbs);
+        loop {
+            let next = words.get(i).map(|w| low(w));
+            match next.as_deref() {
+                Some("and" | "or") if words.len() > i + 2 && (comma || verbs.len() == 1) => {
+                    i += 1;
+                    take_verb(&mut i, &mut verbs);
+                    coordinated = true;
+                    break;
+                }
+                Some(_) if comma && verbs.len() < 6 && words.len() > i + 1 => {
+                    listed = true;
+                    comma = take_verb(&mut i, &mut verbs);
+                }
+                _ => break,
+            }
+        }
+    }
+    // A comma list that never reached "and"/"or" was the object, not verbs.
+    if listed && !coordinated {
+        verbs.truncate(1);
+        i = 1;
+        if words
+            .get(1)
+            .is_some_and(|p| PARTICLES.contains(&low(p).as_str()))
+        {
+            i = 2;
+        }
+    }
+    let verb = words[..i.min(words.len())]
+        .join(" ")
+        .trim_end_matches(',')
+        .to_lowercase();
+    let mut preposition = None;
+    if let Some(p) = words.get(i)
+        && words.len() > i + 1
+        && VERB_PREPOSITIONS.contains(&low(p).as_str())
+        && !p.ends_with(',')
+    {
+        preposition = Some(low(p));
+        i += 1;
+    }
+    // The object runs to the first adjunct outside brackets.
+    let start = i;
+    let mut depth = 0;
+    let mut end = words.len();
+    for (j, w) in words.iter().enumerate().skip(start) {
+        if j > start && depth == 0 && adjunct_at(&words, j, ADJUNCTS).is_some() {
+            end = j;
+            break;
+        }
+        depth = depth_after(depth, w);
+    }
+    let object = words[start..end]
+        .join(" ")
+        .trim_end_matches([',', ';'])
+        .to_string();
+    // Adjuncts: cut before each marker outside brackets, attached ones kept with the
+    // adjunct before them.
+    let mut adjuncts: Vec<String> = Vec::new();
+    let mut cur: Vec<&str> = Vec::new();
+    let mut depth = 0;
+    let mut j = end;
+    while j < words.len() {
+        let starts = depth == 0
+            && !cur.is_empty()
+            && adjunct_at(&words, j, ADJUNCTS).is_some()
+            && adjunct_at(&words, j, ATTACHED).is_none();
+        if starts {
+            adjuncts.push(cur.join(" ").trim_end_matches([',', ';']).to_string());
+            cur.clear();
+        }
+        // Skip the words of a multi-word marker so its inner words ("to" of "according
+        // to") do not cut again.
+        let n = if depth == 0 {
+            adjunct_at(&words, j, ADJUNCTS).unwrap_or(1)
+        } else {
+            1
+        };
+        for w in &words[j..(j + n).min(words.len())] {
+            cur.push(w);
+            depth = depth_after(depth, w);
+        }
+        j += n;
+    }
+    if !cur.is_empty() {
+        adjuncts.push(cur.join(" ").trim_end_matches([',', ';']).to_string());
+    }
+    let mut p = ParsedTask {
+        verbs,
+        verb,
+        preposition,
+        object,
+        adjuncts,
+        unclean: None,
+    };
+    p.unclean = p.check();
+    p
+}
+
+impl ParsedTask {
+    fn check(&self) -> Option<Unclean> {
+        if self.verbs.is_empty() || self.object.is_empty() {
+            return Some(Unclean::Empty);
+        }
+        if self
+            .object
+            .split(' ')
+            .next()
+            .is_some_and(|w| CLAUSE_OPENERS.contains(&low(w).as_str()))
+        {
+            return Some(Unclean::Clause);
+        }
+        let subject = self.subject();
+        if subject.chars().count() > OBJECT_MAX_CHARS
+            || subject.split(' ').count() > OBJECT_MAX_WORDS
+        {
+            return Some(Unclean::LongObject);
+        }
+        if subject.chars().count() < 3
+            || subject_function_word(&subject).is_some()
+            || !dangling_prepositions(&subject).is_empty()
+        {
+            return Some(Unclean::FunctionWord);
+        }
+        // "employees working (on projects)": a participle that needs what was cut.
+        let words: Vec<String> = subject.split(' ').map(low).collect();
+        if let [.., before, last] = words.as_slice()
+            && last.ends_with("ing")
+            && before.ends_with('s')
+            && !before.ends_with("ss")
+        {
+            return Some(Unclean::Clause);
+        }
+        if unbalanced_brackets(&subject).is_some() {
+            return Some(Unclean::Brackets);
+        }
+        if let Some(first) = self.adjuncts.first() {
+            let w: Vec<&str> = first.split(' ').collect();
+            if adjunct_at(&w, 0, ATTACHED).is_some() {
+                return Some(Unclean::Attached);
+            }
+        }
+        if !dangling_prepositions(&self.without_object()).is_empty() {
+            return Some(Unclean::Dangling);
+        }
+        None
+    }
+
+    /// Whether the object can be lifted out as a subject.
+    pub fn is_clean(&self) -> bool {
+        self.unclean.is_none()
+    }
+
+    /// The object as a subject: leading article dropped, first letter capitalized.
+    pub fn subject(&self) -> String {
+        let mut o = self.object.trim();
+        for a in ["the ", "a ", "an ", "all ", "any "] {
+            if o.len() > a.len() && o[..a.len()].eq_ignore_ascii_case(a) {
+                o = &o[a.len()..];
+            }
+        }
+        capitalize(o)
+    }
+
+    /// The verb phrase for a statement whose subject is the object: the verb, the object
+    /// again if the verb needs it to keep its preposition ("consult with machinists"),
+    /// and the first `adjuncts` adjuncts.
+    pub fn performance(&self, adjuncts: usize) -> String {
+        let mut out = self.verb.clone();
+        if let Some(p) = &self.preposition {
+            out.push(' ');
+            out.push_str(p);
+            out.push(' ');
+            out.push_str(&self.object);
+        }
+        for a in self.adjuncts.iter().take(adjuncts) {
+            out.push(' ');
+            out.push_str(a);
+        }
+        out
+    }
+
+    /// The whole statement as a verb phrase (lower-case first word), with the first
+    /// `adjuncts` adjuncts.
+    pub fn sentence(&self, adjuncts: usize) -> String {
+        let mut out = self.verb.clone();
+        if let Some(p) = &self.preposition {
+            out.push(' ');
+            out.push_str(p);
+        }
+        if !self.object.is_empty() {
+            out.push(' ');
+            out.push_str(&self.object);
+        }
+        for a in self.adjuncts.iter().take(adjuncts) {
+            out.push(' ');
+            out.push_str(a);
+        }
+        out
+    }
+
+    fn without_object(&self) -> String {
+        self.performance(self.adjuncts.len())
+    }
+
+    /// The adjunct opening with `marker` ("to", "using", "for"), if any.
+    pub fn adjunct(&self, marker: &str) -> Option<&str> {
+        self.adjuncts.iter().map(|s| s.as_str()).find(|a| {
+            let w: Vec<&str> = a.split(' ').collect();
+            adjunct_at(&w, 0, &[marker]).is_some()
+        })
+    }
+}
+
+/// Fits a verb phrase built from a parse into `max` characters by dropping whole
+/// adjuncts from the end, never cutting inside one; `None` if even the bare phrase is
+/// too long. `build(n)` gives the phrase with the first `n` adjuncts.
+pub fn fit(
+    p: &ParsedTask,
+    max: usize,
+    build: impl Fn(&ParsedTask, usize) -> String,
+) -> Option<String> {
+    (0..=p.adjuncts.len())
+        .rev()
+        .map(|n| build(p, n))
+        .find(|s| s.chars().count() <= max && dangling_prepositions(s).is_empty())
+}
+
+/// First letter upper case.
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_verbs_split_from_object_and_adjuncts() {
+        let p = parse_task("Inspect parts for surface defects.");
+        assert_eq!(p.verbs, ["inspect"]);
+        assert_eq!(p.object, "parts");
+        assert_eq!(p.adjuncts, ["for surface defects"]);
+        assert!(p.is_clean());
+        assert_eq!(p.subject(), "Parts");
+        assert_eq!(p.performance(1), "inspect for surface defects");
+    }
+
+    #[test]
+    fn coordinated_verbs_with_commas_and_a_conjunction() {
+        let p = parse_task(
+            "Modify, maintain, or repair electrical, electronic, or mechanical components.",
+        );
+        assert_eq!(p.verbs, ["modify", "maintain", "repair"]);
+        assert_eq!(p.verb, "modify, maintain, or repair");
+        assert_eq!(p.object, "electrical, electronic, or mechanical components");
+        assert!(p.is_clean());
+        let p = parse_task("Install or program computer hardware in microprocessor-based systems.");
+        assert_eq!(p.verb, "install or program");
+        assert_eq!(p.object, "computer hardware");
+        assert_eq!(p.adjuncts, ["in microprocessor-based systems"]);
+    }
+
+    #[test]
+    fn particles_stay_with_their_verb_even_before_a_comma() {
+        let p = parse_task("Set up, operate, and maintain laboratory instruments.");
+        assert_eq!(p.verbs, ["set up", "operate", "maintain"]);
+        assert_eq!(p.verb, "set up, operate, and maintain");
+        assert_eq!(p.subject(), "Laboratory instruments");
+        let p = parse_task("Set up and run lathes to cut metal parts.");
+        assert_eq!(p.verb, "set up and run");
+        assert_eq!(p.object, "lathes");
+        let p = parse_task("Look over parts for flaws.");
+        assert_eq!(p.verb, "look over");
+    }
+
+    #[test]
+    fn an_object_list_is_not_taken_for_verbs() {
+        let p = parse_task("Read blueprints, schematics, or diagrams to determine methods.");
+        assert_eq!(p.verb, "read");
+        assert_eq!(p.object, "blueprints, schematics, or diagrams");
+        assert_eq!(p.adjunct("to"), Some("to determine methods"));
+    }
+
+    #[test]
+    fn purpose_clauses_including_in_order_to() {
+        let p = parse_task("Calibrate gauges in order to keep readings accurate.");
+        assert_eq!(p.object, "gauges");
+        assert_eq!(p.adjuncts, ["in order to keep readings accurate"]);
+        let p = parse_task("Adjust valves according to the manual to stop leaks.");
+        assert_eq!(p.adjuncts, ["according to the manual", "to stop leaks"]);
+    }
+
+    #[test]
+    fn tool_phrases_keep_their_example_lists_whole() {
+        let p = parse_task(
+            "Test performance of motor assemblies, using test instruments such as meters, probes, or bridges.",
+        );
+        assert_eq!(p.object, "performance of motor assemblies");
+        assert_eq!(
+            p.adjunct("using"),
+            Some("using test instruments such as meters, probes, or bridges")
+        );
+        assert!(p.is_clean());
+        let p = parse_task("Join pipes with brazing torches for water lines.");
+        assert_eq!(p.adjuncts, ["with brazing torches", "for water lines"]);
+    }
+
+    #[test]
+    fn an_example_list_right_after_the_object_makes_the_parse_unclean() {
+        let p = parse_task("Operate vehicles such as forklifts or loaders to move stock.");
+        assert_eq!(p.object, "vehicles");
+        assert_eq!(p.unclean, Some(Unclean::Attached));
+        let p = parse_task("Write programs that control the cutting head.");
+        assert_eq!(p.unclean, Some(Unclean::Attached));
+    }
+
+    #[test]
+    fn a_cut_participle_or_preposition_in_the_object_is_unclean() {
+        let p = parse_task("Supervise staff members working on projects.");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        let p = parse_task("Develop, or oversee the design of, test systems.");
+        assert_eq!(p.unclean, Some(Unclean::FunctionWord));
+        let p = parse_task("Install electrical wiring in homes.");
+        assert!(p.is_clean());
+    }
+
+    #[test]
+    fn a_clause_in_object_position_is_unclean() {
+        let p = parse_task("Check how motors perform under load.");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        let p = parse_task("Determine whether parts fit.");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+    }
+
+    #[test]
+    fn verbs_with_prepositions_keep_the_object_in_the_performance() {
+        let p = parse_task("Consult with machinists to ensure that parts meet specifications.");
+        assert_eq!(p.verb, "consult");
+        assert_eq!(p.preposition.as_deref(), Some("with"));
+        assert_eq!(p.object, "machinists");
+        assert!(p.is_clean());
+        let perf = p.performance(1);
+        assert_eq!(
+            perf,
+            "consult with machinists to ensure that parts meet specifications"
+        );
+        assert!(!perf.contains("with to"));
+    }
+
+    #[test]
+    fn long_or_badly_ending_objects_are_unclean() {
+        let p = parse_task(
+            "Repair very long lists of many different electrical and mechanical and hydraulic and pneumatic components and assemblies.",
+        );
+        assert_eq!(p.unclean, Some(Unclean::LongObject));
+        let p = parse_task("Check.");
+        assert_eq!(p.unclean, Some(Unclean::Empty));
+        let p = parse_task("Keep logs of the.");
+        assert_eq!(p.unclean, Some(Unclean::FunctionWord));
+    }
+
+    #[test]
+    fn brackets_are_kept_whole() {
+        let p = parse_task(
+            "Produce drawings using computer-aided design (CAD) software for new products.",
+        );
+        assert_eq!(p.object, "drawings");
+        assert_eq!(
+            p.adjuncts,
+            [
+                "using computer-aided design (CAD) software",
+                "for new products"
+            ]
+        );
+        let p = parse_task("Inspect parts (in the field or on the bench) to find flaws.");
+        assert_eq!(p.object, "parts (in the field or on the bench)");
+        assert!(p.is_clean());
+    }
+
+    #[test]
+    fn fitting_drops_whole_adjuncts() {
+        let p = parse_task(
+            "Inspect welded joints using gauges and templates to find cracks before shipment to customers.",
+        );
+        let f = fit(&p, 40, |p, n| p.performance(n)).unwrap();
+        assert_eq!(f, "inspect using gauges and templates");
+        let f = fit(&p, 10, |p, n| p.performance(n)).unwrap();
+        assert_eq!(f, "inspect");
+        assert_eq!(fit(&p, 3, |p, n| p.performance(n)), None);
+        assert_eq!(
+            p.sentence(p.adjuncts.len()),
+            "inspect welded joints using gauges and templates to find cracks before shipment to customers"
+        );
+    }
+}
