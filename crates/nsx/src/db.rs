@@ -176,7 +176,11 @@ impl Db {
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            // IMMEDIATE takes SQLite's write lock at the start (waiting up to the busy
+            // timeout for it). A deferred transaction that reads and then writes fails at
+            // once with "database is locked" when another connection committed in between,
+            // and most changes here read before they write.
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

@@ -441,6 +441,44 @@ async fn tokens_per_user_are_limited(app: TestApp) {
     app.finish().await;
 }
 
+/// Changes that read before they write, sent at once with tokens (each request also records
+/// its token's use): none may fail with a locked database (SQLite) or any other 5xx.
+async fn concurrent_role_changes_all_succeed(app: TestApp) {
+    let admin = make_user(&app, "rc-admin@example.org", &[Role::Admin]).await;
+    let target = make_user(&app, "rc-target@example.org", &[]).await;
+    let (_, token) = store::create_token(&app.db, admin.id, "rc").await.unwrap();
+    let client = bare();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let c = client.clone();
+        let token = token.clone();
+        let (grant, url) = match i % 3 {
+            0 => (true, app.at(&format!("/api/v1/users/{}/roles", target.id))),
+            1 => (
+                false,
+                app.at(&format!("/api/v1/users/{}/roles/reviewer", target.id)),
+            ),
+            _ => (true, app.at(&format!("/api/v1/users/{}/roles", target.id))),
+        };
+        let role = if i % 3 == 0 { "reviewer" } else { "editor" };
+        tasks.push(tokio::spawn(async move {
+            let r = if grant {
+                c.post(url).json(&serde_json::json!({ "role": role }))
+            } else {
+                c.delete(url)
+            };
+            let r = r.bearer_auth(&token).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap_or_default())
+        }));
+    }
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    app.finish().await;
+}
+
 async fn next_is_a_same_origin_path_or_refused(app: TestApp) {
     make_user(&app, "nx@example.org", &[]).await;
     let sign_in = |next: &'static str| {
@@ -717,6 +755,7 @@ async fn reset_mail_goes_through_the_outbox(app: TestApp) {
 on_both_backends!(
     disabled_account_answers_as_a_wrong_password,
     tokens_need_the_password_and_die_with_it,
+    concurrent_role_changes_all_succeed,
     next_is_a_same_origin_path_or_refused,
     control_characters_are_refused_at_the_edge,
     sessions_are_stored_hashed_and_backups_are_private,
