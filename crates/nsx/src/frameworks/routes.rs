@@ -526,7 +526,18 @@ pub(crate) async fn build_page(
         anchors,
         anchor_correction: format!("{}/corrections/new?anchor=", v.version.url),
         gaps: v.gaps.clone(),
-        sources: v.sources.clone(),
+        // Versions drafted before the mapping page existed stored a relative link to it.
+        sources: v
+            .sources
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                if s.key == "nsx-durable-map" {
+                    s.url = nsx_core::frameworks::MAPPING_PAGE.into();
+                }
+                s
+            })
+            .collect(),
         versions: versions
             .iter()
             .map(|o| OtherVersion {

@@ -395,3 +395,59 @@ pub(crate) async fn api_overview(viewer: Viewer) -> PageResult<Response> {
     })?;
     Ok(axum::response::Html(html).into_response())
 }
+
+// ---------------------------------------------------------------- durable-skills mapping
+
+/// Where the durable-skills mapping table is published; the mapping source's citations link here.
+pub const DURABLE_MAPPING_PATH: &str = nsx_core::frameworks::MAPPING_PAGE;
+
+struct MappingDomain {
+    key: &'static str,
+    label: &'static str,
+    rows: Vec<MappingRow>,
+}
+
+struct MappingRow {
+    element: &'static str,
+    kind: &'static str,
+    subject: &'static str,
+    behaviour: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "occupations/durable_mapping.html")]
+struct DurableMappingPage {
+    chrome: Chrome,
+    version: &'static str,
+    domains: Vec<MappingDomain>,
+}
+
+pub(crate) async fn durable_mapping(viewer: Viewer) -> PageResult<Response> {
+    use nsx_core::frameworks::DurableDomain;
+    use nsx_core::frameworks::durable::{self, ElementKind};
+    let domains = DurableDomain::ALL
+        .iter()
+        .map(|&d| MappingDomain {
+            key: d.as_str(),
+            label: d.label(),
+            rows: durable::rows(d)
+                .map(|m| MappingRow {
+                    element: m.element,
+                    kind: match m.kind {
+                        ElementKind::Skill => "Skill (Skills.txt)",
+                        ElementKind::WorkStyle => "Work style (Work Styles.txt)",
+                        ElementKind::WorkActivity => "Work activity (Work Activities.txt)",
+                    },
+                    subject: m.subject,
+                    behaviour: m.behaviour,
+                })
+                .collect(),
+        })
+        .collect();
+    let html = render(&DurableMappingPage {
+        chrome: Chrome::new(&viewer),
+        version: durable::MAPPING_VERSION,
+        domains,
+    })?;
+    Ok(axum::response::Html(html).into_response())
+}

@@ -672,7 +672,29 @@ async fn index_pages_in_sql_by_the_current_rule(app: TestApp) {
     app.finish().await;
 }
 
+/// The mapping source's link, followed as a browser would from the framework page, reaches a
+/// page that lists the mapping table (a relative link used to land on `/frameworks/docs/…`).
+async fn durable_mapping_link_resolves(app: TestApp) {
+    drafted(&app, false).await;
+    let page = format!("/frameworks/{CODE}");
+    let (status, html) = app.get(&page).await;
+    assert_eq!(status, 200);
+    let li = &html[html
+        .find("id=\"source-nsx-durable-map\"")
+        .expect("mapping source")..];
+    let href = &li[li.find("href=\"").unwrap() + 6..];
+    let href = &href[..href.find('"').unwrap()];
+    let base = url::Url::parse(&app.at(&page)).unwrap();
+    let target = base.join(href).unwrap();
+    let (status, body) = app.get(target.path()).await;
+    assert_eq!(status, 200, "{target}");
+    assert!(body.contains("<h1>Durable-skills mapping</h1>"));
+    assert!(body.contains("Active Listening"));
+    app.finish().await;
+}
+
 on_both_backends!(
+    durable_mapping_link_resolves,
     framework_page_in_order_with_chips,
     page_without_ai_evidence_says_so,
     etag_304_and_gzip,
