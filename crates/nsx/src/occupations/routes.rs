@@ -295,6 +295,8 @@ pub(crate) async fn browse(
 struct OccupationPage {
     chrome: Chrome,
     d: OccupationDetail,
+    /// The framework's page and current version label, when the occupation has one.
+    framework: Option<(String, String)>,
 }
 
 impl OccupationPage {
@@ -338,16 +340,34 @@ pub(crate) async fn occupation(
         Err(resp) => return Ok(*resp),
     };
     let db = state.db.clone();
-    public_page(
-        &state,
-        uri.path().to_string(),
-        &viewer,
+    let chrome = if viewer.signed_in() {
+        Chrome::new(&viewer)
+    } else {
+        Chrome::anonymous()
+    };
+    // Cached in the framework's scope, so drafting or publishing its framework refreshes it.
+    let scope = crate::frameworks::service::cache_scope(code.as_str());
+    cached_html(
+        &state.pages,
         &headers,
-        |chrome| async move {
+        uri.path().to_string(),
+        Some(scope),
+        !viewer.signed_in(),
+        || async move {
             let d = store::detail(&db, &code)
                 .await?
                 .ok_or_else(|| Error::NotFound(format!("the occupation {code}")))?;
-            render(&OccupationPage { chrome, d })
+            let framework =
+                crate::frameworks::store::latest_versions(&db, Some(&[code.as_str().to_string()]))
+                    .await?
+                    .into_iter()
+                    .next()
+                    .map(|v| (format!("/frameworks/{}", v.code), v.label.to_string()));
+            render(&OccupationPage {
+                chrome,
+                d,
+                framework,
+            })
         },
     )
     .await

@@ -693,8 +693,40 @@ async fn durable_mapping_link_resolves(app: TestApp) {
     app.finish().await;
 }
 
+/// An occupation's page links to its framework; a real occupation without one gets a page
+/// (404) that says why, and a code that is no occupation stays a plain 404.
+async fn occupation_and_framework_link_each_other(app: TestApp) {
+    drafted(&app, false).await;
+    let (status, html) = app.get(&format!("/occupations/{CODE}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!("<a href=\"/frameworks/{CODE}\">")),
+        "occupation page links to its framework"
+    );
+    let (_, body) = app
+        .get_json("/api/v1/occupations?framework_ready=false")
+        .await;
+    let without = body["items"][0]["code"]
+        .as_str()
+        .expect("a not-ready occupation");
+    let reason = body["items"][0]["readiness_reason"].as_str().unwrap();
+    let (status, html) = app.get(&format!("/occupations/{without}")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains(&format!("href=\"/frameworks/{without}\"")));
+    let (status, html) = app.get(&format!("/frameworks/{without}")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("id=\"no-framework-reason\""), "{html}");
+    assert!(html.contains(reason), "the page gives the reason");
+    assert!(html.contains(&format!("href=\"/occupations/{without}\"")));
+    let (status, html) = app.get("/frameworks/99-9999.99").await;
+    assert_eq!(status, 404);
+    assert!(!html.contains("no-framework-reason"));
+    app.finish().await;
+}
+
 on_both_backends!(
     durable_mapping_link_resolves,
+    occupation_and_framework_link_each_other,
     framework_page_in_order_with_chips,
     page_without_ai_evidence_says_so,
     etag_304_and_gzip,
