@@ -724,7 +724,57 @@ async fn occupation_and_framework_link_each_other(app: TestApp) {
     app.finish().await;
 }
 
+/// The text of an anchor section's empty-list note.
+fn empty_note<'a>(html: &'a str, section: &str) -> &'a str {
+    let at = html
+        .find(&format!("<section id=\"{section}\""))
+        .expect(section);
+    let sec = &html[at..];
+    let sec = &sec[..sec.find("</section>").unwrap()];
+    let p = sec.find("<p class=\"muted\">").expect("an empty-list note") + 17;
+    &sec[p..p + sec[p..].find("</p>").unwrap()]
+}
+
+/// A source file that was never imported is reported as such; one that was imported but
+/// holds nothing for the occupation still reads "None recorded".
+async fn never_imported_is_not_none_recorded(app: TestApp) {
+    // No apprenticeship list, and the release's abilities ratings taken out.
+    on_db!(&app.db, p => sqlx::query("DELETE FROM onet_ratings WHERE domain = $1").bind("abilities").execute(p).await.map(|_| ()))
+        .unwrap();
+    frameworks::draft_and_store(&app.db, None, &label(), &Silent)
+        .await
+        .expect("draft");
+    let (status, html) = app.get(&format!("/frameworks/{CODE}")).await;
+    assert_eq!(status, 200);
+    for section in ["apprenticeships", "abilities"] {
+        let note = empty_note(&html, section);
+        assert!(
+            note.starts_with("Not in the imported release"),
+            "{section}: {note}"
+        );
+    }
+    // With the list imported, an occupation it has no programme for has none recorded.
+    import_extras(&app.db, false).await;
+    frameworks::draft_and_store(&app.db, None, &label(), &Silent)
+        .await
+        .expect("draft");
+    let listed = ["17-3024.00", "17-3024.01", "49-9041.00"];
+    let other = store::latest_versions(&app.db, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.code)
+        .find(|c| !listed.contains(&c.as_str()))
+        .expect("a framework with no apprenticeship");
+    let (status, html) = app.get(&format!("/frameworks/{other}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(empty_note(&html, "apprenticeships"), "None recorded.");
+    assert!(empty_note(&html, "abilities").starts_with("Not in the imported release"));
+    app.finish().await;
+}
+
 on_both_backends!(
+    never_imported_is_not_none_recorded,
     durable_mapping_link_resolves,
     occupation_and_framework_link_each_other,
     framework_page_in_order_with_chips,
