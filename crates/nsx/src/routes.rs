@@ -154,6 +154,7 @@ pub fn table() -> RouteTable {
         .get("/occupations", ANYONE, occ::browse)
         .get("/occupations/{code}", ANYONE, occ::occupation)
         .get("/sources", ANYONE, occ::sources)
+        .get(occ::DURABLE_MAPPING_PATH, ANYONE, occ::durable_mapping)
         .get("/api", ANYONE, occ::api_overview)
         .api(ANYONE, routes!(occ_api::list_occupations))
         .api(ANYONE, routes!(occ_api::get_occupation))

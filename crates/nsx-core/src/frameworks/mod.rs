@@ -733,6 +733,10 @@ pub fn aei_source(release: &str) -> Source {
     }
 }
 
+/// Where the exchange publishes the durable-skills mapping table (a site-absolute path, so it
+/// resolves the same from every page).
+pub const MAPPING_PAGE: &str = "/sources/durable-skills-mapping";
+
 /// The source record for NSX's own durable-skills mapping table.
 pub fn mapping_source() -> Source {
     Source {
@@ -740,7 +744,7 @@ pub fn mapping_source() -> Source {
         name: "NSX durable-skills mapping".into(),
         publisher: "NSX".into(),
         release: durable::MAPPING_VERSION.into(),
-        url: "docs/durable-skills-mapping.md".into(),
+        url: MAPPING_PAGE.into(),
         licence: "CC BY 4.0".into(),
         attribution:
             "Durable-skill domains grounded in O*NET elements through the NSX mapping table.".into(),

@@ -258,9 +258,21 @@ pub struct Anchors {
     pub tasks: Vec<AnchorTask>,
     /// CIP programmes leading to the occupation.
     pub cip: Vec<AnchorCode>,
+    /// Sections (by id) whose source file was never imported, with the file's name: for them
+    /// an empty list means the data is absent, not that the occupation has none.
+    pub not_imported: Vec<(&'static str, &'static str)>,
 }
 
 impl Anchors {
+    /// What to say for an empty section: whether its source was never imported, or was
+    /// imported and holds nothing for this occupation.
+    pub fn empty_note(&self, section: &str) -> String {
+        match self.not_imported.iter().find(|(s, _)| *s == section) {
+            Some((_, file)) => format!("Not in the imported release ({file} was never imported)."),
+            None => "None recorded.".to_string(),
+        }
+    }
+
     /// Every anchor counted once.
     pub fn count(&self) -> usize {
         self.titles.len()
@@ -303,6 +315,70 @@ async fn elements(db: &Db, code: &str, domain: &str, scale: &str) -> Result<Vec<
             release,
         })
         .collect())
+}
+
+/// Whether `sql` (a `SELECT 1 … LIMIT 1` taking `binds`) finds a row.
+async fn any_row(db: &Db, sql: &'static str, binds: &[&str]) -> Result<bool> {
+    let row: Option<i64> = on_db!(db, p => {
+        let mut q = sqlx::query_scalar(sql);
+        for b in binds {
+            q = q.bind(b.to_string());
+        }
+        q.fetch_optional(p).await
+    })?;
+    Ok(row.is_some())
+}
+
+/// The anchor sections whose source was never imported (not for this occupation, not for
+/// any): the release's own files for titles, technology and tasks, any release for ratings.
+async fn not_imported(db: &Db, release: &str) -> Result<Vec<(&'static str, &'static str)>> {
+    let mut out = Vec::new();
+    let per_release: [(&str, &str, &'static str); 3] = [
+        (
+            "titles",
+            "Alternate Titles.txt",
+            "SELECT CAST(1 AS BIGINT) FROM onet_alternate_titles WHERE release = $1 LIMIT 1",
+        ),
+        (
+            "technology",
+            "Technology Skills.txt",
+            "SELECT CAST(1 AS BIGINT) FROM onet_technology_skills WHERE release = $1 LIMIT 1",
+        ),
+        (
+            "tasks",
+            "Task Statements.txt",
+            "SELECT CAST(1 AS BIGINT) FROM onet_tasks WHERE release = $1 LIMIT 1",
+        ),
+    ];
+    for (section, file, sql) in per_release {
+        if !any_row(db, sql, &[release]).await? {
+            out.push((section, file));
+        }
+    }
+    let rated = "SELECT CAST(1 AS BIGINT) FROM onet_ratings WHERE domain = $1 LIMIT 1";
+    for (section, file, domain) in [
+        ("skills", "Skills.txt", "skills"),
+        ("knowledge", "Knowledge.txt", "knowledge"),
+        ("abilities", "Abilities.txt", "abilities"),
+        ("work-styles", "Work Styles.txt", "work_styles"),
+    ] {
+        if !any_row(db, rated, &[domain]).await? {
+            out.push((section, file));
+        }
+    }
+    if !any_row(
+        db,
+        "SELECT CAST(1 AS BIGINT) FROM apprenticeships LIMIT 1",
+        &[],
+    )
+    .await?
+    {
+        out.push(("apprenticeships", "the registered-apprenticeship list"));
+    }
+    if !any_row(db, "SELECT CAST(1 AS BIGINT) FROM cip_soc LIMIT 1", &[]).await? {
+        out.push(("cip", "the CIP-SOC crosswalk"));
+    }
+    Ok(out)
 }
 
 /// The anchors of an occupation at an O*NET release; `cited` marks the tasks statements cite.
@@ -358,6 +434,7 @@ pub async fn anchors(db: &Db, code: &str, release: &str, cited: &[i64]) -> Resul
             .into_iter()
             .map(|(code, title)| AnchorCode { code, title })
             .collect(),
+        not_imported: not_imported(db, release).await?,
         skills: elements(db, code, "skills", "IM").await?,
         knowledge: elements(db, code, "knowledge", "IM").await?,
         abilities: elements(db, code, "abilities", "IM").await?,

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use nsx_core::frameworks::{Citation, DurableDomain, Locator, MasteryLevel, Status, VersionLabel};
 use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
 use serde::Deserialize;
@@ -526,7 +526,18 @@ pub(crate) async fn build_page(
         anchors,
         anchor_correction: format!("{}/corrections/new?anchor=", v.version.url),
         gaps: v.gaps.clone(),
-        sources: v.sources.clone(),
+        // Versions drafted before the mapping page existed stored a relative link to it.
+        sources: v
+            .sources
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                if s.key == "nsx-durable-map" {
+                    s.url = nsx_core::frameworks::MAPPING_PAGE.into();
+                }
+                s
+            })
+            .collect(),
         versions: versions
             .iter()
             .map(|o| OtherVersion {
@@ -583,7 +594,61 @@ pub(crate) async fn latest(
     headers: HeaderMap,
     PagePath(code): PagePath<String>,
 ) -> PageResult<Response> {
-    show(state, viewer, headers, code, None).await
+    let chrome = chrome_for(&viewer);
+    match show(state.clone(), viewer, headers, code.clone(), None).await {
+        Err(PageError(Error::NotFound(what))) => {
+            no_framework(&state, chrome, &code, Error::NotFound(what)).await
+        }
+        other => other,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "frameworks/missing.html")]
+struct MissingPage {
+    chrome: Chrome,
+    code: String,
+    title: String,
+    occupation_url: String,
+    reason: String,
+}
+
+/// The answer for a code with no framework: a real occupation gets a page saying why it has
+/// none (still with a 404 status); anything else is the plain not-found error.
+async fn no_framework(
+    state: &AppState,
+    chrome: Chrome,
+    code: &str,
+    not_found: Error,
+) -> PageResult<Response> {
+    let Ok(onet) = code.parse::<nsx_core::codes::OnetSocCode>() else {
+        return Err(PageError(not_found));
+    };
+    let Some(occ) = crate::occupations::store::find(&state.db, &onet).await? else {
+        return Err(PageError(not_found));
+    };
+    let reason = match (occ.framework_ready, occ.readiness_reason) {
+        (false, Some(r)) => format!("The imported source data cannot ground one: {r}."),
+        (false, None) => "The imported source data is not enough to ground one.".to_string(),
+        (true, _) => {
+            "The imported source data is enough to ground one, but none has been drafted yet."
+                .to_string()
+        }
+    };
+    let html = MissingPage {
+        chrome,
+        code: occ.code.clone(),
+        title: occ.title,
+        occupation_url: format!("/occupations/{}", occ.code),
+        reason,
+    }
+    .render()
+    .map_err(|e| PageError(Error::Internal(format!("template: {e}"))))?;
+    Ok((
+        axum::http::StatusCode::NOT_FOUND,
+        axum::response::Html(html),
+    )
+        .into_response())
 }
 
 pub(crate) async fn version(

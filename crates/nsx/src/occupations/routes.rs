@@ -295,6 +295,8 @@ pub(crate) async fn browse(
 struct OccupationPage {
     chrome: Chrome,
     d: OccupationDetail,
+    /// The framework's page and current version label, when the occupation has one.
+    framework: Option<(String, String)>,
 }
 
 impl OccupationPage {
@@ -338,16 +340,34 @@ pub(crate) async fn occupation(
         Err(resp) => return Ok(*resp),
     };
     let db = state.db.clone();
-    public_page(
-        &state,
-        uri.path().to_string(),
-        &viewer,
+    let chrome = if viewer.signed_in() {
+        Chrome::new(&viewer)
+    } else {
+        Chrome::anonymous()
+    };
+    // Cached in the framework's scope, so drafting or publishing its framework refreshes it.
+    let scope = crate::frameworks::service::cache_scope(code.as_str());
+    cached_html(
+        &state.pages,
         &headers,
-        |chrome| async move {
+        uri.path().to_string(),
+        Some(scope),
+        !viewer.signed_in(),
+        || async move {
             let d = store::detail(&db, &code)
                 .await?
                 .ok_or_else(|| Error::NotFound(format!("the occupation {code}")))?;
-            render(&OccupationPage { chrome, d })
+            let framework =
+                crate::frameworks::store::latest_versions(&db, Some(&[code.as_str().to_string()]))
+                    .await?
+                    .into_iter()
+                    .next()
+                    .map(|v| (format!("/frameworks/{}", v.code), v.label.to_string()));
+            render(&OccupationPage {
+                chrome,
+                d,
+                framework,
+            })
         },
     )
     .await
@@ -392,6 +412,62 @@ struct ApiPage {
 pub(crate) async fn api_overview(viewer: Viewer) -> PageResult<Response> {
     let html = render(&ApiPage {
         chrome: Chrome::new(&viewer),
+    })?;
+    Ok(axum::response::Html(html).into_response())
+}
+
+// ---------------------------------------------------------------- durable-skills mapping
+
+/// Where the durable-skills mapping table is published; the mapping source's citations link here.
+pub const DURABLE_MAPPING_PATH: &str = nsx_core::frameworks::MAPPING_PAGE;
+
+struct MappingDomain {
+    key: &'static str,
+    label: &'static str,
+    rows: Vec<MappingRow>,
+}
+
+struct MappingRow {
+    element: &'static str,
+    kind: &'static str,
+    subject: &'static str,
+    behaviour: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "occupations/durable_mapping.html")]
+struct DurableMappingPage {
+    chrome: Chrome,
+    version: &'static str,
+    domains: Vec<MappingDomain>,
+}
+
+pub(crate) async fn durable_mapping(viewer: Viewer) -> PageResult<Response> {
+    use nsx_core::frameworks::DurableDomain;
+    use nsx_core::frameworks::durable::{self, ElementKind};
+    let domains = DurableDomain::ALL
+        .iter()
+        .map(|&d| MappingDomain {
+            key: d.as_str(),
+            label: d.label(),
+            rows: durable::rows(d)
+                .map(|m| MappingRow {
+                    element: m.element,
+                    kind: match m.kind {
+                        ElementKind::Skill => "Skill (Skills.txt)",
+                        ElementKind::WorkStyle => "Work style (Work Styles.txt)",
+                        ElementKind::WorkActivity => "Work activity (Work Activities.txt)",
+                    },
+                    subject: m.subject,
+                    behaviour: m.behaviour,
+                })
+                .collect(),
+        })
+        .collect();
+    let html = render(&DurableMappingPage {
+        chrome: Chrome::new(&viewer),
+        version: durable::MAPPING_VERSION,
+        domains,
     })?;
     Ok(axum::response::Html(html).into_response())
 }

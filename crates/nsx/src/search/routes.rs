@@ -44,6 +44,8 @@ struct ResultView {
     title: String,
     url: String,
     job_zone: Option<i64>,
+    /// The framework page, when the occupation has a framework.
+    framework: Option<String>,
     matched: Vec<ReasonView>,
 }
 
@@ -146,8 +148,21 @@ pub(crate) async fn page(
                 title: r.title,
                 url: r.url,
                 job_zone: r.job_zone,
+                framework: None,
             })
             .collect();
+        let codes: Vec<String> = view.results.iter().map(|r| r.code.clone()).collect();
+        if !codes.is_empty() {
+            let with: std::collections::HashMap<String, String> =
+                crate::frameworks::store::latest_versions(&state.db, Some(&codes))
+                    .await?
+                    .into_iter()
+                    .map(|v| (v.code.clone(), format!("/frameworks/{}", v.code)))
+                    .collect();
+            for r in &mut view.results {
+                r.framework = with.get(&r.code).cloned();
+            }
+        }
         view.first = if view.results.is_empty() { 0 } else { skip + 1 };
         view.last = skip + view.results.len();
         view.prev = (page > 1).then(|| search_url(&q, page - 1));

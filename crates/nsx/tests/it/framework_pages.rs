@@ -672,7 +672,111 @@ async fn index_pages_in_sql_by_the_current_rule(app: TestApp) {
     app.finish().await;
 }
 
+/// The mapping source's link, followed as a browser would from the framework page, reaches a
+/// page that lists the mapping table (a relative link used to land on `/frameworks/docs/…`).
+async fn durable_mapping_link_resolves(app: TestApp) {
+    drafted(&app, false).await;
+    let page = format!("/frameworks/{CODE}");
+    let (status, html) = app.get(&page).await;
+    assert_eq!(status, 200);
+    let li = &html[html
+        .find("id=\"source-nsx-durable-map\"")
+        .expect("mapping source")..];
+    let href = &li[li.find("href=\"").unwrap() + 6..];
+    let href = &href[..href.find('"').unwrap()];
+    let base = url::Url::parse(&app.at(&page)).unwrap();
+    let target = base.join(href).unwrap();
+    let (status, body) = app.get(target.path()).await;
+    assert_eq!(status, 200, "{target}");
+    assert!(body.contains("<h1>Durable-skills mapping</h1>"));
+    assert!(body.contains("Active Listening"));
+    app.finish().await;
+}
+
+/// An occupation's page links to its framework; a real occupation without one gets a page
+/// (404) that says why, and a code that is no occupation stays a plain 404.
+async fn occupation_and_framework_link_each_other(app: TestApp) {
+    drafted(&app, false).await;
+    let (status, html) = app.get(&format!("/occupations/{CODE}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!("<a href=\"/frameworks/{CODE}\">")),
+        "occupation page links to its framework"
+    );
+    let (_, body) = app
+        .get_json("/api/v1/occupations?framework_ready=false")
+        .await;
+    let without = body["items"][0]["code"]
+        .as_str()
+        .expect("a not-ready occupation");
+    let reason = body["items"][0]["readiness_reason"].as_str().unwrap();
+    let (status, html) = app.get(&format!("/occupations/{without}")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains(&format!("href=\"/frameworks/{without}\"")));
+    let (status, html) = app.get(&format!("/frameworks/{without}")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("id=\"no-framework-reason\""), "{html}");
+    assert!(html.contains(reason), "the page gives the reason");
+    assert!(html.contains(&format!("href=\"/occupations/{without}\"")));
+    let (status, html) = app.get("/frameworks/99-9999.99").await;
+    assert_eq!(status, 404);
+    assert!(!html.contains("no-framework-reason"));
+    app.finish().await;
+}
+
+/// The text of an anchor section's empty-list note.
+fn empty_note<'a>(html: &'a str, section: &str) -> &'a str {
+    let at = html
+        .find(&format!("<section id=\"{section}\""))
+        .expect(section);
+    let sec = &html[at..];
+    let sec = &sec[..sec.find("</section>").unwrap()];
+    let p = sec.find("<p class=\"muted\">").expect("an empty-list note") + 17;
+    &sec[p..p + sec[p..].find("</p>").unwrap()]
+}
+
+/// A source file that was never imported is reported as such; one that was imported but
+/// holds nothing for the occupation still reads "None recorded".
+async fn never_imported_is_not_none_recorded(app: TestApp) {
+    // No apprenticeship list, and the release's abilities ratings taken out.
+    on_db!(&app.db, p => sqlx::query("DELETE FROM onet_ratings WHERE domain = $1").bind("abilities").execute(p).await.map(|_| ()))
+        .unwrap();
+    frameworks::draft_and_store(&app.db, None, &label(), &Silent)
+        .await
+        .expect("draft");
+    let (status, html) = app.get(&format!("/frameworks/{CODE}")).await;
+    assert_eq!(status, 200);
+    for section in ["apprenticeships", "abilities"] {
+        let note = empty_note(&html, section);
+        assert!(
+            note.starts_with("Not in the imported release"),
+            "{section}: {note}"
+        );
+    }
+    // With the list imported, an occupation it has no programme for has none recorded.
+    import_extras(&app.db, false).await;
+    frameworks::draft_and_store(&app.db, None, &label(), &Silent)
+        .await
+        .expect("draft");
+    let listed = ["17-3024.00", "17-3024.01", "49-9041.00"];
+    let other = store::latest_versions(&app.db, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.code)
+        .find(|c| !listed.contains(&c.as_str()))
+        .expect("a framework with no apprenticeship");
+    let (status, html) = app.get(&format!("/frameworks/{other}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(empty_note(&html, "apprenticeships"), "None recorded.");
+    assert!(empty_note(&html, "abilities").starts_with("Not in the imported release"));
+    app.finish().await;
+}
+
 on_both_backends!(
+    never_imported_is_not_none_recorded,
+    durable_mapping_link_resolves,
+    occupation_and_framework_link_each_other,
     framework_page_in_order_with_chips,
     page_without_ai_evidence_says_so,
     etag_304_and_gzip,

@@ -399,7 +399,48 @@ async fn the_evaluation_harness_scores_held_out_titles(app: TestApp) {
     app.finish().await;
 }
 
+/// Each result on the page says whether its occupation has a framework, and links to it.
+async fn results_say_which_occupations_have_a_framework(app: TestApp) {
+    let (s, html) = app.get("/search?q=technician").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("no skills framework yet"));
+    assert!(!html.contains("class=\"has-framework\""));
+    let label: nsx_core::frameworks::VersionLabel = "v26.05".parse().unwrap();
+    nsx::frameworks::draft_and_store(&app.db, None, &label, &Silent)
+        .await
+        .expect("draft");
+    let drafted: Vec<String> = nsx::frameworks::store::latest_versions(&app.db, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.code)
+        .collect();
+    let (_, html) = app.get("/search?q=technician").await;
+    let items: Vec<&str> = html.split("<li>").skip(1).collect();
+    let mut with = 0;
+    for item in &items {
+        let Some(at) = item.find("href=\"/occupations/") else {
+            continue;
+        };
+        let code = &item[at + 19..at + 29];
+        if drafted.iter().any(|c| c == code) {
+            with += 1;
+            assert!(
+                item.contains(&format!(
+                    "class=\"has-framework\" href=\"/frameworks/{code}\""
+                )),
+                "{item}"
+            );
+        } else {
+            assert!(item.contains("no skills framework yet"), "{item}");
+        }
+    }
+    assert!(with > 0, "some result has a framework");
+    app.finish().await;
+}
+
 on_both_backends!(
+    results_say_which_occupations_have_a_framework,
     results_carry_a_confidence,
     the_evaluation_harness_scores_held_out_titles,
     code_queries_are_answered_exactly,
