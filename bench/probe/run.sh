@@ -12,7 +12,9 @@
 #                    (default postgres://postgres@127.0.0.1:5432/postgres)
 #   SCHEMATHESIS     the schemathesis command (default: bench/probe/.venv, created with pip
 #                    on first use)
-# Prints one line per run: backend, identity, requests sent, 5xx answers, failures.
+# Prints one line per run: backend, identity, requests sent, 5xx answers, failed checks and
+# schemathesis errors (an operation the tool could not finish, not a finding about the
+# server: such a run is repeated once and fails only if it errors again).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -102,30 +104,37 @@ stop_exchange() {
 }
 
 FAILED=0
-probe() {
-  local backend=$1 who=$2 header=$3
-  local har="$WORK/$backend-$who.har" out="$WORK/$backend-$who.txt"
+# One schemathesis run; prints its line and sets RUN_RESULT to clean, errors (schemathesis
+# could not finish some operation: an exception in the tool or the network, no finding about
+# the server) or failed (a 5xx answer, or an answer the document does not describe).
+probe_once() {
+  local backend=$1 who=$2 header=$3 attempt=$4
+  local har="$WORK/$backend-$who-$attempt.har" junit="$WORK/$backend-$who-$attempt.xml"
+  local out="$WORK/$backend-$who-$attempt.txt"
   local args=(run "$BASE/api/openapi.json" --checks "$CHECKS" --max-examples "$EXAMPLES"
-    --seed 1 --workers 2 --report har --report-har-path "$har" --no-color)
+    --seed 1 --workers 2 --report har,junit --report-har-path "$har"
+    --report-junit-path "$junit" --no-color)
   if [ -n "$header" ]; then args+=(--header "$header"); fi
   local status=0
   "$SCHEMATHESIS" "${args[@]}" >"$out" 2>&1 || status=$?
-  python3 - "$har" "$backend" "$who" "$status" <<'EOF'
-import json, sys
-har, backend, who, status = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-try:
-    entries = json.load(open(har))["log"]["entries"]
-except (OSError, ValueError, KeyError):
-    entries = []
-five = [e for e in entries if e["response"]["status"] >= 500]
-print(f"{backend:8} {who:9} requests={len(entries):6} 5xx={len(five)} schemathesis_exit={status}")
-for e in five[:5]:
-    print("   ", e["response"]["status"], e["request"]["method"], e["request"]["url"])
-EOF
-  if [ "$status" -ne 0 ]; then
-    FAILED=1
-    tail -n 60 "$out"
+  RUN_RESULT=$(python3 "$ROOT/bench/probe/verdict.py" "$har" "$junit" "$backend" "$who" "$status")
+  if [ "$RUN_RESULT" != clean ]; then
+    # The report itself: schemathesis prints each error's traceback and each failure's
+    # reproduction before its summary.
+    sed -n '/ERRORS\|FAILURES/,$p' "$out" | head -n 200
   fi
+}
+
+# Probes one identity. A run that met only schemathesis errors is run once more, and fails
+# if it errors again; a 5xx answer or a failed check fails at once.
+probe() {
+  local backend=$1 who=$2 header=$3
+  probe_once "$backend" "$who" "$header" 1
+  if [ "$RUN_RESULT" = errors ]; then
+    echo "    (schemathesis errors only: probing $backend as $who once more)"
+    probe_once "$backend" "$who" "$header" 2
+  fi
+  if [ "$RUN_RESULT" != clean ]; then FAILED=1; fi
 }
 
 run_backend() {
