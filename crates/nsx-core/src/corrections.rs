@@ -388,7 +388,7 @@ pub fn source_file(source: &str, locator: &Locator, rating_domain: Option<&str>)
         ("onet", Locator::Commodity { table, .. }) if table == "tool" => "Tools Used.txt".into(),
         ("onet", Locator::Commodity { .. }) => "Technology Skills.txt".into(),
         (_, Locator::Evidence { measure, .. }) => match measure.as_str() {
-            "task_usage" => "onet_task_mappings.csv".into(),
+            "task_usage" | "occupation_usage" => "onet_task_mappings.csv".into(),
             "task_penetration" => "task_penetration.csv".into(),
             "job_exposure" => "job_exposure.csv".into(),
             other => format!("{other}.csv"),

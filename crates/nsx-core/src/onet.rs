@@ -877,6 +877,19 @@ pub fn specs_by_file() -> HashMap<String, &'static FileSpec> {
         .collect()
 }
 
+/// A rating written with its scale, so values on different scales are not read alike:
+/// `IM` "importance 4.12 of 5", `LV` "level 3.50 of 7", `WI` "impact +2.30 (−3 to +3)",
+/// `DR` "distinctiveness 7.00 of 10"; any other scale keeps its ID.
+pub fn rating_label(scale: &str, value: f64) -> String {
+    match scale {
+        "IM" => format!("importance {value:.2} of 5"),
+        "LV" => format!("level {value:.2} of 7"),
+        "WI" => format!("impact {value:+.2} (\u{2212}3 to +3)"),
+        "DR" => format!("distinctiveness {value:.2} of 10"),
+        other => format!("{other} {value:.2}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -997,5 +1010,13 @@ mod tests {
         assert!(e.message.contains("99-9999.99"), "{e}");
         // Without a list of occupations (nothing to check against) the row is read.
         assert_eq!(read_file(spec, "T.txt", &stranger, None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn ratings_carry_their_scale() {
+        assert_eq!(rating_label("IM", 4.126), "importance 4.13 of 5");
+        assert_eq!(rating_label("WI", 2.3), "impact +2.30 (\u{2212}3 to +3)");
+        assert_eq!(rating_label("WI", -1.0), "impact -1.00 (\u{2212}3 to +3)");
+        assert_eq!(rating_label("XX", 1.0), "XX 1.00");
     }
 }

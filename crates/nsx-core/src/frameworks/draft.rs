@@ -141,6 +141,21 @@ pub struct JobExposure {
     pub release: String,
 }
 
+/// The occupation's share of classified AI-usage conversations, added up over its current
+/// tasks and the O*NET-SOC 2010 task lists it came from (see
+/// [`crate::evidence::occupation_usage`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageInput {
+    /// Share (%) of all classified conversations.
+    pub share_pct: f64,
+    /// Distinct task statements that contributed.
+    pub tasks: u32,
+    /// O*NET-SOC 2010 codes whose task lists contributed.
+    pub codes_2010: Vec<String>,
+    /// Release of the usage figures.
+    pub release: String,
+}
+
 /// Everything the drafter reads about one occupation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OccupationInputs {
@@ -162,6 +177,9 @@ pub struct OccupationInputs {
     pub evidence: Vec<TaskEvidence>,
     /// Job exposure, if the evidence covers the SOC code.
     pub exposure: Option<JobExposure>,
+    /// The occupation's usage share, if usage evidence is imported.
+    #[serde(default)]
+    pub usage: Option<UsageInput>,
 }
 
 /// One task in the evidence pack.
@@ -186,8 +204,16 @@ pub struct EvidencePack {
     pub tasks_with_evidence: u32,
     /// Tasks observed in use (usage share or penetration above zero).
     pub tasks_observed: u32,
-    /// Sum of the tasks' usage shares (% of all classified conversations).
+    /// The occupation's share (%) of all classified conversations: each task's share,
+    /// divided among the occupations that list the task, summed over the occupation's
+    /// current tasks and the O*NET-SOC 2010 task lists it came from.
     pub usage_share_pct: Option<f64>,
+    /// How many distinct task statements the usage share adds up.
+    #[serde(default)]
+    pub usage_tasks: Option<u32>,
+    /// The O*NET-SOC 2010 codes whose task lists the usage share draws on.
+    #[serde(default)]
+    pub usage_codes_2010: Vec<String>,
     /// Mean penetration over tasks with a penetration figure.
     pub mean_penetration: Option<f64>,
     /// Observed exposure of the occupation's SOC code.
@@ -450,6 +476,87 @@ fn tokens(s: &str) -> BTreeSet<String> {
 
 // ---------------------------------------------------------------------------------------
 // Level wording
+
+/// What the framework rests on, each kind of source credited to the O*NET release it
+/// came from ("22 task statements, the technology and tools reported for the occupation,
+/// and ratings of work styles from O*NET 30.1; and ratings of skills and knowledge from
+/// O*NET 29.3"), releases in the order first named.
+fn grounding_clause(inp: &OccupationInputs, ranked: &[&TaskInput]) -> String {
+    // Per release: the things drawn from it, and the rated domains.
+    let mut groups: Vec<(String, Vec<String>, Vec<&str>)> = Vec::new();
+    fn group<'g, 'a>(
+        groups: &'g mut Vec<(String, Vec<String>, Vec<&'a str>)>,
+        release: &str,
+    ) -> &'g mut (String, Vec<String>, Vec<&'a str>) {
+        let i = match groups.iter().position(|g| g.0 == release) {
+            Some(i) => i,
+            None => {
+                groups.push((release.to_string(), Vec::new(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        &mut groups[i]
+    }
+    let task_release = ranked
+        .first()
+        .map(|t| t.release.as_str())
+        .unwrap_or(&inp.release);
+    let n = ranked.len();
+    let tasks = format!("{n} task statement{}", if n == 1 { "" } else { "s" });
+    match ranked.iter().find_map(|t| t.rating_release.as_deref()) {
+        Some(r) if r == task_release => group(&mut groups, task_release)
+            .1
+            .push(format!("{tasks} with their importance ratings")),
+        Some(r) => {
+            group(&mut groups, task_release).1.push(tasks);
+            group(&mut groups, r)
+                .1
+                .push("task importance ratings".into());
+        }
+        None => group(&mut groups, task_release).1.push(tasks),
+    }
+    let mut com: Vec<&str> = inp.commodities.iter().map(|c| c.release.as_str()).collect();
+    com.sort();
+    com.dedup();
+    for r in com {
+        group(&mut groups, r)
+            .1
+            .push("the technology and tools reported for the occupation".into());
+    }
+    for (domain, what) in [
+        ("skills", "skills"),
+        ("knowledge", "knowledge"),
+        ("work_styles", "work styles"),
+        ("work_activities", "work activities"),
+    ] {
+        let mut releases: Vec<&str> = inp
+            .elements
+            .iter()
+            .filter(|e| e.domain == domain)
+            .map(|e| e.release.as_str())
+            .collect();
+        releases.sort();
+        releases.dedup();
+        for r in releases {
+            group(&mut groups, r).2.push(what);
+        }
+    }
+    let groups: Vec<String> = groups
+        .into_iter()
+        .map(|(r, mut parts, rated)| {
+            if !rated.is_empty() {
+                let rated: Vec<String> = rated.iter().map(|s| s.to_string()).collect();
+                parts.push(format!("ratings of {}", join_list(&rated)));
+            }
+            format!("{} from O*NET {r}", join_list(&parts))
+        })
+        .collect();
+    match groups.as_slice() {
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first}; and {}", rest.join("; and ")),
+        [] => String::new(),
+    }
+}
 
 fn join_list(items: &[String]) -> String {
     match items.len() {
@@ -1060,7 +1167,11 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                     task_id: Some(e.task_id),
                     soc_code: None,
                 },
-                text: format!("task penetration {p:.3}: {}", clean(&t.text)),
+                text: if p > 0.0 {
+                    format!("task penetration {p:.3}: {}", clean(&t.text))
+                } else {
+                    format!("task penetration not observed: {}", clean(&t.text))
+                },
                 value: Some(p),
             });
         }
@@ -1106,8 +1217,35 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                 task_id: None,
                 soc_code: Some(x.soc_code.clone()),
             },
-            text: format!("observed exposure of SOC {} is {:.3}", x.soc_code, x.value),
+            text: if x.value > 0.0 {
+                format!("observed exposure of SOC {} is {:.3}", x.soc_code, x.value)
+            } else {
+                format!("no observed exposure for SOC {}", x.soc_code)
+            },
             value: Some(x.value),
+        });
+    }
+    if let Some(u) = &inp.usage {
+        pack_cites.push(Citation {
+            source: "aei".into(),
+            release: u.release.clone(),
+            locator: Locator::Evidence {
+                measure: "occupation_usage".into(),
+                task_id: None,
+                soc_code: Some(inp.code.clone()),
+            },
+            text: format!(
+                "{:.4}% of classified conversations fall to this occupation's tasks ({} task statement{}{})",
+                u.share_pct,
+                u.tasks,
+                if u.tasks == 1 { "" } else { "s" },
+                if u.codes_2010.is_empty() {
+                    String::new()
+                } else {
+                    format!(", through O*NET-SOC 2010 {}", u.codes_2010.join(", "))
+                }
+            ),
+            value: Some(u.share_pct),
         });
     }
     let usage: Vec<f64> = ev.iter().filter_map(|e| e.usage_pct).collect();
@@ -1115,7 +1253,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
     let note = if ev.is_empty() && inp.exposure.is_none() {
         Some("No AI-usage evidence is imported for this occupation's tasks, so no AI-usage statements are drafted.".to_string())
     } else if ai_tasks.is_empty() {
-        Some("AI-usage data covers this occupation, but none of its tasks was observed in use, so no AI-usage statements are drafted.".to_string())
+        Some("AI-usage data covers this occupation, but none of its current tasks was observed in use, so no AI-usage statements are drafted.".to_string())
     } else {
         None
     };
@@ -1126,7 +1264,16 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         tasks_total: ranked.len() as u32,
         tasks_with_evidence: ev.len() as u32,
         tasks_observed: observed.len() as u32,
-        usage_share_pct: (!usage.is_empty()).then(|| usage.iter().sum()),
+        usage_share_pct: match &inp.usage {
+            Some(u) => Some(u.share_pct),
+            None => (!usage.is_empty()).then(|| usage.iter().sum()),
+        },
+        usage_tasks: inp.usage.as_ref().map(|u| u.tasks),
+        usage_codes_2010: inp
+            .usage
+            .as_ref()
+            .map(|u| u.codes_2010.clone())
+            .unwrap_or_default(),
         mean_penetration: (!pens.is_empty()).then(|| pens.iter().sum::<f64>() / pens.len() as f64),
         job_exposure: inp.exposure.as_ref().map(|x| x.value),
         top_tasks: ev
@@ -1152,21 +1299,10 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         .map(|z| format!("Job Zone {z} ({})", job_zone_label(z).to_lowercase()))
         .unwrap_or_else(|| "an unassigned Job Zone".into());
     let context = format!(
-        "This framework sets out what {} do at four levels of mastery, centred on {}. It is pitched at {zone} and grounded in {} O*NET task statements{}{} from O*NET {}. {}",
+        "This framework sets out what {} do at four levels of mastery, centred on {}. It is pitched at {zone} and grounded in {}. {}",
         inp.title,
         join_list(&covered),
-        ranked.len(),
-        if inp.elements.is_empty() {
-            ""
-        } else {
-            ", rated skills, knowledge and work styles"
-        },
-        if inp.commodities.is_empty() {
-            ""
-        } else {
-            " and the technology and tools reported for the occupation"
-        },
-        inp.release,
+        grounding_clause(inp, &ranked),
         ranking_used(&inp.tasks)
     );
 
@@ -1345,6 +1481,7 @@ mod tests {
             ],
             evidence: Vec::new(),
             exposure: None,
+            usage: None,
         };
         let d = draft(&inp).unwrap();
         assert!(
@@ -1358,6 +1495,70 @@ mod tests {
                 .any(|s| s.subject == "Analytical or scientific software")
         );
         assert!(d.context.contains("order the O*NET release lists them"));
+    }
+
+    #[test]
+    fn the_context_credits_each_source_to_its_own_release() {
+        let el = |domain: &str, id: &str, scale: &str, value: f64, release: &str| ElementInput {
+            domain: domain.into(),
+            element_id: id.into(),
+            name: id.into(),
+            scale: scale.into(),
+            value,
+            release: release.into(),
+        };
+        let inp = OccupationInputs {
+            code: "47-2111.00".into(),
+            title: "Electricians".into(),
+            job_zone: Some(3),
+            release: "30.1".into(),
+            tasks: (0..6)
+                .map(|i| {
+                    task(
+                        i,
+                        &format!("Inspect panel number {i} for faults."),
+                        true,
+                        i,
+                        &[],
+                    )
+                })
+                .collect(),
+            elements: vec![
+                el("skills", "2.A.1.a", "IM", 4.0, "29.3"),
+                el("knowledge", "2.C.1.a", "IM", 4.0, "29.3"),
+                el("work_styles", "1.D.1.a", "WI", 2.0, "30.1"),
+            ],
+            commodities: Vec::new(),
+            evidence: Vec::new(),
+            exposure: None,
+            usage: Some(UsageInput {
+                share_pct: 1.25,
+                tasks: 4,
+                codes_2010: vec!["47-2111.00".into()],
+                release: "2025-02-10".into(),
+            }),
+        };
+        let d = draft(&inp).unwrap();
+        assert!(
+            d.context.contains(
+                "grounded in 6 task statements and ratings of work styles from O*NET 30.1; and ratings of skills and knowledge from O*NET 29.3."
+            ),
+            "{}",
+            d.context
+        );
+        assert!(
+            !d.context
+                .contains("skills, knowledge and work styles from O*NET 30.1")
+        );
+        // The occupation's usage share is the gathered figure, and it is cited.
+        assert_eq!(d.evidence.usage_share_pct, Some(1.25));
+        assert_eq!(d.evidence.usage_tasks, Some(4));
+        assert_eq!(d.evidence.usage_codes_2010, vec!["47-2111.00"]);
+        assert!(d.evidence.citations.iter().any(|c| matches!(
+            &c.locator,
+            Locator::Evidence { measure, .. } if measure == "occupation_usage"
+        )
+            && c.text.contains("through O*NET-SOC 2010 47-2111.00")));
     }
 
     mod props {
@@ -1491,6 +1692,7 @@ mod tests {
                         }],
                         evidence,
                         exposure: None,
+                        usage: None,
                     }
                 })
         }

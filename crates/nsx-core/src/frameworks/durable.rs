@@ -484,6 +484,42 @@ pub fn lookup(kind: ElementKind, element_name: &str) -> Option<&'static Mapping>
         .find(|r| r.kind == kind && r.element.eq_ignore_ascii_case(element_name.trim()))
 }
 
+/// The kinds of rated O*NET element that `citations` point at, in words and in a fixed
+/// order ("work styles", "skills", "work activities"), so a page says only what its
+/// durable statements actually rest on.
+pub fn cited_kinds<'a>(
+    citations: impl IntoIterator<Item = &'a super::Citation>,
+) -> Vec<&'static str> {
+    const KINDS: [(&str, &str); 5] = [
+        ("1.D", "work styles"),
+        ("2.A", "skills"),
+        ("2.C", "knowledge"),
+        ("4.A", "work activities"),
+        ("1.A", "abilities"),
+    ];
+    let mut seen = [false; KINDS.len()];
+    for c in citations {
+        if let super::Locator::Element { element_id, .. } = &c.locator {
+            let id = if element_id.starts_with("1.C") {
+                "1.D"
+            } else if element_id.starts_with("2.B") {
+                "2.A"
+            } else {
+                element_id.as_str()
+            };
+            if let Some(i) = KINDS.iter().position(|(p, _)| id.starts_with(p)) {
+                seen[i] = true;
+            }
+        }
+    }
+    KINDS
+        .iter()
+        .zip(seen)
+        .filter(|(_, s)| *s)
+        .map(|((_, k), _)| *k)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,5 +571,22 @@ mod tests {
             );
         }
         assert!(doc.contains(MAPPING_VERSION));
+    }
+
+    #[test]
+    fn cited_kinds_name_only_what_is_cited() {
+        let el = |id: &str| super::super::Citation {
+            source: "onet".into(),
+            release: "30.1".into(),
+            locator: super::super::Locator::Element {
+                element_id: id.into(),
+                scale: "IM".into(),
+            },
+            text: "x".into(),
+            value: Some(1.0),
+        };
+        let c = [el("2.B.1.a"), el("1.D.1.a"), el("2.A.2.b")];
+        assert_eq!(cited_kinds(&c), vec!["work styles", "skills"]);
+        assert!(cited_kinds(&[]).is_empty());
     }
 }

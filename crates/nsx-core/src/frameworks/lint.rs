@@ -401,6 +401,17 @@ pub fn lint_structural(statements: &[Statement], catalog: Option<&Catalog>) -> V
     out
 }
 
+/// How many errors [`lint_structural`] would report, without running the version-shape
+/// rules (`level-repeat`, `duplicate-stem`): they only ever warn, and comparing every
+/// statement with every other is the costly part. What `nsx draft` counts per framework.
+pub fn count_structural_errors(statements: &[Statement], catalog: Option<&Catalog>) -> usize {
+    let mut out = lint(statements);
+    for s in statements {
+        editorial::check_statement(s, catalog, &mut out);
+    }
+    out.iter().filter(|f| f.severity == Severity::Error).count()
+}
+
 /// Whether any finding is an error.
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
@@ -527,5 +538,37 @@ mod tests {
         );
         assert!(similarity("a b c", "a b c") > 0.99);
         assert!(similarity("a b", "c d") < 0.01);
+    }
+
+    #[test]
+    fn the_error_count_matches_the_full_structural_lint() {
+        let v = [
+            st(
+                MasteryLevel::Emerging,
+                1,
+                "Parts",
+                "inspect for surface flaws under supervision on the line",
+            ),
+            st(
+                MasteryLevel::Developing,
+                1,
+                "Parts",
+                "inspect for surface flaws under supervision on the line",
+            ),
+            st(
+                MasteryLevel::Emerging,
+                2,
+                "Machinists",
+                "consult with to ensure that parts fit",
+            ),
+        ];
+        let full = lint_structural(&v, None);
+        assert!(full.iter().any(|f| f.severity == Severity::Warning));
+        let errors = full
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        assert!(errors > 0);
+        assert_eq!(count_structural_errors(&v, None), errors);
     }
 }

@@ -215,6 +215,8 @@ pub struct AnchorElement {
     pub value: f64,
     /// The O*NET release the rating comes from.
     pub release: String,
+    /// The rating with its scale ("importance 4.12 of 5", "impact +2.30 (−3 to +3)").
+    pub rating: String,
 }
 
 /// An O*NET task shown among the anchors.
@@ -311,6 +313,7 @@ async fn elements(db: &Db, code: &str, domain: &str, scale: &str) -> Result<Vec<
         .map(|(element_id, name, value, release)| AnchorElement {
             element_id,
             name,
+            rating: nsx_core::onet::rating_label(scale, value),
             value,
             release,
         })

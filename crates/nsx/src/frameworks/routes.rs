@@ -6,7 +6,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use nsx_core::frameworks::{Citation, DurableDomain, Locator, MasteryLevel, Status, VersionLabel};
+use nsx_core::frameworks::{
+    Citation, DurableDomain, Locator, MasteryLevel, Section, Status, VersionLabel,
+};
 use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -237,6 +239,8 @@ struct StatementRow {
     performance: String,
     chips: Vec<Chip>,
     correction: String,
+    /// A drafted suggestion of how to work, not an observation (the AI-usage statements).
+    suggested: bool,
 }
 
 struct LevelBlock {
@@ -262,6 +266,8 @@ struct EvidenceRow {
 struct Figure {
     label: &'static str,
     value: String,
+    /// What the figure means, in words.
+    means: String,
 }
 
 struct TaskRow {
@@ -303,6 +309,8 @@ struct FrameworkPage {
     evidence_rows: Vec<EvidenceRow>,
     evidence_note: Option<String>,
     durable: Vec<DomainBlock>,
+    /// What the durable statements rest on, in words ("work styles and skills").
+    durable_grounds: String,
     anchors: Anchors,
     anchor_count: usize,
     anchor_correction: String,
@@ -372,12 +380,23 @@ fn rows(v: &FrameworkView, occ: &str, items: &[&StatementView]) -> Vec<Statement
                 .map(|c| chip(occ, &v.evidence.citations, c))
                 .collect(),
             correction: format!("{}/corrections/new?statement={}", v.version.url, s.id),
+            suggested: s.statement.section == Section::AiUsage,
         })
         .collect()
 }
 
 fn pct(x: f64) -> String {
     format!("{x:.2}%")
+}
+
+/// An evidence figure: "not observed" for zero (the evidence's zeros mean no usage was
+/// seen), else the number as `show` writes it.
+fn observed(x: f64, show: impl Fn(f64) -> String) -> String {
+    if x > 0.0 {
+        show(x)
+    } else {
+        "not observed".into()
+    }
 }
 
 pub(crate) async fn build_page(
@@ -409,6 +428,17 @@ pub(crate) async fn build_page(
         })
         .collect();
     let ai_count = ai.iter().map(|b| b.statements.len()).sum();
+    let kinds = nsx_core::frameworks::durable::cited_kinds(
+        v.statements
+            .iter()
+            .filter(|s| s.statement.section == Section::Durable)
+            .flat_map(|s| s.statement.citations.iter()),
+    );
+    let durable_grounds = match kinds.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
     let durable = DurableDomain::ALL
         .iter()
         .map(|d| DomainBlock {
@@ -422,32 +452,54 @@ pub(crate) async fn build_page(
         Figure {
             label: "Tasks of the occupation",
             value: e.tasks_total.to_string(),
+            means: "Task statements this framework draws on.".into(),
         },
         Figure {
             label: "Tasks with AI-usage figures",
             value: e.tasks_with_evidence.to_string(),
+            means: "Of those, tasks the evidence files name (by their wording now or in the O*NET task list the evidence used).".into(),
         },
         Figure {
             label: "Tasks observed in use",
             value: e.tasks_observed.to_string(),
+            means: "Of those, tasks with a usage share or a penetration above zero.".into(),
         },
     ];
     if let Some(x) = e.usage_share_pct {
+        let via = if e.usage_codes_2010.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", counted over the O*NET-SOC 2010 {} {} the evidence is keyed by",
+                if e.usage_codes_2010.len() == 1 {
+                    "code"
+                } else {
+                    "codes"
+                },
+                e.usage_codes_2010.join(", ")
+            )
+        };
         figures.push(Figure {
             label: "Share of classified conversations",
-            value: pct(x),
+            value: observed(x, pct),
+            means: format!(
+                "Out of every 100 Claude.ai conversations the index assigned to an O*NET task, how many were about this occupation's {}tasks{via}; a task that several occupations list is shared out equally among them.",
+                e.usage_tasks.map(|n| format!("{n} ")).unwrap_or_default()
+            ),
         });
     }
     if let Some(x) = e.mean_penetration {
         figures.push(Figure {
             label: "Mean task penetration",
-            value: format!("{x:.3}"),
+            value: observed(x, |x| format!("{x:.3}")),
+            means: "Penetration runs from 0 to 1 per task: how far observed AI usage reaches into the task; this is its average over the occupation's tasks. \u{201c}Not observed\u{201d} means no usage was seen, not that AI cannot help.".into(),
         });
     }
     if let Some(x) = e.job_exposure {
         figures.push(Figure {
             label: "Observed occupation exposure",
-            value: format!("{x:.3}"),
+            value: observed(x, |x| format!("{x:.3}")),
+            means: "Exposure runs from 0 to 1 for the occupation's SOC code: how much of the work a language model could speed up is actually seen in AI usage.".into(),
         });
     }
     let top_tasks = e
@@ -457,10 +509,13 @@ pub(crate) async fn build_page(
             task_id: t.task_id,
             text: t.task.clone(),
             href: format!("{occ}#task-{}", t.task_id),
-            usage: t.usage_pct.map(pct).unwrap_or_else(|| "—".into()),
+            usage: t
+                .usage_pct
+                .map(|x| observed(x, pct))
+                .unwrap_or_else(|| "—".into()),
             penetration: t
                 .penetration
-                .map(|p| format!("{p:.3}"))
+                .map(|p| observed(p, |p| format!("{p:.3}")))
                 .unwrap_or_else(|| "—".into()),
         })
         .collect();
@@ -522,6 +577,7 @@ pub(crate) async fn build_page(
         evidence_rows,
         evidence_note,
         durable,
+        durable_grounds,
         anchor_count: anchors.count(),
         anchors,
         anchor_correction: format!("{}/corrections/new?anchor=", v.version.url),
@@ -658,5 +714,58 @@ pub(crate) async fn version(
     PagePath((code, version)): PagePath<(String, String)>,
 ) -> PageResult<Response> {
     let label = parse_label(&version)?;
-    show(state, viewer, headers, code, Some(label)).await
+    let chrome = chrome_for(&viewer);
+    match show(state.clone(), viewer, headers, code.clone(), Some(label)).await {
+        Err(PageError(Error::NotFound(what))) => {
+            no_version(&state, chrome, &code, label, Error::NotFound(what)).await
+        }
+        other => other,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "frameworks/missing_version.html")]
+struct MissingVersionPage {
+    chrome: Chrome,
+    code: String,
+    title: String,
+    requested: String,
+    versions: Vec<OtherVersion>,
+}
+
+/// The answer for a version that does not exist: when the framework has other versions, a
+/// 404 page that lists them; otherwise what [`no_framework`] says.
+async fn no_version(
+    state: &AppState,
+    chrome: Chrome,
+    code: &str,
+    requested: VersionLabel,
+    not_found: Error,
+) -> PageResult<Response> {
+    let versions = store::list_versions(&state.db, code).await?;
+    let Some(newest) = versions.first() else {
+        return no_framework(state, chrome, code, not_found).await;
+    };
+    let html = MissingVersionPage {
+        chrome,
+        code: code.to_string(),
+        title: newest.title.clone(),
+        requested: requested.to_string(),
+        versions: versions
+            .iter()
+            .map(|o| OtherVersion {
+                current: false,
+                label: o.label.to_string(),
+                url: o.url.clone(),
+                status: o.status.label().into(),
+            })
+            .collect(),
+    }
+    .render()
+    .map_err(|e| PageError(Error::Internal(format!("template: {e}"))))?;
+    Ok((
+        axum::http::StatusCode::NOT_FOUND,
+        axum::response::Html(html),
+    )
+        .into_response())
 }

@@ -183,6 +183,8 @@ pub fn no_evidence() -> nsx_core::frameworks::draft::EvidencePack {
         tasks_with_evidence: 0,
         tasks_observed: 0,
         usage_share_pct: None,
+        usage_tasks: None,
+        usage_codes_2010: Vec::new(),
         mean_penetration: None,
         job_exposure: None,
         top_tasks: Vec::new(),

@@ -6,9 +6,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use nsx_core::codes::OnetSocCode;
+use nsx_core::evidence::{CodedTask, task_key};
 use nsx_core::frameworks::draft::{
     CommodityInput, Draft, ElementInput, EvidencePack, JobExposure, OccupationInputs, TaskEvidence,
-    TaskInput,
+    TaskInput, UsageInput,
 };
 use nsx_core::frameworks::editorial::Catalog;
 use nsx_core::frameworks::{
@@ -245,6 +246,8 @@ pub async fn load_inputs(
         }
     }
 
+    let usage = occupation_usage(db, &tasks).await?;
+
     let mut inputs = Vec::with_capacity(chosen.len());
     for (code, title, release, job_zone, _, _) in chosen {
         let rated: HashMap<i64, (f64, String)> = ratings
@@ -307,6 +310,7 @@ pub async fn load_inputs(
             .ok()
             .and_then(|c| exp_by_soc.get(c.soc().as_str()).cloned());
         inputs.push(OccupationInputs {
+            usage: usage.get(&code).cloned(),
             code,
             title,
             job_zone,
@@ -319,6 +323,79 @@ pub async fn load_inputs(
         });
     }
     Ok((inputs, skipped))
+}
+
+/// Every occupation's share of the newest usage evidence, added up over its current tasks
+/// and, through the O*NET-SOC 2010→2019 crosswalk, over the 2010 task lists the evidence
+/// was collected against (the rule is [`nsx_core::evidence::occupation_usage`]).
+async fn occupation_usage<T>(
+    db: &Db,
+    tasks: &HashMap<String, Vec<(String, i64, String, T, String, Option<i64>)>>,
+) -> Result<HashMap<String, UsageInput>> {
+    let rows: Vec<(String, String, f64)> = on_db!(db, p => sqlx::query_as(
+        "SELECT release, task_norm, pct FROM aei_task_usage"
+    )
+    .fetch_all(p)
+    .await)?;
+    let Some(release) = rows.iter().map(|r| r.0.clone()).max() else {
+        return Ok(HashMap::new());
+    };
+    let usage: HashMap<String, f64> = rows
+        .into_iter()
+        .filter(|r| r.0 == release)
+        .map(|r| (r.1, r.2))
+        .collect();
+    let legacy: Vec<(String, i64, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT code_2010, task_id, task_norm FROM aei_legacy_tasks"
+    )
+    .fetch_all(p)
+    .await)?;
+    let cross: Vec<(String, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT from_code, to_code FROM code_crosswalks WHERE kind = 'onet2010_onet2019'"
+    )
+    .fetch_all(p)
+    .await)?;
+    let mut forward: HashMap<String, Vec<String>> = HashMap::new();
+    for (from, to) in cross {
+        forward.entry(from).or_default().push(to);
+    }
+    let keyed: Vec<(&str, i64, String)> = tasks
+        .values()
+        .flatten()
+        .map(|r| (r.0.as_str(), r.1, task_key(&r.2)))
+        .collect();
+    let current: Vec<CodedTask<'_>> = keyed
+        .iter()
+        .map(|(code, task_id, key)| CodedTask {
+            code,
+            task_id: *task_id,
+            key,
+        })
+        .collect();
+    let legacy: Vec<CodedTask<'_>> = legacy
+        .iter()
+        .map(|(code, task_id, key)| CodedTask {
+            code,
+            task_id: *task_id,
+            key,
+        })
+        .collect();
+    Ok(
+        nsx_core::evidence::occupation_usage(&usage, &current, &legacy, &forward)
+            .into_iter()
+            .map(|(code, u)| {
+                (
+                    code,
+                    UsageInput {
+                        share_pct: u.share_pct,
+                        tasks: u.tasks,
+                        codes_2010: u.codes_2010,
+                        release: release.clone(),
+                    },
+                )
+            })
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------

@@ -220,7 +220,10 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
     assert_eq!(st, 200);
     assert_eq!(by_label, html);
     // Unknown and malformed.
-    assert_eq!(app.get(&format!("/frameworks/{CODE}/v99.01")).await.0, 404);
+    let (st, missing) = app.get(&format!("/frameworks/{CODE}/v99.01")).await;
+    assert_eq!(st, 404);
+    assert!(missing.contains("has no version v99.01"), "{missing}");
+    assert!(missing.contains(&format!("href=\"/frameworks/{CODE}/v26.05\"")));
     assert_eq!(app.get("/frameworks/99-9999.99").await.0, 404);
     assert_eq!(app.get(&format!("/frameworks/{CODE}/latest")).await.0, 422);
     assert_eq!(app.get("/frameworks/Not_A_Code").await.0, 422);
@@ -234,7 +237,7 @@ async fn page_without_ai_evidence_says_so(app: TestApp) {
     assert_eq!(status, 200);
     assert!(html.contains("No AI-usage statements in this version"));
     assert!(html.contains("there is no AI-usage evidence for this occupation"));
-    assert!(html.contains("<dt>Tasks with AI-usage figures</dt><dd>0</dd>"));
+    assert!(html.contains("<dt>Tasks with AI-usage figures</dt><dd>0 "));
     positions(&html);
     app.finish().await;
 }

@@ -93,6 +93,16 @@ async fn drafts_every_ready_occupation(app: TestApp) {
             .is_some_and(|n| n.contains("observed"))
     );
     assert_eq!(v.evidence.job_exposure, Some(0.08));
+    // The usage file's one row for it names a task worded as in the 2010 task list, not as
+    // any task today: the occupation's usage share still counts it, through its 2010 code.
+    assert_eq!(v.evidence.usage_share_pct, Some(0.9));
+    assert_eq!(v.evidence.usage_tasks, Some(1));
+    assert_eq!(v.evidence.usage_codes_2010, vec!["17-3024.00"]);
+    assert!(v.evidence.citations.iter().any(|c| matches!(
+        &c.locator,
+        nsx_core::frameworks::Locator::Evidence { measure, .. } if measure == "occupation_usage"
+    )
+        && c.text.contains("through O*NET-SOC 2010 17-3024.00")));
     assert!(
         v.sources
             .iter()
@@ -390,6 +400,18 @@ async fn full_data_drafts_and_lints_clean() {
         .unwrap()
         .unwrap();
     assert_eq!(v.technical(MasteryLevel::Advanced).len(), 10);
+    // Software developers: the usage evidence is keyed by the two 2010 codes that became
+    // 15-1252.00; matching today's task wording alone found 0.73 %.
+    let dev = store::load_version(&db, "15-1252.00", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let share = dev.evidence.usage_share_pct.unwrap_or(0.0);
+    assert!(share > 3.0, "usage share {share}");
+    assert_eq!(
+        dev.evidence.usage_codes_2010,
+        vec!["15-1132.00", "15-1133.00"]
+    );
     // No task ratings in the release: the statements follow its order of tasks, core
     // first. These are 17-3024.00's twelve core task IDs in the order the file lists them.
     let core_in_file_order = [
