@@ -82,8 +82,7 @@ async fn save_technical(b: &Browser) {
 }
 
 const ASKED: &str = "Name every energy source that must be isolated.";
-const REWRITE: &str =
-    "Isolate every electrical, hydraulic and pneumatic energy source before work.";
+const REWRITE: &str = "Isolate every energy source with a personal padlock before work.";
 const SECOND: &str = "Add the inspection interval.";
 const EDUCATOR: &str = "Out of date for current programmes.";
 
@@ -334,7 +333,7 @@ async fn a_call_for_input_from_opening_to_published_revision_in_a_browser() {
         .await
         .unwrap();
     assert!(
-        source(&b).await.contains(REWRITE),
+        source(&b).await.contains("padlock"),
         "the diff shows the reworded statement"
     );
 
