@@ -1165,3 +1165,5 @@ mod tests {
         }
     }
 }
+
+pub mod dispositions;

@@ -1,8 +1,10 @@
 //! `nsx demo`: a worked example of each workflow in the current database, for someone
 //! trying the exchange — a standards body with an editor and an administrator, a framework
 //! the editor wrote across two occupations with two published versions and a draft, and
-//! correction suggestions waiting in the queue, and an open call for input on the draft
-//! with a survey and responses from a dozen sample reviewers of different stakeholder types.
+//! correction suggestions waiting in the queue, an open call for input on the draft
+//! with a survey and responses from a dozen sample reviewers of different stakeholder types,
+//! and a second framework whose call is concluded: every comment disposed of, the revision
+//! published with the consultation's summary.
 //!
 //! It runs through the same services as the pages and the API (so the audit log, the
 //! policy and the outbox see ordinary work), is idempotent, and refuses a database that
@@ -23,6 +25,8 @@ use crate::service::Caller;
 pub const DEMO_DOMAIN: &str = "demo.nsx.test";
 /// The demo's standards body.
 pub const DEMO_BODY: &str = "Demo Skills Council";
+/// The demo framework whose call for input is concluded and its revision published.
+pub const DEMO_REVIEWED_FRAMEWORK: &str = "machine-safety-practices";
 /// The demo framework's code.
 pub const DEMO_FRAMEWORK: &str = "industrial-maintenance-mechatronics";
 /// The two occupations it spans.
@@ -214,6 +218,7 @@ pub async fn seed(db: &Db, force: bool) -> Result<DemoReport> {
             .steps
             .push(format!("framework {DEMO_FRAMEWORK} exists"));
         seed_call(db, &mut report, &caller).await?;
+        seed_concluded_call(db, &mut report, &caller).await?;
         return Ok(report);
     }
     // A framework of the council's own across two occupations, its statements written by
@@ -388,6 +393,7 @@ pub async fn seed(db: &Db, force: bool) -> Result<DemoReport> {
     report.steps.push(format!("{} drafted", v3.label));
     let _: VersionLabel = v3.label;
     seed_call(db, &mut report, &caller).await?;
+    seed_concluded_call(db, &mut report, &caller).await?;
     Ok(report)
 }
 
@@ -595,6 +601,277 @@ async fn seed_call(db: &Db, report: &mut DemoReport, caller: &Caller) -> Result<
         "{} sample reviewers responded to {} statements and the survey",
         REVIEWERS.len(),
         statements.len()
+    ));
+    Ok(())
+}
+
+/// A sample reviewer (made once, with the address confirmed).
+async fn sample_reviewer(db: &Db, i: usize, hash: &str) -> Result<User> {
+    let (name, _, _, _) = REVIEWERS[i % REVIEWERS.len()];
+    let email = format!("reviewer{:02}@{DEMO_DOMAIN}", i + 1);
+    let user = match store::find_user_by_email(db, &email).await? {
+        Some((u, _)) => u,
+        None => {
+            store::create_user(
+                db,
+                store::NewUser {
+                    email,
+                    display_name: name.to_string(),
+                    password_hash: hash.to_string(),
+                    roles: Vec::new(),
+                    organization_id: None,
+                },
+            )
+            .await?
+        }
+    };
+    crate::accounts::verification::mark_verified(db, user.id).await?;
+    Ok(user)
+}
+
+/// A second framework of the council whose call for input ran briefly and is concluded:
+/// four sample reviewers commented (two pasting one text), every comment has a disposition,
+/// and the revision is published with the consultation's summary. Idempotent. The call
+/// closes a few seconds after it opens, so this step waits for the close.
+async fn seed_concluded_call(db: &Db, report: &mut DemoReport, caller: &Caller) -> Result<()> {
+    use crate::review::dispositions as disp;
+    use crate::review::service as review;
+    use nsx_core::review::{CommentType, Stance, StatementResponse};
+    if crate::frameworks::editing::find_framework(db, DEMO_REVIEWED_FRAMEWORK)
+        .await?
+        .is_some()
+    {
+        report
+            .steps
+            .push(format!("framework {DEMO_REVIEWED_FRAMEWORK} exists"));
+        return Ok(());
+    }
+    let (f, v1) = service::create(
+        db,
+        caller,
+        NewFramework {
+            code: Some(DEMO_REVIEWED_FRAMEWORK.into()),
+            title: "Machine Safety Practices".into(),
+            description: "The council's standard for working safely on automated production equipment.".into(),
+            occupations: DEMO_OCCUPATIONS.iter().map(|s| s.to_string()).collect(),
+            organization_id: None,
+            copy_of: None,
+            context: "Covers making machines safe before work, guarding, and reporting hazards on automated lines.".into(),
+        },
+    )
+    .await?;
+    let sources = tasks_of(db, DEMO_OCCUPATIONS[0], 3).await?;
+    if sources.is_empty() {
+        return Err(Error::Conflict(
+            "the demo occupation has no tasks in the catalog".into(),
+        ));
+    }
+    let written = [
+        (
+            MasteryLevel::Emerging,
+            "Hazard reports",
+            "report damaged guards and leaks to the shift lead before starting work",
+        ),
+        (
+            MasteryLevel::Developing,
+            "Machine isolation",
+            "isolate machines before work following the posted procedure",
+        ),
+        (
+            MasteryLevel::Proficient,
+            "Guarding checks",
+            "check that guards and interlocks work after every repair and record the check",
+        ),
+    ];
+    let adds: Vec<Edit> = written
+        .iter()
+        .enumerate()
+        .map(|(i, (level, subject, performance))| {
+            let (task_id, _, release) = &sources[i % sources.len()];
+            Edit::AddStatement {
+                placement: technical(*level),
+                subject: subject.to_string(),
+                performance: performance.to_string(),
+                position: None,
+                citations: vec![task_citation(*task_id, release)],
+            }
+        })
+        .collect();
+    let out = service::edit(db, caller, &f.code, &v1.label, adds).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let closes = now + time::Duration::seconds(3);
+    let call = review::open_call(
+        db,
+        caller,
+        &f.code,
+        &v1.label,
+        review::NewCall {
+            invitation: "A short review of the council's machine safety draft by employers, educators and workers.".into(),
+            contact_name: "Dana Editor".into(),
+            contact_email: format!("editor@{DEMO_DOMAIN}"),
+            stakeholder_types: vec!["employer".into(), "educator".into(), "worker_learner".into()],
+            time_zone: "America/Chicago".into(),
+            opens_at: fmt(now - time::Duration::minutes(1)),
+            closes_at: fmt(closes),
+            questions: vec![],
+            thresholds: None,
+        },
+    )
+    .await?;
+    let statements = review::statements(db, &call).await?;
+    let hash = password::hash(random_password()).await?;
+    let pasted = "Name lockout and tagout explicitly and require proving every energy source dead.";
+    // (sample reviewer, statement, comment type, comment, rewrite)
+    let said: [(usize, usize, CommentType, &str, &str); 5] = [
+        (
+            0,
+            1,
+            CommentType::Technical,
+            pasted,
+            "Lock out and tag out every energy source and prove it dead before work.",
+        ),
+        (1, 1, CommentType::Technical, pasted, ""),
+        (
+            4,
+            0,
+            CommentType::Editorial,
+            "Say who receives the report when there is no shift lead.",
+            "",
+        ),
+        (
+            9,
+            2,
+            CommentType::General,
+            "Record keeping is the supervisor's job, not the technician's.",
+            "",
+        ),
+        (9, 0, CommentType::General, "Useful as it stands.", ""),
+    ];
+    let mut joined = Vec::new();
+    for (who, st, ct, comment, rewrite) in said {
+        let user = sample_reviewer(db, who, &hash).await?;
+        let rc = Caller::user(&user, None);
+        if !joined.contains(&who) {
+            let (_, kind, sector, country) = REVIEWERS[who];
+            review::join(
+                db,
+                &rc,
+                call.id,
+                review::ProfileInput {
+                    stakeholder_type: kind.to_string(),
+                    sector: sector.map(str::to_string),
+                    organization: REVIEWERS[who].0.to_string(),
+                    country: country.to_string(),
+                    role: "Reviewer".into(),
+                },
+            )
+            .await?;
+            joined.push(who);
+        }
+        let Some(s) = statements.get(st) else {
+            continue;
+        };
+        review::respond(
+            db,
+            &rc,
+            call.id,
+            vec![review::Submitted {
+                statement: s.id,
+                response: StatementResponse {
+                    stance: Some(if rewrite.is_empty() {
+                        Stance::Keep
+                    } else {
+                        Stance::Change
+                    }),
+                    importance: Some(4),
+                    frequency: Some(3),
+                    comment_type: Some(ct),
+                    comment: comment.into(),
+                    rewrite: rewrite.into(),
+                },
+                shown: None,
+            }],
+        )
+        .await?;
+    }
+    // Wait for the close; the scheduled job would move the call, the demo moves it itself.
+    let wait = closes - time::OffsetDateTime::now_utc() + time::Duration::milliseconds(200);
+    if wait.is_positive() {
+        tokio::time::sleep(std::time::Duration::from_millis(
+            u64::try_from(wait.whole_milliseconds()).unwrap_or(0),
+        ))
+        .await;
+    }
+    review::advance(db, call.id).await?;
+    // The revised draft, from the reviewed version: the isolation statement reworded.
+    let rev = disp::start_revision(db, caller, call.id).await?;
+    let isolation = out.added[1];
+    service::edit(
+        db,
+        caller,
+        &f.code,
+        &rev.label,
+        vec![Edit::Reword {
+            item_id: isolation,
+            subject: "Machine isolation".into(),
+            performance: "lock out and tag out every energy source and prove it dead before work"
+                .into(),
+        }],
+    )
+    .await?;
+    let (_, board) = disp::board(db, caller, call.id).await?;
+    for g in &board.groups {
+        if let Some((first, rest)) = g.split_first() {
+            disp::mark_duplicates(db, caller, call.id, *first, rest).await?;
+        }
+    }
+    let (_, board) = disp::board(db, caller, call.id).await?;
+    let items = board
+        .comments
+        .iter()
+        .filter(|c| c.disposition.is_none())
+        .map(|c| {
+            let (d, reason, motivated) = if c.text == pasted {
+                (
+                    "accepted_with_changes",
+                    "Reworded to name lockout and tagout and proving the machine dead.",
+                    Some(isolation),
+                )
+            } else if c.text.starts_with("Record keeping") {
+                (
+                    "not_accepted",
+                    "A technician who repairs a guard is the one who can confirm it works.",
+                    None,
+                )
+            } else {
+                ("accepted", "", None)
+            };
+            disp::SetDisposition {
+                comment_id: c.id,
+                input: nsx_core::review::dispositions::DispositionInput {
+                    disposition: d.into(),
+                    reason: reason.into(),
+                    duplicate_of: None,
+                },
+                motivated_item: motivated,
+            }
+        })
+        .collect::<Vec<_>>();
+    if !items.is_empty() {
+        disp::set_dispositions(db, caller, call.id, items).await?;
+    }
+    disp::conclude(db, caller, call.id).await?;
+    let published = disp::publish_revision(db, caller, call.id).await?;
+    report.steps.push(format!(
+        "call for input {} concluded with {} comments disposed of; revision {} of {} published",
+        call.path(),
+        board.comments.len(),
+        published.label,
+        f.code
     ));
     Ok(())
 }

@@ -380,6 +380,81 @@ pub fn table() -> RouteTable {
             routes!(review::api::my_responses, review::api::upsert_responses),
         )
         .api(MANAGE_REVIEW, routes!(review::api::results))
+        // Dispositions of a closed call's comments, concluding it, the revision, each
+        // reviewer's own comments and the public disposition report.
+        .get(
+            "/calls/{id}/dispositions",
+            MANAGE_REVIEW,
+            review::disposition_routes::board,
+        )
+        .post(
+            "/calls/{id}/dispositions",
+            MANAGE_REVIEW,
+            review::disposition_routes::set,
+        )
+        .post(
+            "/calls/{id}/conclude",
+            MANAGE_REVIEW,
+            review::disposition_routes::conclude,
+        )
+        .post(
+            "/calls/{id}/revise",
+            MANAGE_REVIEW,
+            review::disposition_routes::revise,
+        )
+        .post(
+            "/calls/{id}/publish",
+            MANAGE_REVIEW,
+            review::disposition_routes::publish,
+        )
+        .get(
+            "/calls/{id}/my-comments",
+            SIGNED_IN,
+            review::disposition_routes::mine,
+        )
+        .post(
+            "/calls/{id}/my-comments",
+            SIGNED_IN,
+            review::disposition_routes::answer,
+        )
+        .get(
+            "/calls/{id}/report",
+            ANYONE,
+            review::disposition_routes::report,
+        )
+        .get(
+            "/calls/{id}/report.csv",
+            ANYONE,
+            review::disposition_routes::report_csv,
+        )
+        .api(
+            MANAGE_REVIEW,
+            routes!(
+                review::disposition_api::list_dispositions,
+                review::disposition_api::set_dispositions
+            ),
+        )
+        .api(
+            MANAGE_REVIEW,
+            routes!(review::disposition_api::mark_duplicates),
+        )
+        .api(MANAGE_REVIEW, routes!(review::disposition_api::conclude))
+        .api(
+            MANAGE_REVIEW,
+            routes!(review::disposition_api::start_revision),
+        )
+        .api(
+            MANAGE_REVIEW,
+            routes!(review::disposition_api::publish_revision),
+        )
+        .api(
+            SIGNED_IN,
+            routes!(
+                review::disposition_api::my_dispositions,
+                review::disposition_api::give_verdict
+            ),
+        )
+        .api(ANYONE, routes!(review::disposition_api::report))
         // Accounts: signing up and in, one's own account.
         .get("/sign-up", ANYONE, sign_in::sign_up_page)
         .post("/sign-up", ANYONE, sign_in::sign_up)

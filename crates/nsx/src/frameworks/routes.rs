@@ -318,6 +318,8 @@ struct FrameworkPage {
     sources: Vec<nsx_core::frameworks::Source>,
     versions: Vec<OtherVersion>,
     call: Option<crate::review::Banner>,
+    /// The consultation this version is the published revision of: (report, summary).
+    consultation: Option<(String, String)>,
 }
 
 fn source_name(key: &str) -> &str {
@@ -547,8 +549,12 @@ pub(crate) async fn build_page(
     let call = crate::review::service::current_call(&state.db, v.version.framework_id)
         .await?
         .map(|c| crate::review::Banner::of(&c));
+    let consultation = crate::review::dispositions::consultation_of(&state.db, v.version.id)
+        .await?
+        .map(|(id, s)| (format!("/calls/{id}/report"), s.describe()));
     let page = FrameworkPage {
         call,
+        consultation,
         chrome,
         title: v.version.title.clone(),
         label: label.clone(),

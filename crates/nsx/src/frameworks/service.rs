@@ -681,11 +681,26 @@ pub async fn transition(
     to: Status,
 ) -> Result<VersionSummary> {
     let mut tx = db.begin().await?;
-    let f = locked(&mut tx, code).await?;
+    let (id, _) = transition_in(&mut tx, caller, code, label, to).await?;
+    tx.commit().await?;
+    summary(db, code, id).await
+}
+
+/// [`transition`] inside the caller's transaction (for changes that move a version as one
+/// step of several, such as publishing the revision of a call for input); returns the
+/// version's id and its label after the move.
+pub async fn transition_in(
+    tx: &mut Tx,
+    caller: &Caller,
+    code: &str,
+    label: &VersionLabel,
+    to: Status,
+) -> Result<(Uuid, VersionLabel)> {
+    let f = locked(tx, code).await?;
     caller.require(Action::PublishFramework, &owner(&f))?;
-    let versions = editing::versions_in(&mut tx, f.id).await?;
+    let versions = editing::versions_in(tx, f.id).await?;
     let v = find_version(&versions, label, code)?.clone();
-    if let Some(call) = crate::review::store::active_call_of_version(&mut tx, v.id).await? {
+    if let Some(call) = crate::review::store::active_call_of_version(tx, v.id).await? {
         return Err(Error::Conflict(format!(
             "{label} is under review in a call for input (/calls/{call}); its status cannot change until the call closes"
         )));
@@ -722,7 +737,7 @@ pub async fn transition(
             .find(|x| x.status == Status::Published && x.id != v.id)
         {
             editing::set_status(
-                &mut tx,
+                tx,
                 prev.id,
                 Status::Published,
                 Status::Superseded,
@@ -734,18 +749,9 @@ pub async fn transition(
             superseded = Some(prev.label);
         }
     }
-    editing::set_status(
-        &mut tx,
-        v.id,
-        v.status,
-        to,
-        &new_label,
-        former.as_ref(),
-        code,
-    )
-    .await?;
+    editing::set_status(tx, v.id, v.status, to, &new_label, former.as_ref(), code).await?;
     audit::record(
-        &mut tx,
+        tx,
         caller,
         Change::new(
             match to {
@@ -766,8 +772,7 @@ pub async fn transition(
     )
     .await?;
     tx.touch_scope(&cache_scope(code)).await?;
-    tx.commit().await?;
-    summary(db, code, v.id).await
+    Ok((v.id, new_label))
 }
 
 /// The editable content of a version (for edit forms and exports).

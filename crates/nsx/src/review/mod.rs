@@ -6,12 +6,18 @@
 //! - [`service`]: the rules, shared by pages, API, jobs and the command line.
 //! - [`routes`] and [`api`]: the pages and the JSON API.
 //! - [`charts`]: inline SVG charts of the results.
+//! - [`dispositions`] and [`disposition_store`]: dispositions of the comments, concluding
+//!   the call and publishing the revision.
 //!
 //! The pure rules (stakeholder types, answers, windows, aggregation) are in
 //! [`nsx_core::review`].
 
 pub mod api;
 pub mod charts;
+pub mod disposition_api;
+pub mod disposition_routes;
+pub mod disposition_store;
+pub mod dispositions;
 pub mod routes;
 pub mod service;
 pub mod store;

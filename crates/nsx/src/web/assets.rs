@@ -16,6 +16,7 @@ const CSS: &str = concat!(
     include_str!("../../assets/css/frameworks.css"),
     include_str!("../../assets/css/diff.css"),
     include_str!("../../assets/css/corrections.css"),
+    include_str!("../../assets/css/dispositions.css"),
 );
 const SUGGEST_JS: &str = include_str!("../../assets/suggest.js");
 const OPENSEARCH: &str = include_str!("../../assets/opensearch.xml");

@@ -34,6 +34,28 @@ async fn the_demo_seeds_once_and_spares_real_databases(app: TestApp) {
     let id = calls["open"][0]["id"].as_str().unwrap().to_string();
     let (_, call) = app.get_json(&format!("/api/v1/reviews/{id}")).await;
     assert_eq!(call["reviewers"], 12, "{call}");
+    // A second framework's call is concluded: every comment disposed of, the revision
+    // published with the consultation's summary, the public report anonymized.
+    assert_eq!(calls["closed"].as_array().unwrap().len(), 1, "{calls}");
+    assert_eq!(
+        calls["closed"][0]["framework"],
+        demo::DEMO_REVIEWED_FRAMEWORK
+    );
+    let cid = calls["closed"][0]["id"].as_str().unwrap().to_string();
+    let (_, r) = app.get_json(&format!("/api/v1/reviews/{cid}/report")).await;
+    assert_eq!(r["published"], true, "{r}");
+    assert_eq!(r["comments"].as_array().unwrap().len(), 5, "{r}");
+    assert!(
+        r["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !c["disposition"].is_null())
+    );
+    assert_eq!(r["by_disposition"]["duplicate"], 1, "{r}");
+    assert_eq!(r["standing"]["revision_status"], "published", "{r}");
+    assert_eq!(r["standing"]["summary"]["respondents"], 4, "{r}");
+    assert!(!r.to_string().contains(demo::DEMO_DOMAIN));
     let f = nsx::frameworks::editing::find_framework(&app.db, demo::DEMO_FRAMEWORK)
         .await
         .unwrap()

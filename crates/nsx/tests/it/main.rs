@@ -26,6 +26,8 @@ mod jobs;
 mod limits;
 mod openapi;
 mod review;
+mod review_browser;
+mod review_dispositions;
 mod schema;
 mod search;
 mod server;

@@ -1,0 +1,44 @@
+-- Dispositions of a call's comments. When a call has closed, every statement comment or
+-- suggested rewrite, proposed statement and general comment it received is copied into
+-- review_comments (once; the copy is what the editors dispose of and what the public
+-- report lists). Each gets a disposition (accepted, accepted with changes, not accepted
+-- with a reason, duplicate of another), optionally the statement of the revision it
+-- motivated, and, once the dispositions are published, the reviewer's verdict on the
+-- response. Concluding a call publishes its dispositions; publishing the revision records
+-- the version and a summary of the consultation.
+
+CREATE TABLE review_comments (
+    id UUID NOT NULL,
+    call_id UUID NOT NULL REFERENCES review_calls (id) ON DELETE CASCADE,
+    seq BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    user_id UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    ref_id UUID NOT NULL,
+    statement_id UUID,
+    comment_type TEXT,
+    text TEXT NOT NULL,
+    rewrite TEXT NOT NULL,
+    stakeholder_type TEXT NOT NULL,
+    sector TEXT,
+    disposition TEXT,
+    reason TEXT NOT NULL,
+    duplicate_of UUID,
+    edit_version_id UUID,
+    edit_item_id UUID,
+    decided_by UUID REFERENCES users (id) ON DELETE SET NULL,
+    decided_at TIMESTAMPTZ,
+    verdict TEXT,
+    verdict_note TEXT NOT NULL,
+    verdict_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE (call_id, kind, user_id, ref_id),
+    UNIQUE (call_id, seq)
+);
+CREATE INDEX review_comments_user_idx ON review_comments (call_id, user_id);
+
+ALTER TABLE review_calls ADD COLUMN concluded_at TIMESTAMPTZ;
+ALTER TABLE review_calls ADD COLUMN concluded_by UUID;
+ALTER TABLE review_calls ADD COLUMN revision_version_id UUID;
+ALTER TABLE review_calls ADD COLUMN revision_published_at TIMESTAMPTZ;
+ALTER TABLE review_calls ADD COLUMN summary TEXT;
