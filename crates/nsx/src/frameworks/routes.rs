@@ -310,6 +310,7 @@ struct FrameworkPage {
     sources: Vec<nsx_core::frameworks::Source>,
     versions: Vec<OtherVersion>,
     call: Option<crate::review::Banner>,
+    follow: crate::following::routes::FollowBox,
 }
 
 fn source_name(key: &str) -> &str {
@@ -492,8 +493,14 @@ pub(crate) async fn build_page(
     let call = crate::review::service::current_call(&state.db, v.version.framework_id)
         .await?
         .map(|c| crate::review::Banner::of(&c));
+    let follow = crate::following::routes::FollowBox::new(
+        nsx_core::following::TargetKind::Framework,
+        &code,
+        chrome.viewer.is_some(),
+    );
     let page = FrameworkPage {
         call,
+        follow,
         chrome,
         title: v.version.title.clone(),
         label: label.clone(),
