@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod codes;
 pub mod corrections;
 pub mod evidence;
+pub mod following;
 pub mod frameworks;
 pub mod ids;
 pub mod occupations;

@@ -220,6 +220,10 @@ pub fn job_runner(state: AppState) -> crate::jobs::Runner {
             crate::review::ADVANCE_JOB,
             Arc::new(crate::review::service::AdvanceJob),
         )
+        .handler(
+            crate::following::notify::NOTIFY_JOB,
+            Arc::new(crate::following::notify::NotifyJob),
+        )
 }
 
 /// Runs the web server until Ctrl-C or SIGTERM, then drains in-flight requests.

@@ -602,6 +602,64 @@ async fn seed_call(db: &Db, report: &mut DemoReport, caller: &Caller) -> Result<
         REVIEWERS.len(),
         statements.len()
     ));
+    seed_following(db, report, caller, call.id).await?;
+    Ok(())
+}
+
+/// Followers of the demo framework and of one of its occupations, and invitations to the
+/// open call (three of them already joined, so the editors' list shows both statuses).
+/// The notification jobs e-mail them through the outbox when a node runs jobs.
+async fn seed_following(
+    db: &Db,
+    report: &mut DemoReport,
+    caller: &Caller,
+    call: nsx_core::ids::CallId,
+) -> Result<()> {
+    use crate::following::store as fs;
+    use nsx_core::following::TargetKind;
+    let mut tx = db.begin().await?;
+    let follows = [
+        (TargetKind::Framework, DEMO_FRAMEWORK, "follower01"),
+        (TargetKind::Framework, DEMO_FRAMEWORK, "follower02"),
+        (TargetKind::Occupation, DEMO_OCCUPATIONS[0], "follower03"),
+    ];
+    for (kind, code, local) in follows {
+        let email = format!("{local}@{DEMO_DOMAIN}");
+        let f = fs::upsert_follow(&mut tx, kind, code, &email, None, None).await?;
+        crate::audit::record(
+            &mut tx,
+            caller,
+            crate::audit::Change::new("follow.created", crate::following::OBJECT_TYPE, f.id)
+                .after(serde_json::json!({"kind": kind.as_str(), "code": code, "confirmed": true})),
+        )
+        .await?;
+    }
+    let invitees: Vec<String> = [
+        "invitee01",
+        "invitee02",
+        "invitee03",
+        "reviewer01",
+        "reviewer02",
+        "reviewer03",
+    ]
+    .iter()
+    .map(|l| format!("{l}@{DEMO_DOMAIN}"))
+    .collect();
+    let added =
+        fs::add_invitations(&mut tx, call, &invitees, caller.user_id().map(|u| u.0)).await?;
+    crate::audit::record(
+        &mut tx,
+        caller,
+        crate::audit::Change::new("review.invited", crate::review::OBJECT_TYPE, call)
+            .after(serde_json::json!({"invited": added.len()})),
+    )
+    .await?;
+    tx.commit().await?;
+    report.steps.push(format!(
+        "{} followers and {} invitations to the call (see /calls/{call}/invitations)",
+        follows.len(),
+        added.len(),
+    ));
     Ok(())
 }
 

@@ -16,6 +16,7 @@ pub mod corrections;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod following;
 pub mod frameworks;
 pub mod import;
 pub mod jobs;

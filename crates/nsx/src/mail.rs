@@ -1,6 +1,7 @@
 //! Outgoing e-mail over SMTP (lettre), to the relay in `smtp.url`.
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::SmtpConfig;
@@ -39,14 +40,41 @@ impl Mailer {
 
     /// Sends a plain-text message.
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<()> {
+        self.send_with(to, subject, body, None).await
+    }
+
+    /// Sends a plain-text message; with `unsubscribe` (an `https://` or `http://` URL), it
+    /// carries `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 2369, RFC 8058).
+    pub async fn send_with(
+        &self,
+        to: &str,
+        subject: &str,
+        body: String,
+        unsubscribe: Option<&str>,
+    ) -> Result<()> {
         let to: Mailbox = to
             .parse()
             .map_err(|e| Error::invalid("email", format!("cannot send to {to:?}: {e}")))?;
-        let msg = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(url) = unsubscribe.filter(|u| {
+            (u.starts_with("https://") || u.starts_with("http://"))
+                && !u.contains(['<', '>', '\r', '\n'])
+        }) {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_string(),
+                ));
+        }
+        let msg = builder
             .body(body)
             .map_err(|e| Error::Internal(format!("building e-mail: {e}")))?;
         self.transport
@@ -90,6 +118,35 @@ pub async fn queue(tx: &mut crate::db::Tx, email: OutgoingEmail) -> Result<()> {
     Ok(())
 }
 
+/// The payload key of an outbox e-mail's unsubscribe URL (see [`queue_with_unsubscribe`]).
+pub const UNSUBSCRIBE_KEY: &str = "list_unsubscribe";
+
+/// [`queue`] for a notification e-mail: the message is sent with `List-Unsubscribe`
+/// headers naming `unsubscribe` (the same link its body carries).
+pub async fn queue_with_unsubscribe(
+    tx: &mut crate::db::Tx,
+    email: OutgoingEmail,
+    unsubscribe: &str,
+) -> Result<()> {
+    if email.to.parse::<Mailbox>().is_err() {
+        return Err(Error::invalid(
+            "email",
+            format!("{:?} is not an e-mail address", email.to),
+        ));
+    }
+    let mut payload = serde_json::to_value(&email)
+        .map_err(|e| Error::Internal(format!("queueing e-mail: {e}")))?;
+    if let Some(o) = payload.as_object_mut() {
+        o.insert(UNSUBSCRIBE_KEY.into(), unsubscribe.into());
+    }
+    crate::jobs::enqueue(
+        tx,
+        crate::jobs::NewJob::now(EMAIL_JOB, payload).attempts(12),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Puts an e-mail in the outbox in a transaction of its own.
 pub async fn queue_now(db: &crate::db::Db, email: OutgoingEmail) -> Result<()> {
     let mut tx = db.begin().await?;
@@ -115,7 +172,11 @@ impl crate::jobs::JobHandler for EmailJob {
                 "no SMTP relay is configured (smtp.url); the e-mail waits in the outbox".into(),
             ));
         };
-        match mailer.send(&email.to, &email.subject, email.body).await {
+        let unsubscribe = job.payload.get(UNSUBSCRIBE_KEY).and_then(|v| v.as_str());
+        match mailer
+            .send_with(&email.to, &email.subject, email.body, unsubscribe)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(Error::Invalid(e)) => Err(JobError::Fatal(format!("{e:?}"))),
             Err(e) => Err(JobError::Retry(e.to_string())),

@@ -23,7 +23,9 @@ use crate::accounts::Viewer;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::web::error::{ApiError, PageError};
-use crate::{accounts, corrections, frameworks, occupations, operations, review, search, web};
+use crate::{
+    accounts, corrections, following, frameworks, occupations, operations, review, search, web,
+};
 
 /// One route: its method, its path pattern (axum syntax, `{param}`), and what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -455,6 +457,53 @@ pub fn table() -> RouteTable {
             ),
         )
         .api(ANYONE, routes!(review::disposition_api::report))
+        // Following frameworks and occupations, invitations to calls, unsubscribing from
+        // the notification e-mails (no sign-in: the link is signed).
+        .post("/follow", ANYONE, following::routes::follow)
+        .post("/unfollow", SIGNED_IN, following::routes::unfollow)
+        .get(
+            "/follow/confirm/{token}",
+            ANYONE,
+            following::routes::confirm_page,
+        )
+        .post(
+            "/follow/confirm/{token}",
+            ANYONE,
+            following::routes::confirm,
+        )
+        .get(
+            "/unsubscribe/{token}",
+            ANYONE,
+            following::routes::unsubscribe_page,
+        )
+        .post(
+            "/unsubscribe/{token}",
+            ANYONE,
+            following::routes::unsubscribe,
+        )
+        .get("/account/follows", SIGNED_IN, following::routes::mine)
+        .get(
+            "/calls/{id}/invitations",
+            MANAGE_REVIEW,
+            following::routes::invitations,
+        )
+        .post(
+            "/calls/{id}/invitations",
+            MANAGE_REVIEW,
+            following::routes::invite,
+        )
+        .api(
+            SIGNED_IN,
+            routes!(following::api::my_follows, following::api::follow),
+        )
+        .api(SIGNED_IN, routes!(following::api::unfollow))
+        .api(
+            MANAGE_REVIEW,
+            routes!(
+                following::api::list_invitations,
+                following::api::add_invitations
+            ),
+        )
         // Accounts: signing up and in, one's own account.
         .get("/sign-up", ANYONE, sign_in::sign_up_page)
         .post("/sign-up", ANYONE, sign_in::sign_up)

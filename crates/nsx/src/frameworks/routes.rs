@@ -320,6 +320,7 @@ struct FrameworkPage {
     call: Option<crate::review::Banner>,
     /// The consultation this version is the published revision of: (report, summary).
     consultation: Option<(String, String)>,
+    follow: crate::following::routes::FollowBox,
 }
 
 fn source_name(key: &str) -> &str {
@@ -552,9 +553,15 @@ pub(crate) async fn build_page(
     let consultation = crate::review::dispositions::consultation_of(&state.db, v.version.id)
         .await?
         .map(|(id, s)| (format!("/calls/{id}/report"), s.describe()));
+    let follow = crate::following::routes::FollowBox::new(
+        nsx_core::following::TargetKind::Framework,
+        &code,
+        chrome.viewer.is_some(),
+    );
     let page = FrameworkPage {
         call,
         consultation,
+        follow,
         chrome,
         title: v.version.title.clone(),
         label: label.clone(),

@@ -297,6 +297,8 @@ struct OccupationPage {
     d: OccupationDetail,
     /// The framework's page and current version label, when the occupation has one.
     framework: Option<(String, String)>,
+    /// Following the occupation.
+    follow: crate::following::routes::FollowBox,
 }
 
 impl OccupationPage {
@@ -345,6 +347,7 @@ pub(crate) async fn occupation(
     } else {
         Chrome::anonymous()
     };
+    let signed_in = viewer.signed_in();
     // Cached in the framework's scope, so drafting or publishing its framework refreshes it.
     let scope = crate::frameworks::service::cache_scope(code.as_str());
     cached_html(
@@ -363,10 +366,16 @@ pub(crate) async fn occupation(
                     .into_iter()
                     .next()
                     .map(|v| (format!("/frameworks/{}", v.code), v.label.to_string()));
+            let follow = crate::following::routes::FollowBox::new(
+                nsx_core::following::TargetKind::Occupation,
+                code.as_str(),
+                signed_in,
+            );
             render(&OccupationPage {
                 chrome,
                 d,
                 framework,
+                follow,
             })
         },
     )

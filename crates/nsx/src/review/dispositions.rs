@@ -583,9 +583,9 @@ pub async fn conclude(db: &Db, caller: &Caller, id: CallId) -> Result<Consultati
         })),
     )
     .await?;
+    crate::following::notify::notify_dispositions_published_in(&mut tx, id).await?;
     tx.bump_data_version("catalog").await?;
     tx.commit().await?;
-    // notify: dispositions published
     Ok(summary)
 }
 

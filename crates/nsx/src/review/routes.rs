@@ -170,6 +170,7 @@ struct CallPage {
     sectors: Vec<(String, String)>,
     respondents: usize,
     join: &'static str,
+    link: String,
 }
 
 /// The reviewer profile form.
@@ -209,6 +210,7 @@ async fn call_page(
     form: Option<ProfileForm>,
 ) -> Result<CallPage, Error> {
     let call = service::get(&state.db, id).await?;
+    let link = format!("{}{}", state.config.public_url(), call.path());
     let statements = service::statements(&state.db, &call).await?.len();
     let verified = match caller.user_id() {
         Some(u) => crate::accounts::verification::verified_at(&state.db, u.0)
@@ -234,6 +236,7 @@ async fn call_page(
         (None, _, _) => "new",
     };
     Ok(CallPage {
+        link,
         join,
         chrome: chrome(viewer),
         phase: call.phase_now(),

@@ -266,6 +266,10 @@ pub async fn open_call(
             .await?;
         }
     }
+    if state == CallState::Open {
+        crate::following::notify::call_opened_in(&mut tx, id, stored(opens), stored(closes))
+            .await?;
+    }
     jobs::ensure_schedule_in(
         &mut tx,
         SWEEP_SCHEDULE,
@@ -328,6 +332,10 @@ pub async fn advance(db: &Db, id: CallId) -> Result<CallState> {
             .after(json!({"state": next.as_str()})),
         )
         .await?;
+        if next == CallState::Open {
+            crate::following::notify::call_opened_in(&mut tx, id, call.opens_at, call.closes_at)
+                .await?;
+        }
         state = next;
         moved = true;
     }

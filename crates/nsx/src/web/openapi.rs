@@ -50,6 +50,7 @@ impl utoipa::Modify for BearerScheme {
         (name = "accounts", description = "Users, organizations and API tokens"),
         (name = "corrections", description = "Suggested corrections to the source rows behind framework statements, and their triage"),
         (name = "reviews", description = "Calls for input: public reviews of draft framework versions, reviewers' responses and results"),
+        (name = "follows", description = "Following frameworks and occupations: e-mails when a call for input opens on them"),
         (name = "operations", description = "The audit log and background jobs (administrators)"),
     )
 )]

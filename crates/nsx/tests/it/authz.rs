@@ -50,6 +50,7 @@ fn fill(path: &str, f: &Fixture) -> String {
             "token" => "not-a-real-token".to_string(),
             "file" => "nsx.css".to_string(),
             "role" => "reviewer".to_string(),
+            "kind" => "framework".to_string(),
             "id" if before.contains("/organizations") => f.org.clone(),
             "id" if before.contains("/users") => f.plain_user.clone(),
             "id" => "0192f3c4-0000-7000-8000-000000000000".to_string(),

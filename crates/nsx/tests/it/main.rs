@@ -17,6 +17,7 @@ mod editorial;
 mod exchange;
 mod exchange_import;
 mod exchange_subscriptions;
+mod following;
 mod framework_changes;
 mod framework_pages;
 mod frameworks;
