@@ -397,6 +397,17 @@ async fn comments_are_disposed_of_concluded_and_published(app: TestApp) {
         .await,
         1
     );
+    // ... and, in the same transaction, queued the e-mail that tells every reviewer.
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM jobs WHERE dedupe_key = 'notify:dispositions_published:{id}'"
+            )
+        )
+        .await,
+        1
+    );
 
     // Each reviewer reads their own comments and answers; editors see the objection.
     let (_, m) = api(
