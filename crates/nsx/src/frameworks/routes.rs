@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use nsx_core::frameworks::{
-    Citation, DurableDomain, Locator, MasteryLevel, Section, Status, VersionLabel,
+    Citation, DurableDomain, DurableLevel, Locator, MasteryLevel, Section, Status, VersionLabel,
 };
 use nsx_core::occupations::{SOC_MAJOR_GROUPS, job_zone_label, major_group_title};
 use serde::Deserialize;
@@ -225,6 +225,184 @@ pub(crate) async fn index(
 // ---------------------------------------------------------------------------------------
 // One framework version
 
+/// The framework page's query string: its filters.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQueryString {
+    /// A mastery level (`emerging` … `advanced`; the durable names `applying` and
+    /// `exceeding` stand for the third and fourth); empty means every level.
+    #[serde(default)]
+    level: Option<String>,
+    /// A section (`technical`, `ai_usage`, `durable`) or one durable-skill domain
+    /// (`communication` …); empty means everything.
+    #[serde(default)]
+    domain: Option<String>,
+}
+
+/// What the domain filter keeps: one section, or one durable-skill domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DomainFilter {
+    Section(Section),
+    Durable(DurableDomain),
+}
+
+impl DomainFilter {
+    /// The sections a reader can filter on, with their names.
+    const SECTIONS: [(Section, &'static str); 3] = [
+        (Section::Technical, "Technical"),
+        (Section::AiUsage, "AI usage"),
+        (Section::Durable, "Durable skills (all domains)"),
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            DomainFilter::Section(s) => s.as_str(),
+            DomainFilter::Durable(d) => d.as_str(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            DomainFilter::Section(Section::Durable) => "Durable skills",
+            DomainFilter::Section(s) => Self::SECTIONS
+                .iter()
+                .find(|(x, _)| *x == s)
+                .map(|(_, l)| *l)
+                .unwrap_or(""),
+            DomainFilter::Durable(d) => d.label(),
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        let v = raw.trim().to_ascii_lowercase().replace('-', "_");
+        Self::SECTIONS
+            .iter()
+            .map(|(s, _)| DomainFilter::Section(*s))
+            .chain(DurableDomain::ALL.iter().map(|d| DomainFilter::Durable(*d)))
+            .find(|d| d.key() == v)
+    }
+}
+
+/// The filters of a framework page, checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PageFilter {
+    level: Option<MasteryLevel>,
+    domain: Option<DomainFilter>,
+}
+
+/// A query value quoted back in an error message, cut to a readable length.
+fn quoted(raw: &str) -> String {
+    let s: String = raw.chars().take(40).collect();
+    if s.len() < raw.len() {
+        format!("{s:?}…")
+    } else {
+        format!("{s:?}")
+    }
+}
+
+impl PageFilter {
+    fn parse(q: &PageQueryString) -> PageResult<Self> {
+        let level = match nonempty(&q.level) {
+            None => None,
+            Some(raw) => {
+                let v = raw.to_ascii_lowercase();
+                let found = MasteryLevel::ALL.into_iter().find(|l| l.as_str() == v);
+                let alias = DurableLevel::ALL
+                    .into_iter()
+                    .find(|l| l.as_str() == v)
+                    .and_then(|l| MasteryLevel::ALL.get(l as usize).copied());
+                Some(found.or(alias).ok_or_else(|| {
+                    invalid(
+                        "level",
+                        format!(
+                            "{} is not a level: use emerging, developing, proficient or advanced (or leave it empty for every level)",
+                            quoted(raw)
+                        ),
+                    )
+                })?)
+            }
+        };
+        let domain = match nonempty(&q.domain) {
+            None => None,
+            Some(raw) => Some(DomainFilter::parse(raw).ok_or_else(|| {
+                let durable: Vec<&str> = DurableDomain::ALL.iter().map(|d| d.as_str()).collect();
+                invalid(
+                    "domain",
+                    format!(
+                        "{} is not a domain: use technical, ai_usage, durable or one of the durable-skill domains ({}), or leave it empty for everything",
+                        quoted(raw),
+                        durable.join(", ")
+                    ),
+                )
+            })?),
+        };
+        Ok(PageFilter { level, domain })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.level.is_none() && self.domain.is_none()
+    }
+
+    /// The query string the site's own links write for these filters (empty when none).
+    fn query(&self) -> String {
+        query_string(&[
+            ("level", self.level.map(|l| l.as_str()).unwrap_or("")),
+            ("domain", self.domain.map(|d| d.key()).unwrap_or("")),
+        ])
+    }
+
+    /// Whether statements at this rank (0-based, on either scale) are shown.
+    fn shows_rank(&self, rank: u8) -> bool {
+        self.level.is_none_or(|l| l.rank() == rank)
+    }
+
+    fn shows_section(&self, s: Section) -> bool {
+        match self.domain {
+            None => true,
+            Some(DomainFilter::Section(x)) => x == s,
+            Some(DomainFilter::Durable(_)) => s == Section::Durable,
+        }
+    }
+
+    fn shows_domain(&self, d: DurableDomain) -> bool {
+        match self.domain {
+            None | Some(DomainFilter::Section(Section::Durable)) => true,
+            Some(DomainFilter::Durable(x)) => x == d,
+            Some(DomainFilter::Section(_)) => false,
+        }
+    }
+
+    /// The active filter in words ("Advanced (durable skills: Exceeding) statements in
+    /// Technical").
+    fn describe(&self) -> String {
+        let level = match self.level {
+            None => "statements at every level".to_string(),
+            Some(l) => {
+                let durable = DurableLevel::ALL[usize::from(l.rank())];
+                if self.domain.is_some_and(|d| {
+                    matches!(
+                        d,
+                        DomainFilter::Durable(_) | DomainFilter::Section(Section::Durable)
+                    )
+                }) {
+                    format!("{} statements", durable.label())
+                } else if self.domain.is_some() {
+                    format!("{} statements", l.label())
+                } else {
+                    format!(
+                        "{} statements ({} in durable skills)",
+                        l.label(),
+                        durable.label()
+                    )
+                }
+            }
+        };
+        match self.domain {
+            None => format!("{level} in every domain"),
+            Some(d) => format!("{level} in {}", d.label()),
+        }
+    }
+}
+
 /// A citation chip: a small link to the cited row.
 struct Chip {
     href: String,
@@ -234,6 +412,12 @@ struct Chip {
 
 struct StatementRow {
     id: Uuid,
+    /// Its number in the list it is shown in (the same filtered or not).
+    num: usize,
+    /// How the page refers to it: the list's name and the number ("Developing 3").
+    reference: String,
+    /// 0-based rank of its level.
+    rank: u8,
     level: String,
     subject: String,
     performance: String,
@@ -251,9 +435,90 @@ struct LevelBlock {
 }
 
 struct DomainBlock {
+    /// Its number among the ten domains.
+    number: usize,
     key: &'static str,
     label: &'static str,
+    /// Statements in the domain, all levels (the count in the heading).
+    total: usize,
     statements: Vec<StatementRow>,
+}
+
+/// A link from a matrix cell to a statement below.
+struct CellLink {
+    id: Uuid,
+    num: usize,
+    aria: String,
+}
+
+/// One subject of the level matrix: its statements at each shown level.
+struct MatrixRow {
+    subject: String,
+    cells: Vec<Vec<CellLink>>,
+}
+
+/// A group of matrix rows (a section or a durable-skill domain).
+struct MatrixGroup {
+    label: &'static str,
+    rows: Vec<MatrixRow>,
+}
+
+/// The level matrix of one scale: subjects down, levels across.
+struct Matrix {
+    caption: &'static str,
+    columns: Vec<&'static str>,
+    groups: Vec<MatrixGroup>,
+}
+
+impl Matrix {
+    fn new(caption: &'static str, columns: Vec<&'static str>) -> Self {
+        Matrix {
+            caption,
+            columns,
+            groups: Vec::new(),
+        }
+    }
+
+    /// Adds a group of statements, each placed in the column of its rank among `ranks`
+    /// (the ranks shown), on the row of its subject.
+    fn group<'a>(
+        &mut self,
+        label: &'static str,
+        ranks: &[u8],
+        statements: impl IntoIterator<Item = &'a StatementRow>,
+    ) {
+        let mut rows: Vec<MatrixRow> = Vec::new();
+        for s in statements {
+            let Some(col) = ranks.iter().position(|r| *r == s.rank) else {
+                continue;
+            };
+            let i = match rows.iter().position(|r| r.subject == s.subject) {
+                Some(i) => i,
+                None => {
+                    rows.push(MatrixRow {
+                        subject: s.subject.clone(),
+                        cells: ranks.iter().map(|_| Vec::new()).collect(),
+                    });
+                    rows.len() - 1
+                }
+            };
+            rows[i].cells[col].push(CellLink {
+                id: s.id,
+                num: s.num,
+                aria: format!("{}: {}", s.subject, s.reference),
+            });
+        }
+        if !rows.is_empty() {
+            self.groups.push(MatrixGroup { label, rows });
+        }
+    }
+}
+
+/// A choice of a filter list.
+struct FilterChoice {
+    value: &'static str,
+    label: String,
+    selected: bool,
 }
 
 struct EvidenceRow {
@@ -300,9 +565,21 @@ struct FrameworkPage {
     canonical: String,
     occupation_url: String,
     context: String,
+    /// The page's own address without a query (the filter form's target).
+    base: String,
+    /// Whether a filter is active, and what it shows in words.
+    filtered: bool,
+    filter_note: String,
+    level_choices: Vec<FilterChoice>,
+    section_choices: Vec<FilterChoice>,
+    domain_choices: Vec<FilterChoice>,
+    show_technical: bool,
+    show_ai: bool,
+    matrices: Vec<Matrix>,
     mastery: Vec<LevelBlock>,
     ai: Vec<LevelBlock>,
     ai_count: usize,
+    ai_shown: usize,
     has_evidence: bool,
     figures: Vec<Figure>,
     top_tasks: Vec<TaskRow>,
@@ -337,9 +614,14 @@ fn chip(occ: &str, evidence: &[Citation], c: &Citation) -> Chip {
     let src = format!("{} {}", source_name(&c.source), c.release);
     let (href, what) = match &c.locator {
         Locator::Task { task_id } => (format!("{occ}#task-{task_id}"), format!("task {task_id}")),
+        // The element's name is the short reference a reader (and a printout) needs.
         Locator::Element { element_id, .. } => (
             format!("{occ}#element-{element_id}"),
-            format!("element {element_id}"),
+            if c.text.trim().is_empty() {
+                format!("element {element_id}")
+            } else {
+                c.text.clone()
+            },
         ),
         Locator::Commodity {
             commodity_code,
@@ -368,11 +650,17 @@ fn chip(occ: &str, evidence: &[Citation], c: &Citation) -> Chip {
     }
 }
 
-fn rows(v: &FrameworkView, occ: &str, items: &[&StatementView]) -> Vec<StatementRow> {
+/// The rows of one list of statements, numbered from 1 and referred to as `list` and the
+/// number.
+fn rows(v: &FrameworkView, occ: &str, list: &str, items: &[&StatementView]) -> Vec<StatementRow> {
     items
         .iter()
-        .map(|s| StatementRow {
+        .enumerate()
+        .map(|(i, s)| StatementRow {
             id: s.id,
+            num: i + 1,
+            reference: format!("{list} {}", i + 1),
+            rank: s.statement.level.rank(),
             level: s.statement.level.label().to_string(),
             subject: s.statement.subject.clone(),
             performance: s.statement.performance.clone(),
@@ -384,6 +672,33 @@ fn rows(v: &FrameworkView, occ: &str, items: &[&StatementView]) -> Vec<Statement
                 .collect(),
             correction: format!("{}/corrections/new?statement={}", v.version.url, s.id),
             suggested: s.statement.section == Section::AiUsage,
+        })
+        .collect()
+}
+
+/// The level blocks of a section on the mastery scale (technical or AI usage), those the
+/// filter shows.
+fn level_blocks(
+    v: &FrameworkView,
+    occ: &str,
+    filter: &PageFilter,
+    section: Section,
+) -> Vec<LevelBlock> {
+    MasteryLevel::ALL
+        .iter()
+        .filter(|l| filter.shows_rank(l.rank()))
+        .map(|l| {
+            let (list, items) = if section == Section::AiUsage {
+                (format!("AI usage, {}", l.label()), v.ai_usage(*l))
+            } else {
+                (l.label().to_string(), v.technical(*l))
+            };
+            LevelBlock {
+                key: l.as_str(),
+                label: l.label(),
+                role: l.role(),
+                statements: rows(v, occ, &list, &items),
+            }
         })
         .collect()
 }
@@ -402,35 +717,39 @@ fn observed(x: f64, show: impl Fn(f64) -> String) -> String {
     }
 }
 
-pub(crate) async fn build_page(
+async fn build_page(
     state: &AppState,
     chrome: Chrome,
     v: FrameworkView,
+    base: String,
+    filter: PageFilter,
 ) -> PageResult<String> {
     let code = v.version.code.clone();
     let occ = format!("/occupations/{code}");
     let cited: Vec<i64> = v.anchored_tasks().into_iter().map(|(t, _)| t).collect();
     let anchors = queries::anchors(&state.db, &code, &v.version.onet_release, &cited).await?;
     let versions = store::list_versions(&state.db, &code).await?;
-    let mastery = MasteryLevel::ALL
+    // The ranks (0-based, the same on both scales) the filter shows.
+    let ranks: Vec<u8> = MasteryLevel::ALL
         .iter()
-        .map(|l| LevelBlock {
-            key: l.as_str(),
-            label: l.label(),
-            role: l.role(),
-            statements: rows(&v, &occ, &v.technical(*l)),
-        })
+        .map(|l| l.rank())
+        .filter(|r| filter.shows_rank(*r))
         .collect();
-    let ai: Vec<LevelBlock> = MasteryLevel::ALL
-        .iter()
-        .map(|l| LevelBlock {
-            key: l.as_str(),
-            label: l.label(),
-            role: l.role(),
-            statements: rows(&v, &occ, &v.ai_usage(*l)),
-        })
-        .collect();
-    let ai_count = ai.iter().map(|b| b.statements.len()).sum();
+    let show_technical = filter.shows_section(Section::Technical);
+    let show_ai = filter.shows_section(Section::AiUsage);
+    let show_durable = filter.shows_section(Section::Durable);
+    let mastery = if show_technical {
+        level_blocks(&v, &occ, &filter, Section::Technical)
+    } else {
+        Vec::new()
+    };
+    let ai = if show_ai {
+        level_blocks(&v, &occ, &filter, Section::AiUsage)
+    } else {
+        Vec::new()
+    };
+    let ai_count = MasteryLevel::ALL.iter().map(|l| v.ai_usage(*l).len()).sum();
+    let ai_shown = ai.iter().map(|b| b.statements.len()).sum();
     let kinds = nsx_core::frameworks::durable::cited_kinds(
         v.statements
             .iter()
@@ -442,12 +761,88 @@ pub(crate) async fn build_page(
         [one] => one.to_string(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     };
-    let durable = DurableDomain::ALL
+    let durable: Vec<DomainBlock> = DurableDomain::ALL
         .iter()
-        .map(|d| DomainBlock {
-            key: d.as_str(),
-            label: d.label(),
-            statements: rows(&v, &occ, &v.durable(*d)),
+        .enumerate()
+        .filter(|(_, d)| show_durable && filter.shows_domain(**d))
+        .map(|(i, d)| {
+            let mut statements = rows(&v, &occ, d.label(), &v.durable(*d));
+            let total = statements.len();
+            statements.retain(|s| filter.shows_rank(s.rank));
+            DomainBlock {
+                number: i + 1,
+                key: d.as_str(),
+                label: d.label(),
+                total,
+                statements,
+            }
+        })
+        .collect();
+    let mut matrices = Vec::new();
+    if show_technical || show_ai {
+        let mut m = Matrix::new(
+            "Technical and AI-usage statements by subject and mastery level",
+            ranks
+                .iter()
+                .map(|r| MasteryLevel::ALL[usize::from(*r)].label())
+                .collect(),
+        );
+        m.group(
+            "Technical",
+            &ranks,
+            mastery.iter().flat_map(|b| &b.statements),
+        );
+        m.group(
+            "AI usage (suggested practice)",
+            &ranks,
+            ai.iter().flat_map(|b| &b.statements),
+        );
+        matrices.push(m);
+    }
+    if show_durable {
+        let mut m = Matrix::new(
+            "Durable-skill statements by subject and level",
+            ranks
+                .iter()
+                .map(|r| DurableLevel::ALL[usize::from(*r)].label())
+                .collect(),
+        );
+        for d in &durable {
+            m.group(d.label, &ranks, &d.statements);
+        }
+        matrices.push(m);
+    }
+    let choice = |value: &'static str, label: String, selected: bool| FilterChoice {
+        value,
+        label,
+        selected,
+    };
+    let level_choices = MasteryLevel::ALL
+        .iter()
+        .map(|l| {
+            choice(
+                l.as_str(),
+                format!(
+                    "{} (durable skills: {})",
+                    l.label(),
+                    DurableLevel::ALL[usize::from(l.rank())].label()
+                ),
+                filter.level == Some(*l),
+            )
+        })
+        .collect();
+    let section_choices = DomainFilter::SECTIONS
+        .iter()
+        .map(|(s, label)| {
+            let d = DomainFilter::Section(*s);
+            choice(d.key(), label.to_string(), filter.domain == Some(d))
+        })
+        .collect();
+    let domain_choices = DurableDomain::ALL
+        .iter()
+        .map(|x| {
+            let d = DomainFilter::Durable(*x);
+            choice(d.key(), x.label().to_string(), filter.domain == Some(d))
         })
         .collect();
     let e = &v.evidence;
@@ -581,9 +976,19 @@ pub(crate) async fn build_page(
         canonical: v.version.url.clone(),
         occupation_url: occ,
         context: v.context.clone(),
+        base,
+        filtered: !filter.is_empty(),
+        filter_note: filter.describe(),
+        level_choices,
+        section_choices,
+        domain_choices,
+        show_technical,
+        show_ai,
+        matrices,
         mastery,
         ai,
         ai_count,
+        ai_shown,
         has_evidence,
         figures,
         top_tasks,
@@ -627,11 +1032,20 @@ pub(crate) async fn show(
     headers: HeaderMap,
     code: String,
     label: Option<VersionLabel>,
+    qs: PageQueryString,
 ) -> PageResult<Response> {
     check_code(&code)?;
-    let key = match &label {
+    let filter = PageFilter::parse(&qs)?;
+    let base = match &label {
         Some(l) => format!("/frameworks/{code}/{l}"),
         None => format!("/frameworks/{code}"),
+    };
+    // Each filter has its own cached copy under its canonical address; the unfiltered page
+    // keeps the bare path, so filters never push it out of the fast path.
+    let key = if filter.is_empty() {
+        base.clone()
+    } else {
+        format!("{base}?{}", filter.query())
     };
     let chrome = chrome_for(&viewer);
     let st = state.clone();
@@ -651,7 +1065,7 @@ pub(crate) async fn show(
                         None => format!("a framework for {code}"),
                     })
                 })?;
-            build_page(&st, chrome, v).await
+            build_page(&st, chrome, v, base, filter).await
         },
     )
     .await
@@ -662,9 +1076,10 @@ pub(crate) async fn latest(
     viewer: Viewer,
     headers: HeaderMap,
     PagePath(code): PagePath<String>,
+    PageQuery(qs): PageQuery<PageQueryString>,
 ) -> PageResult<Response> {
     let chrome = chrome_for(&viewer);
-    match show(state.clone(), viewer, headers, code.clone(), None).await {
+    match show(state.clone(), viewer, headers, code.clone(), None, qs).await {
         Err(PageError(Error::NotFound(what))) => {
             no_framework(&state, chrome, &code, Error::NotFound(what)).await
         }
@@ -725,10 +1140,20 @@ pub(crate) async fn version(
     viewer: Viewer,
     headers: HeaderMap,
     PagePath((code, version)): PagePath<(String, String)>,
+    PageQuery(qs): PageQuery<PageQueryString>,
 ) -> PageResult<Response> {
     let label = parse_label(&version)?;
     let chrome = chrome_for(&viewer);
-    match show(state.clone(), viewer, headers, code.clone(), Some(label)).await {
+    match show(
+        state.clone(),
+        viewer,
+        headers,
+        code.clone(),
+        Some(label),
+        qs,
+    )
+    .await
+    {
         Err(PageError(Error::NotFound(what))) => {
             no_version(&state, chrome, &code, label, Error::NotFound(what)).await
         }
@@ -781,4 +1206,63 @@ async fn no_version(
         axum::response::Html(html),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(level: &str, domain: &str) -> PageResult<PageFilter> {
+        PageFilter::parse(&PageQueryString {
+            level: Some(level.into()),
+            domain: Some(domain.into()),
+        })
+    }
+
+    #[test]
+    fn page_filters_read_names_and_aliases() {
+        let f = parse("", " ").unwrap();
+        assert!(f.is_empty() && f.query().is_empty());
+        let f = parse("Advanced", "technical").unwrap();
+        assert_eq!(f.query(), "level=advanced&domain=technical");
+        assert_eq!(f.describe(), "Advanced statements in Technical");
+        assert!(f.shows_rank(3) && !f.shows_rank(0));
+        assert!(f.shows_section(Section::Technical) && !f.shows_section(Section::Durable));
+        let f = parse("exceeding", "critical-thinking").unwrap();
+        assert_eq!(f.level, Some(MasteryLevel::Advanced));
+        assert_eq!(f.query(), "level=advanced&domain=critical_thinking");
+        assert_eq!(f.describe(), "Exceeding statements in Critical Thinking");
+        assert!(f.shows_section(Section::Durable) && !f.shows_section(Section::AiUsage));
+        assert!(f.shows_domain(DurableDomain::CriticalThinking));
+        assert!(!f.shows_domain(DurableDomain::Communication));
+        let f = parse("proficient", "").unwrap();
+        assert_eq!(
+            f.describe(),
+            "Proficient statements (Applying in durable skills) in every domain"
+        );
+        let f = parse("", "AI_usage").unwrap();
+        assert_eq!(f.query(), "domain=ai_usage");
+    }
+
+    #[test]
+    fn unknown_filter_values_name_their_parameter() {
+        for (level, domain, field) in [
+            ("expert", "", "level"),
+            ("", "cooking", "domain"),
+            ("advanced", "durable_skills", "domain"),
+        ] {
+            match parse(level, domain) {
+                Err(PageError(Error::Invalid(errs))) => {
+                    assert_eq!(errs.len(), 1);
+                    assert_eq!(errs[0].field, field);
+                }
+                other => panic!("{level} {domain}: {other:?}"),
+            }
+        }
+        let long = "é".repeat(500);
+        let Err(PageError(Error::Invalid(errs))) = parse(&long, "") else {
+            panic!("long value accepted");
+        };
+        assert!(errs[0].message.len() < 300, "{}", errs[0].message);
+    }
 }

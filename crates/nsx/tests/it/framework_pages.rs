@@ -1,7 +1,8 @@
 //! Framework pages and the frameworks API on both backends: every section in the seed's
 //! order, citation chips pointing at existing occupation rows, correction links, the index
 //! filters and statement search, ETag/304, compression, problem documents, a snapshot of
-//! one rendered page, and a real browser following a chip and printing.
+//! one rendered page, the level matrix and the filters, and a real browser following a chip,
+//! printing and filtering.
 
 use crate::common::browser::Browser;
 use crate::common::{TestApp, fixture_dir};
@@ -16,6 +17,7 @@ const CODE: &str = "17-3024.00";
 /// The section ids of a framework page, in the order they must appear.
 const SECTIONS: &[&str] = &[
     "overview",
+    "glance",
     "context",
     "mastery",
     "ai-usage",
@@ -184,11 +186,13 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
     // A correction link on every statement, and each one answers.
     let corrections = html.matches("/corrections/new?statement=").count();
     assert_eq!(corrections, v.statements.len());
-    // Each correction link names what it corrects, so a list of links reads unambiguously.
+    // Each correction link is an icon whose accessible name says which statement it
+    // corrects, so a list of links reads unambiguously; the words are not repeated on screen.
     let named = html
-        .matches("aria-label=\"Suggest a correction to: ")
+        .matches("aria-label=\"Suggest a correction to statement ")
         .count();
     assert_eq!(named, v.statements.len());
+    assert!(!html.contains(">Suggest a correction</a>"), "no text links");
     assert!(html.contains("/corrections/new?anchor=task-"));
     let s = &v.statements[0];
     let (st, page) = app
@@ -218,7 +222,14 @@ async fn framework_page_in_order_with_chips(app: TestApp) {
     // The stable version URL shows the same version.
     let (st, by_label) = app.get(&format!("/frameworks/{CODE}/v26.05")).await;
     assert_eq!(st, 200);
-    assert_eq!(by_label, html);
+    // The same page, its filter form aimed at its own address.
+    assert_eq!(
+        by_label.replace(
+            &format!("action=\"/frameworks/{CODE}/v26.05\""),
+            &format!("action=\"/frameworks/{CODE}\"")
+        ),
+        html
+    );
     // Unknown and malformed.
     let (st, missing) = app.get(&format!("/frameworks/{CODE}/v99.01")).await;
     assert_eq!(st, 404);
@@ -788,6 +799,255 @@ on_both_backends!(
     index_pages_in_sql_by_the_current_rule,
 );
 
+/// HTML-escapes text the way the templates do.
+fn esc(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// The part of a page between two markers (the first after `from`, up to `to`).
+fn between<'a>(html: &'a str, from: &str, to: &str) -> &'a str {
+    let start = html.find(from).unwrap_or_else(|| panic!("{from} missing"));
+    let rest = &html[start..];
+    &rest[..rest
+        .find(to)
+        .unwrap_or_else(|| panic!("{to} missing after {from}"))]
+}
+
+/// The ids of the statements a page lists in full.
+fn listed_statements(html: &str) -> Vec<&str> {
+    html.match_indices("<li id=\"s-")
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            &rest[..36]
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn framework_page_matrix_icons_and_filters() {
+    use nsx_core::frameworks::{Level, MasteryLevel, Section};
+    let app = TestApp::builder().start().await;
+    drafted(&app, true).await;
+    let v = store::load_version(&app.db, CODE, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, html) = app.get(&format!("/frameworks/{CODE}")).await;
+    assert_eq!(status, 200);
+
+    // The matrix comes first: every statement is linked from exactly one cell of it, and
+    // the full statements follow.
+    let glance = between(&html, "id=\"glance\"", "id=\"context\"");
+    assert!(html.find("id=\"glance\"") < html.find("id=\"mastery\""));
+    assert_eq!(glance.matches("<table class=\"fw-matrix\">").count(), 2);
+    assert_eq!(glance.matches("<caption>").count(), 2);
+    for col in [
+        "Emerging",
+        "Developing",
+        "Proficient",
+        "Advanced",
+        "Applying",
+        "Exceeding",
+    ] {
+        assert!(
+            glance.contains(&format!("<th scope=\"col\">{col}</th>")),
+            "column {col}"
+        );
+    }
+    for s in &v.statements {
+        assert_eq!(
+            glance.matches(&format!("href=\"#s-{}\"", s.id)).count(),
+            1,
+            "matrix link to {}",
+            s.statement.subject
+        );
+        assert!(html.contains(&format!("<li id=\"s-{}\"", s.id)));
+    }
+    // One row per distinct subject of each group, each a row header.
+    let distinct = |section: Section| {
+        let mut subjects: Vec<&str> = v
+            .statements
+            .iter()
+            .filter(|s| s.statement.section == section)
+            .map(|s| s.statement.subject.as_str())
+            .collect();
+        subjects.sort();
+        subjects.dedup();
+        subjects.len()
+    };
+    let technical = between(glance, ">Technical</th>", "</tbody>");
+    assert_eq!(
+        technical.matches("<th scope=\"row\">").count(),
+        distinct(Section::Technical)
+    );
+    assert!(glance.contains("scope=\"rowgroup\""));
+    // The cell of a subject at a level names both.
+    let first = v
+        .statements
+        .iter()
+        .find(|s| s.statement.section == Section::Technical)
+        .unwrap();
+    assert!(
+        glance.contains(&format!(
+            "href=\"#s-{}\" aria-label=\"{}: Emerging 1\">1</a>",
+            first.id,
+            esc(&first.statement.subject)
+        )),
+        "{glance}"
+    );
+
+    // One icon per statement, each named for its statement.
+    let icons = html
+        .matches(
+            "class=\"fw-correct\" href=\"/frameworks/17-3024.00/v26.05/corrections/new?statement=",
+        )
+        .count();
+    assert_eq!(icons, v.statements.len());
+    assert!(html.contains(&format!(
+        "aria-label=\"Suggest a correction to statement Emerging 1: {}\"><span aria-hidden=\"true\">",
+        esc(&first.statement.subject)
+    )));
+
+    // The filter form: a GET form on the page itself, labelled lists, nothing selected.
+    assert!(html.contains(&format!(
+        "<form class=\"fw-filters fw-page-filters\" method=\"get\" action=\"/frameworks/{CODE}\">"
+    )));
+    assert!(html.contains("<label for=\"f-level\">") && html.contains("<label for=\"f-domain\">"));
+    assert!(!html.contains(" selected>"));
+    assert!(!html.contains("fw-filter-note"));
+
+    // Level and domain: only the advanced technical statements are listed.
+    let (status, adv) = app
+        .get(&format!(
+            "/frameworks/{CODE}?level=advanced&domain=technical"
+        ))
+        .await;
+    assert_eq!(status, 200, "{adv}");
+    assert!(
+        adv.contains("Showing Advanced statements in Technical."),
+        "{adv}"
+    );
+    assert!(adv.contains(&format!(
+        "<a href=\"/frameworks/{CODE}\">Show all statements</a>"
+    )));
+    assert!(adv.contains("<option value=\"advanced\" selected>"));
+    assert!(adv.contains("<option value=\"technical\" selected>"));
+    let want: Vec<String> = v
+        .statements
+        .iter()
+        .filter(|s| {
+            s.statement.section == Section::Technical
+                && s.statement.level == Level::Mastery(MasteryLevel::Advanced)
+        })
+        .map(|s| s.id.to_string())
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(listed_statements(&adv), want);
+    let adv_glance = between(&adv, "id=\"glance\"", "id=\"context\"");
+    assert_eq!(adv_glance.matches("<table class=\"fw-matrix\">").count(), 1);
+    assert!(!adv_glance.contains("<th scope=\"col\">Emerging</th>"));
+    assert!(
+        adv.contains("id=\"durable\"")
+            && adv.contains("Not shown: the page is filtered to show Advanced")
+    );
+
+    // One durable domain, at every level: its statements keep their numbers.
+    let (status, comm) = app
+        .get(&format!("/frameworks/{CODE}?domain=communication"))
+        .await;
+    assert_eq!(status, 200);
+    let want: Vec<String> = v
+        .statements
+        .iter()
+        .filter(|s| s.statement.domain == Some(nsx_core::frameworks::DurableDomain::Communication))
+        .map(|s| s.id.to_string())
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(listed_statements(&comm), want);
+    assert!(comm.contains("id=\"durable-communication\""));
+    assert!(!comm.contains("id=\"durable-leadership\""));
+    // A level alone, named on the durable scale; values are read case- and dash-blind.
+    let (status, exc) = app
+        .get(&format!(
+            "/frameworks/{CODE}/v26.05?level=Exceeding&domain=critical-thinking"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        exc.contains("Showing Exceeding statements in Critical Thinking."),
+        "{exc}"
+    );
+    assert!(exc.contains(&format!(
+        "<a href=\"/frameworks/{CODE}/v26.05\">Show all statements</a>"
+    )));
+    let ct: Vec<_> = v
+        .statements
+        .iter()
+        .filter(|s| {
+            s.statement.domain == Some(nsx_core::frameworks::DurableDomain::CriticalThinking)
+        })
+        .collect();
+    let mut shown = 0;
+    for (i, s) in ct.iter().enumerate() {
+        let li = format!("<li id=\"s-{}\" value=\"{}\">", s.id, i + 1);
+        if s.statement.level.rank() == 3 {
+            assert!(exc.contains(&li), "{li} keeps its number");
+            shown += 1;
+        } else {
+            assert!(!exc.contains(&format!("id=\"s-{}\"", s.id)));
+        }
+    }
+    assert!(shown > 0);
+
+    // Empty values are the unfiltered page.
+    let (status, all) = app.get(&format!("/frameworks/{CODE}?level=&domain=")).await;
+    assert_eq!(status, 200);
+    assert_eq!(all, html);
+
+    // Unknown values: a 422 page naming the parameter, never a 500.
+    for (query, field, value) in [
+        ("level=expert", "level", "expert"),
+        ("domain=cooking", "domain", "cooking"),
+        (
+            "level=advanced&domain=%3Cscript%3E",
+            "domain",
+            "&#60;script&#62;",
+        ),
+    ] {
+        let (status, page) = app.get(&format!("/frameworks/{CODE}?{query}")).await;
+        assert_eq!(status, 422, "{query}: {page}");
+        assert!(
+            page.contains(&format!("<strong>{field}</strong>")),
+            "{query}: {page}"
+        );
+        assert!(page.contains(value), "{query}: {page}");
+        assert!(!page.contains("<script>"));
+    }
+    let (status, _) = app
+        .get(&format!("/frameworks/{CODE}?level=advanced&level=emerging"))
+        .await;
+    assert_eq!(status, 422);
+    let long = "x".repeat(5000);
+    let (status, page) = app.get(&format!("/frameworks/{CODE}?level={long}")).await;
+    assert_eq!(status, 422);
+    assert!(page.len() < 10_000, "the value is not echoed in full");
+
+    // Filtered pages do not replace the unfiltered one in the cache.
+    let (_, again) = app.get(&format!("/frameworks/{CODE}")).await;
+    assert_eq!(again, html);
+    let (_, adv_again) = app
+        .get(&format!(
+            "/frameworks/{CODE}?level=advanced&domain=technical"
+        ))
+        .await;
+    assert_eq!(adv_again, adv);
+    app.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn framework_page_snapshot() {
     let app = TestApp::builder().start().await;
@@ -801,7 +1061,7 @@ async fn framework_page_snapshot() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_follows_a_chip_and_prints() {
+async fn browser_follows_a_chip_prints_and_filters() {
     let Some(b) = Browser::start().await else {
         return;
     };
@@ -829,41 +1089,63 @@ async fn browser_follows_a_chip_and_prints() {
         .collect();
     assert!(pos.windows(2).all(|w| w[0] < w[1]), "{pos:?}");
 
-    // Printing: the frame and the correction links go, chips show their addresses,
-    // sections start on a new page.
+    // Printing: the frame, the filter form and the correction icons go; chips print as
+    // their short reference rather than an address; sections follow on without page breaks;
+    // list numbers stay inside the printed area.
     let display =
         |sel: &str| format!("return getComputedStyle(document.querySelector('{sel}')).display;");
     let before = c.execute(&display(".site-header"), vec![]).await.unwrap();
     assert_ne!(before, "none");
+    assert_ne!(
+        c.execute(&display(".fw-page-filters"), vec![])
+            .await
+            .unwrap(),
+        "none"
+    );
     b.emulate_media("print").await;
-    assert_eq!(
-        c.execute(&display(".site-header"), vec![]).await.unwrap(),
-        "none"
+    for sel in [".site-header", ".fw-correct", ".fw-toc", ".fw-page-filters"] {
+        assert_eq!(
+            c.execute(&display(sel), vec![]).await.unwrap(),
+            "none",
+            "{sel} in print"
+        );
+    }
+    assert_ne!(
+        c.execute(&display(".fw-matrix"), vec![]).await.unwrap(),
+        "none",
+        "the matrix prints"
     );
-    assert_eq!(
-        c.execute(&display(".fw-correct"), vec![]).await.unwrap(),
-        "none"
-    );
-    assert_eq!(
-        c.execute(&display(".fw-toc"), vec![]).await.unwrap(),
-        "none"
-    );
-    let after = c
+    let chip = c
         .execute(
-            "return getComputedStyle(document.querySelector('a.chip[href*=\"#task-\"]'), '::after').content;",
+            "const a = document.querySelector('a.chip[href*=\"#task-\"]'); \
+             return [a.textContent, getComputedStyle(a, '::after').content];",
             vec![],
         )
         .await
         .unwrap();
-    assert!(after.as_str().unwrap().contains("/occupations/"), "{after}");
+    let text = chip[0].as_str().unwrap();
+    let after = chip[1].as_str().unwrap();
+    assert!(text.starts_with("task "), "{text}");
+    assert!(!after.contains("/occupations/"), "{after}");
     let brk = c
         .execute(
-            "return getComputedStyle(document.getElementById('mastery')).breakBefore;",
+            "return ['mastery', 'durable', 'anchors'].map(id => getComputedStyle(document.getElementById(id)).breakBefore);",
             vec![],
         )
         .await
         .unwrap();
-    assert_eq!(brk, "page");
+    for b in brk.as_array().unwrap() {
+        assert_ne!(b, "page", "{brk}");
+    }
+    let inside = c
+        .execute(
+            "const ol = document.querySelector('.fw-statements'); const s = getComputedStyle(ol); \
+             return parseFloat(s.paddingLeft) >= 2 * parseFloat(s.fontSize) || s.listStylePosition === 'inside';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(inside, true, "list markers inside the printed area");
     b.emulate_media("").await;
 
     // Following a task chip lands on the occupation page at that task.
@@ -889,6 +1171,80 @@ async fn browser_follows_a_chip_and_prints() {
     assert!(
         !task.text().await.unwrap().trim().is_empty(),
         "#{fragment} empty"
+    );
+
+    // The filter form works without script: choose, submit, and the server filters.
+    c.goto(&app.at(&format!("/frameworks/{CODE}")))
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Css("#f-level"))
+        .await
+        .unwrap()
+        .select_by_value("advanced")
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Css("#f-domain"))
+        .await
+        .unwrap()
+        .select_by_value("technical")
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Css(
+        ".fw-page-filters button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let mut url = c.current_url().await.unwrap();
+    for _ in 0..50 {
+        if url.query().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        url = c.current_url().await.unwrap();
+    }
+    assert_eq!(url.path(), format!("/frameworks/{CODE}"));
+    assert_eq!(url.query(), Some("level=advanced&domain=technical"));
+    let note = c
+        .find(fantoccini::Locator::Css(".fw-filter-note"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(note.contains("Advanced statements in Technical"), "{note}");
+    assert!(
+        c.find(fantoccini::Locator::Id("mastery-emerging"))
+            .await
+            .is_err()
+    );
+    assert!(
+        c.find(fantoccini::Locator::Id("mastery-advanced"))
+            .await
+            .is_ok()
+    );
+    // "Show all" goes back to the whole page.
+    c.find(fantoccini::Locator::LinkText("Show all statements"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut url = c.current_url().await.unwrap();
+    for _ in 0..50 {
+        if url.query().is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        url = c.current_url().await.unwrap();
+    }
+    assert_eq!(url.query(), None);
+    assert!(
+        c.find(fantoccini::Locator::Id("mastery-emerging"))
+            .await
+            .is_ok()
     );
     b.close().await;
     app.finish().await;
