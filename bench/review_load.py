@@ -218,7 +218,7 @@ def run(base, editor_email, editor_password, tokens_file, seconds, backend, call
     s, body, _ = c.request("DELETE", f"/api/v1/reviews/{call}/participation")
     assert s in (200, 204), (s, body[:300])
 
-    latencies, errors, lock = [], [], threading.Lock()
+    latencies, joins, errors, lock = [], [], [], threading.Lock()
     start = time.perf_counter() + 1.0
 
     def wait_until(t):
@@ -242,7 +242,7 @@ def run(base, editor_email, editor_password, tokens_file, seconds, backend, call
             "stakeholder_type": plan["type"], "sector": plan["sector"], "organization": "Load",
             "country": "US", "role": "Reviewer"})
         with lock:
-            latencies.append(dt)
+            joins.append(dt)
             if s not in (200, 201):
                 errors.append((plan["email"], s, body[:200]))
                 return
@@ -260,7 +260,7 @@ def run(base, editor_email, editor_password, tokens_file, seconds, backend, call
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    requests_sent = len(latencies)
+    requests_sent = len(latencies) + len(joins)
 
     # Check: every reviewer's stored answers are the last thing they sent.
     wrong = 0
@@ -279,6 +279,7 @@ def run(base, editor_email, editor_password, tokens_file, seconds, backend, call
           f"({sum(p['tabs'] == 2 for p in plans)} with two tabs, {sum(len(p['sends']) > 10 for p in plans)} changing a section)")
     print(f"  requests {requests_sent} in {elapsed:.1f} s = {requests_sent / elapsed:.0f}/s; "
           f"non-2xx {len(errors)}; answers not as last sent: {wrong}")
+    print(f"  join (all {n} within the first second): p50 {ms(pct(joins, .5))}, p99 {ms(pct(joins, .99))}, max {ms(max(joins))}")
     print(f"  save a section under load: p50 {ms(pct(latencies, .5))}, p99 {ms(pct(latencies, .99))}, max {ms(max(latencies))}")
     print(f"  baseline, one reviewer alone: p50 {ms(pct(base_lat, .5))}, p99 {ms(pct(base_lat, .99))}")
     for e in errors[:5]:

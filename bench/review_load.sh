@@ -7,7 +7,10 @@
 #   bench/review_load.sh postgres [BINARY] [REVIEWERS] [SECONDS]
 #
 # BINARY defaults to target/release/nsx (built first). REVIEWERS defaults to 500, SECONDS to
-# 60. PROBE_PG_URL / BENCH_PG_URL names the PostgreSQL server (a fresh database is created
+# 60. The server runs with its default configuration, whose connection cap
+# (`http.max_connections`, 512) is below the 551 connections the load opens (one per tab
+# plus the editor's): set NSX_HTTP__MAX_CONNECTIONS to measure beside a larger cap.
+# PROBE_PG_URL / BENCH_PG_URL names the PostgreSQL server (a fresh database is created
 # and dropped).
 #
 # Set-up (not timed): the test fixture's O*NET release, `nsx demo` (a standards body and its
