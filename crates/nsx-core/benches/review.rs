@@ -29,8 +29,8 @@ use timing::percentiles;
 const REVIEWERS: usize = 500;
 const STATEMENTS: usize = 100;
 const SECTORS: [&str; 20] = [
-    "11", "21", "22", "23", "31-33", "42", "44-45", "48-49", "51", "52", "53", "54", "55",
-    "56", "61", "62", "71", "72", "81", "92",
+    "11", "21", "22", "23", "31-33", "42", "44-45", "48-49", "51", "52", "53", "54", "55", "56",
+    "61", "62", "71", "72", "81", "92",
 ];
 
 /// A small deterministic generator (xorshift), so every run measures the same responses.

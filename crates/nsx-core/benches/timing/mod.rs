@@ -42,4 +42,3 @@ pub fn percentiles(name: &str, runs: usize, mut f: impl FnMut()) {
         );
     }
 }
-
