@@ -748,7 +748,7 @@ pub const LEVEL_FORMS: [&[&str]; 4] = [
     &[
         ", including under pressure or in unfamiliar situations, when the work is to {t}",
         ", and helps peers do the same, on demanding jobs to {t}",
-        ", reliably in hard cases, such as when required to {t}",
+        ", reliably in hard cases, for instance when required to {t}",
     ],
     &[
         ", and coaches colleagues in it, shaping how the team works to {t}",
