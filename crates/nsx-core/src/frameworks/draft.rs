@@ -362,7 +362,8 @@ pub const WHOLE_MAX: usize = 90;
 /// The task (or work activity) as a verb phrase with its object, whole adjuncts dropped to
 /// fit [`WHOLE_MAX`]; `None` when even the bare phrase is too long or not well formed.
 fn whole_phrase(p: &ParsedTask) -> Option<String> {
-    if p.verbs.is_empty() || p.object.is_empty() {
+    // Only a clean parse ends where a phrase ends ("prepare rooms … and ensure" does not).
+    if p.verbs.is_empty() || p.object.is_empty() || !p.is_clean() {
         return None;
     }
     fit(p, WHOLE_MAX, |p, n| p.sentence(n)).filter(|s| {
@@ -385,9 +386,11 @@ fn plan_task(t: &TaskInput, taken: impl Fn(&str) -> bool) -> Option<TaskPlan> {
     } else {
         levels::nature(&p)
     };
+    // Else a work activity's title whole: always a short, complete phrase.
     let whole = whole_phrase(&p)
         .or_else(|| dwa_parses.iter().find_map(whole_phrase))
-        .unwrap_or_else(|| clean(&t.text).to_lowercase());
+        .or_else(|| t.dwas.first().map(|d| lower_first(&clean(d))))
+        .unwrap_or_else(|| lower_first(&clean(&t.text)));
     if p.is_clean()
         && !taken(&p.subject())
         && let Some(core) = fit(&p, CORE_MAX, |p, n| p.performance(n))
@@ -1164,20 +1167,26 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
     let mut plans: Vec<(&TaskInput, TaskPlan)> = Vec::new();
     let mut plan_words: Vec<BTreeSet<String>> = Vec::new();
     let mut core_words: Vec<BTreeSet<String>> = Vec::new();
+    let mut whole_words: Vec<BTreeSet<String>> = Vec::new();
     let mut keep = |plan: &TaskPlan, seen: &mut BTreeSet<String>| -> bool {
         let w = super::lint::words(&format!("{} {}", plan.subject, plan.core));
         // Two plans whose verb phrases are alike read alike at a level whatever their
         // subjects ("Mechanical equipment" and "Mechanical systems" — "test to ensure
         // proper functioning").
         let c = super::lint::words(&plan.core);
+        // Nor may two plans name the same work whole (two tasks falling back on one work
+        // activity's title).
+        let h = super::lint::words(&plan.whole);
         if plan_words.iter().any(|p| jaccard(p, &w) >= NEAR_ALIKE)
             || core_words.iter().any(|p| jaccard(p, &c) >= NEAR_ALIKE)
+            || whole_words.iter().any(|p| jaccard(p, &h) >= NEAR_ALIKE)
             || !seen.insert(task_key(&plan.subject))
         {
             return false;
         }
         plan_words.push(w);
         core_words.push(c);
+        whole_words.push(h);
         true
     };
     for t in &ranked {
@@ -1252,6 +1261,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         // The level's own work first, then technology and knowledge, then work carried on
         // from a neighbouring level; each in drafting order.
         here.sort_by_key(|(_, p)| (p.order_class(level), p.rank));
+        let mut level_words: Vec<BTreeSet<String>> = Vec::new();
         for (i, (pi, p)) in here.iter().enumerate() {
             let (subject, performance, citations) = match &p.grounding {
                 Grounding::Task(t, plan) => {
@@ -1261,12 +1271,28 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                     // A wording that opens on the subject's own word ("Work — work
                     // through …") reads as a repeat: take the next one.
                     let subject_lc = plan.subject.to_lowercase();
+                    // Above or below its nature the task is named whole ("train and mentor
+                    // colleagues to follow safety procedures for …"), where the short form
+                    // would leave the verb without its object.
+                    let core = if level != plan.nature
+                        && plan.whole.chars().count() <= CORE_MAX
+                        && editorial::example_lists(&plan.whole).is_empty()
+                    {
+                        &plan.whole
+                    } else {
+                        &plan.core
+                    };
+                    // Nor one that would read nearly like a statement already at the level.
                     let perf = (i..i + 5)
-                        .map(|v| task_performance(level, plan.nature, &plan.core, tool, v))
-                        .find(|p| !p.to_lowercase().starts_with(&subject_lc))
-                        .unwrap_or_else(|| {
-                            task_performance(level, plan.nature, &plan.core, tool, i)
-                        });
+                        .map(|v| task_performance(level, plan.nature, core, tool, v))
+                        .find(|p| {
+                            if p.to_lowercase().starts_with(&subject_lc) {
+                                return false;
+                            }
+                            let w = super::lint::words(&format!("{} {p}", plan.subject));
+                            level_words.iter().all(|t| jaccard(t, &w) < NEAR_ALIKE)
+                        })
+                        .unwrap_or_else(|| task_performance(level, plan.nature, core, tool, i));
                     let mut cites = vec![task_citation(t)];
                     if let Some(c) = tool {
                         cites.push(commodity_citation(c));
@@ -1284,6 +1310,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                     vec![element_citation(k)],
                 ),
             };
+            level_words.push(super::lint::words(&format!("{subject} {performance}")));
             statements.push(Statement {
                 section: Section::Technical,
                 domain: None,
