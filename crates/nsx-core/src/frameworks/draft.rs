@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 
 use super::durable::{self, ElementKind};
 use super::editorial;
+use super::levels;
 use super::lint::PERFORMANCE_MAX;
 use super::parse::{ParsedTask, capitalize, clean_text, fit, parse_task};
 use super::{
@@ -341,14 +342,34 @@ struct TaskPlan {
     subject: String,
     /// The verb phrase every level builds on, fitted to [`CORE_MAX`].
     core: String,
+    /// The task as a verb phrase with its object (for durable statements), fitted to
+    /// [`WHOLE_MAX`].
+    whole: String,
+    /// The mastery level the work belongs to by its nature ([`levels::nature`]).
+    nature: MasteryLevel,
 }
 
-/// Word-set similarity of two task statements at one level above which the second task
-/// is left out (the linter's near-duplicate threshold is 0.85).
+/// Word-set similarity of two task statements above which the second task is left out
+/// (the linter's near-duplicate threshold is 0.85).
 pub const NEAR_ALIKE: f64 = 0.8;
 
 /// Longest task-derived verb phrase before the level's wording is added.
 pub const CORE_MAX: usize = 170;
+
+/// Longest task phrase a durable statement names.
+pub const WHOLE_MAX: usize = 90;
+
+/// The task (or work activity) as a verb phrase with its object, whole adjuncts dropped to
+/// fit [`WHOLE_MAX`]; `None` when even the bare phrase is too long or not well formed.
+fn whole_phrase(p: &ParsedTask) -> Option<String> {
+    // Only a clean parse ends where a phrase ends ("prepare rooms … and ensure" does not).
+    if p.verbs.is_empty() || p.object.is_empty() || !p.is_clean() {
+        return None;
+    }
+    fit(p, WHOLE_MAX, |p, n| p.sentence(n)).filter(|s| {
+        editorial::unbalanced_brackets(s).is_none() && editorial::example_lists(s).is_empty()
+    })
+}
 
 /// Plans a task's statement: the subject from the task's object when the parse is clean,
 /// else from its first Detailed Work Activity whose parse is clean, with the task's own
@@ -356,6 +377,20 @@ pub const CORE_MAX: usize = 170;
 /// subject is not `taken` already.
 fn plan_task(t: &TaskInput, taken: impl Fn(&str) -> bool) -> Option<TaskPlan> {
     let p = parse_task(&t.text);
+    let dwa_parses: Vec<ParsedTask> = t.dwas.iter().map(|d| parse_task(d)).collect();
+    let nature = if p.verbs.is_empty() {
+        dwa_parses
+            .first()
+            .map(levels::nature)
+            .unwrap_or(MasteryLevel::Emerging)
+    } else {
+        levels::nature(&p)
+    };
+    // Else a work activity's title whole: always a short, complete phrase.
+    let whole = whole_phrase(&p)
+        .or_else(|| dwa_parses.iter().find_map(whole_phrase))
+        .or_else(|| t.dwas.first().map(|d| lower_first(&clean(d))))
+        .unwrap_or_else(|| lower_first(&clean(&t.text)));
     if p.is_clean()
         && !taken(&p.subject())
         && let Some(core) = fit(&p, CORE_MAX, |p, n| p.performance(n))
@@ -363,25 +398,46 @@ fn plan_task(t: &TaskInput, taken: impl Fn(&str) -> bool) -> Option<TaskPlan> {
         return Some(TaskPlan {
             subject: p.subject(),
             core,
+            whole,
+            nature,
         });
     }
-    for d in &t.dwas {
-        let dp = parse_task(d);
+    for dp in &dwa_parses {
         if !dp.is_clean() || taken(&dp.subject()) {
             continue;
         }
-        let whole = (!p.verbs.is_empty() && !p.object.is_empty())
+        let own = (!p.verbs.is_empty() && !p.object.is_empty())
             .then(|| fit(&p, CORE_MAX, |p, n| p.sentence(n)))
             .flatten()
             .filter(|s| editorial::unbalanced_brackets(s).is_none());
-        if let Some(core) = whole.or_else(|| fit(&dp, CORE_MAX, |p, n| p.sentence(n))) {
+        if let Some(core) = own.or_else(|| fit(dp, CORE_MAX, |p, n| p.sentence(n))) {
             return Some(TaskPlan {
                 subject: dp.subject(),
                 core,
+                whole,
+                nature,
             });
         }
     }
     None
+}
+
+/// Plans a statement from one of a task's Detailed Work Activities on its own: more of the
+/// occupation's own work for a level its tasks leave short. `None` unless the activity's
+/// parse is clean and its subject is not `taken`.
+fn plan_dwa(dwa: &str, taken: impl Fn(&str) -> bool) -> Option<TaskPlan> {
+    let dp = parse_task(dwa);
+    // Without an adjunct the verb phrase is the bare verb ("Reports — write"): too thin.
+    if !dp.is_clean() || dp.adjuncts.is_empty() || taken(&dp.subject()) {
+        return None;
+    }
+    let core = fit(&dp, CORE_MAX, |p, n| p.performance(n))?;
+    Some(TaskPlan {
+        subject: dp.subject(),
+        core,
+        whole: whole_phrase(&dp)?,
+        nature: levels::nature(&dp),
+    })
 }
 
 /// The verb and object of a task for the AI-usage wording ("plan delivery routes") and
@@ -571,10 +627,11 @@ fn join_list(items: &[String]) -> String {
     }
 }
 
-/// A task-derived performance at a level. `variant` alternates the wording so a level's
-/// statements do not all end alike.
+/// A task-derived performance at a level, for work of the given nature. `variant` picks
+/// among the level's wordings so a level's statements do not all read alike.
 fn task_performance(
     level: MasteryLevel,
+    nature: MasteryLevel,
     core: &str,
     tool: Option<&CommodityInput>,
     variant: usize,
@@ -592,7 +649,7 @@ fn task_performance(
     clauses.push(String::new());
     let texts: Vec<String> = clauses
         .iter()
-        .map(|c| task_level_text(level, core, c, variant))
+        .map(|c| task_level_text(level, nature, &format!("{core}{c}"), variant))
         .collect();
     texts
         .iter()
@@ -601,39 +658,77 @@ fn task_performance(
         .clone()
 }
 
-fn task_level_text(level: MasteryLevel, core: &str, tool_clause: &str, variant: usize) -> String {
-    // After an example list, an adverb would read as part of the last example.
-    let sep = if tool_clause.is_empty() && !editorial::example_lists(core).is_empty() {
-        ","
-    } else {
-        ""
+/// How a level's demand is written into a task's statement. Work of the level's own
+/// nature carries the level in what it is; the wording adds who directs it, how complex
+/// the cases are and whom it affects, in one of several forms. Work raised above its
+/// nature is written as the level's kind of work about the same task (setting standards
+/// for it, training others in it, planning it); work lowered below its nature as a
+/// supervised or limited share of it. The task phrase `c` is always followed by a comma
+/// or ends the statement, so a qualifier never reads as one more example of a list.
+fn task_level_text(level: MasteryLevel, nature: MasteryLevel, c: &str, variant: usize) -> String {
+    use MasteryLevel::{Advanced as A, Developing as D, Emerging as E, Proficient as P};
+    let relation = level.cmp(&nature);
+    let forms: &[&str] = match (level, relation) {
+        (E, Ordering::Equal) => &[
+            "{c}, keeping to the set procedure under a supervisor's direction",
+            "{c}, on routine assignments whose results an experienced colleague checks",
+            "follow the established routine to {c}, asking before departing from it",
+            "{c}, as a supervised member of the crew, reporting anything out of the ordinary",
+            "work through the standard steps to {c}, with each result checked by a supervisor",
+        ],
+        (E, _) => &[
+            "help more experienced colleagues {c}, carrying out the parts assigned",
+            "{c}, on simple cases and under an experienced colleague's guidance",
+            "take a supervised share of the work to {c}, learning the method step by step",
+        ],
+        (D, Ordering::Equal) => &[
+            "{c}, without supervision, finding and correcting the usual faults",
+            "{c}, on own responsibility, adapting the method when the standard one does not fit",
+            "work out how to {c}, diagnosing problems on everyday jobs and deciding when to escalate",
+            "{c}, independently, modifying the set-up to suit the job and recording the changes",
+            "take charge of the work to {c}, checking the result before handing it on",
+        ],
+        (D, Ordering::Greater) => &[
+            "{c}, unsupervised on everyday work, spotting and fixing what goes wrong",
+            "plan own work to {c}, adjusting the method to the job in hand",
+            "{c}, alone on standard jobs, troubleshooting setbacks before calling for help",
+        ],
+        (D, _) => &[
+            "{c}, on everyday cases, referring unusual ones to a senior colleague",
+            "carry out, independently, the assigned parts of the work to {c}",
+            "{c}, within set limits, drawing in a senior colleague when the case is complex",
+        ],
+        (P, Ordering::Equal) => &[
+            "{c}, where several systems or unusual conditions interact, choosing and justifying the approach",
+            "{c}, on complex, non-routine work, judging the result against its purpose and improving the method",
+            "decide, when standard methods fall short, how best to {c}, and answer for the result",
+            "{c}, across linked systems, weighing alternatives and explaining the choice to others",
+            "judge on unfamiliar work how to {c}, then refine the approach from the results",
+        ],
+        (P, Ordering::Greater) => &[
+            "{c}, in difficult or unusual cases, tracing root causes and improving the method",
+            "judge, as conditions change, when and how to {c}, answering for the outcome",
+            "improve how the work is done to {c}, testing changes before adopting them",
+        ],
+        (P, _) => &[
+            "{c}, within own area, advising those who decide",
+            "contribute expert judgment to the work to {c}, proposing changes with evidence",
+        ],
+        (A, Ordering::Equal) | (A, Ordering::Less) => &[
+            "{c}, deciding the approach for the organization and answering for its results",
+            "{c}, for the whole operation, setting the priorities others work to",
+            "take the lead to {c}, committing resources and accounting for the outcome",
+            "{c}, on the organization's behalf, bringing others' views into each decision",
+            "{c}, then review how well the arrangements work and change them where the evidence shows a need",
+        ],
+        (A, Ordering::Greater) => &[
+            "set the standards and methods by which others {c}, and check the work against them",
+            "train and mentor colleagues to {c}, judging when each can work alone",
+            "plan how and when the organization's teams {c}, allocating people and equipment",
+            "decide the procedures by which teams {c}, revising them as the work and the rules change",
+        ],
     };
-    match (level, variant % 2) {
-        (MasteryLevel::Emerging, 0) => format!(
-            "{core} on routine, clearly defined assignments under direct supervision, following set procedures and checking results with a senior colleague"
-        ),
-        (MasteryLevel::Emerging, _) => format!(
-            "{core} for basic cases under close guidance, using step-by-step instructions and reporting anything unexpected before going on"
-        ),
-        (MasteryLevel::Developing, 0) => format!(
-            "{core}{tool_clause} with minimal oversight, recognizing and correcting standard faults and variations and recording what was done"
-        ),
-        (MasteryLevel::Developing, _) => format!(
-            "{core}{tool_clause}{sep} independently on everyday work, handling the usual problems by established methods and escalating the rest"
-        ),
-        (MasteryLevel::Proficient, 0) => format!(
-            "{core}{tool_clause}{sep} autonomously across non-routine and complex cases, working to the full performance envelope and judging when results meet specification"
-        ),
-        (MasteryLevel::Proficient, _) => format!(
-            "{core}{tool_clause}{sep} without supervision where conditions are unusual or several systems interact, choosing the method and answering for the outcome"
-        ),
-        (MasteryLevel::Advanced, 0) => format!(
-            "set the standards, methods and acceptance criteria by which the organization's teams {core}, and lead their continual improvement"
-        ),
-        (MasteryLevel::Advanced, _) => format!(
-            "govern how the organization's teams {core}, deciding on methods and resources, coaching others and answering for results across units"
-        ),
-    }
+    forms[variant % forms.len()].replace("{c}", c)
 }
 
 /// Longest ", working with …" clause in a task statement.
@@ -700,23 +795,6 @@ fn knowledge_performance(level: MasteryLevel, name: &str, variant: usize) -> Str
         ),
         (MasteryLevel::Advanced, _) => format!(
             "set organization-wide practice grounded in {n}, sponsoring training and reviewing decisions that depend on it"
-        ),
-    }
-}
-
-fn durable_performance(level: DurableLevel, behaviour: &str, context: &str) -> String {
-    match level {
-        DurableLevel::Emerging => format!(
-            "{behaviour}, in routine work on {context} and when prompted by a supervisor or checklist"
-        ),
-        DurableLevel::Developing => format!(
-            "{behaviour}, unprompted in day-to-day work on {context}, adjusting to the people and situation involved"
-        ),
-        DurableLevel::Applying => format!(
-            "{behaviour}, consistently in demanding or unfamiliar situations involving {context}, and helps peers do the same"
-        ),
-        DurableLevel::Exceeding => format!(
-            "{behaviour}, as a model for others, coaching colleagues and shaping team practice in work on {context}"
         ),
     }
 }
@@ -856,6 +934,161 @@ enum Grounding<'a> {
     Knowledge(&'a ElementInput, usize),
 }
 
+/// Word-set (Jaccard) similarity of two word sets.
+fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
+    let union = a.union(b).count();
+    if union == 0 {
+        1.0
+    } else {
+        a.intersection(b).count() as f64 / union as f64
+    }
+}
+
+/// A grounding and the run of levels it is written at.
+struct Placed<'a> {
+    grounding: Grounding<'a>,
+    /// The level where it is the level's own work.
+    home: usize,
+    /// Lowest and highest level it is written at (a ladder never skips a level).
+    lo: usize,
+    hi: usize,
+    /// Drafting order: tasks by rank, then work activities, then technology and knowledge.
+    rank: usize,
+}
+
+impl Placed<'_> {
+    fn spans(&self, level: MasteryLevel) -> bool {
+        (self.lo..=self.hi).contains(&(level as usize))
+    }
+
+    /// Where a statement stands within its level: the level's own work (0), technology and
+    /// knowledge (1), work carried on from a neighbouring level (2).
+    fn order_class(&self, level: MasteryLevel) -> u8 {
+        match &self.grounding {
+            Grounding::Task(..) if self.home == level as usize => 0,
+            Grounding::Task(..) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// The levels technology and knowledge statements are written at: the first technology
+/// at Emerging and Developing, the first knowledge domain at Developing and Proficient, the
+/// second technology at Proficient and Advanced, the second knowledge domain at Advanced.
+const EXTRA_SPANS: [(usize, usize); 4] = [(0, 1), (1, 2), (2, 3), (3, 3)];
+
+/// Gives each level of the technical section mostly its own work.
+///
+/// Each planned task or work activity (`plans`, tasks first in drafting order, then the
+/// tasks' work activities) goes to the level of its nature. A level with more than
+/// its room passes its lowest-ranked work up to the next level while some level above is
+/// short, then down while some level below is short; what still does not fit is left out.
+/// Technology and knowledge take the spans of [`EXTRA_SPANS`]. A level still short of
+/// [`TECHNICAL_PER_LEVEL`] continues the best-ranked work of the level below it, which then
+/// climbs a ladder over both levels; Emerging, with no level below, takes work down from
+/// the level above only up to [`super::lint::THIN_LEVEL`] statements.
+fn place<'a>(
+    plans: Vec<(&'a TaskInput, TaskPlan)>,
+    com_g: Vec<Grounding<'a>>,
+    know_g: Vec<Grounding<'a>>,
+) -> Vec<Placed<'a>> {
+    const N: usize = 4;
+    let n_plans = plans.len();
+    let mut extras: Vec<Placed<'a>> = Vec::new();
+    let mut com = com_g.into_iter();
+    let mut know = know_g.into_iter();
+    for (i, g) in [com.next(), know.next(), com.next(), know.next()]
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(g) = g {
+            let (lo, hi) = EXTRA_SPANS[i];
+            extras.push(Placed {
+                grounding: g,
+                home: lo,
+                lo,
+                hi,
+                rank: n_plans + i,
+            });
+        }
+    }
+    let mut room = [TECHNICAL_PER_LEVEL; N];
+    for e in &extras {
+        for r in room.iter_mut().take(e.hi + 1).skip(e.lo) {
+            *r = r.saturating_sub(1);
+        }
+    }
+    // Own work per level, by rank: tasks before work activities.
+    let mut own: [Vec<(usize, &'a TaskInput, TaskPlan)>; N] = Default::default();
+    for (rank, (t, plan)) in plans.into_iter().enumerate() {
+        let l = plan.nature as usize;
+        own[l].push((rank, t, plan));
+    }
+    let over = |own: &[Vec<(usize, &TaskInput, TaskPlan)>; N], l: usize| own[l].len() > room[l];
+    let deficit = |own: &[Vec<(usize, &TaskInput, TaskPlan)>; N], l: usize| own[l].len() < room[l];
+    for l in 0..N - 1 {
+        while over(&own, l) && (l + 1..N).any(|k| deficit(&own, k)) {
+            let x = own[l].pop().expect("over room");
+            let at = own[l + 1].partition_point(|y| y.0 < x.0);
+            own[l + 1].insert(at, x);
+        }
+    }
+    for l in (1..N).rev() {
+        while over(&own, l) && (0..l).any(|k| deficit(&own, k)) {
+            let x = own[l].pop().expect("over room");
+            let at = own[l - 1].partition_point(|y| y.0 < x.0);
+            own[l - 1].insert(at, x);
+        }
+    }
+    let mut placed: Vec<Placed<'a>> = Vec::new();
+    for (l, items) in own.into_iter().enumerate() {
+        for (rank, t, plan) in items.into_iter().take(room[l]) {
+            placed.push(Placed {
+                grounding: Grounding::Task(t, plan),
+                home: l,
+                lo: l,
+                hi: l,
+                rank,
+            });
+        }
+    }
+    placed.extend(extras);
+    // Fill short levels by carrying work on from the neighbouring level.
+    let count =
+        |placed: &[Placed<'a>], l: usize| placed.iter().filter(|p| p.lo <= l && l <= p.hi).count();
+    for l in (1..N).chain([0]) {
+        // Emerging borrows from above only to stay out of `level-thin`: each borrowed
+        // subject is one the level above no longer has to itself.
+        let target = if l == 0 {
+            super::lint::THIN_LEVEL
+        } else {
+            TECHNICAL_PER_LEVEL
+        };
+        while count(&placed, l) < target {
+            let next = |placed: &mut Vec<Placed<'a>>, up: bool| {
+                placed
+                    .iter_mut()
+                    .filter(|p| matches!(p.grounding, Grounding::Task(..)))
+                    .filter(|p| if up { p.hi + 1 == l } else { p.lo == l + 1 })
+                    // The neighbouring level's own work before work it carries on, so
+                    // one task does not climb every level.
+                    .min_by_key(|p| {
+                        let neighbour = if up { l - 1 } else { l + 1 };
+                        (p.home != neighbour, p.rank)
+                    })
+                    .map(|p| if up { p.hi = l } else { p.lo = l })
+            };
+            if (l > 0 && next(&mut placed, true).is_some())
+                || (l + 1 < N && next(&mut placed, false).is_some())
+            {
+                continue;
+            }
+            break;
+        }
+    }
+    placed
+}
+
 /// Most technology or tool statements per level.
 pub const MAX_COMMODITY: usize = 2;
 /// Most knowledge statements per level.
@@ -928,36 +1161,56 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         gaps.push(ranking_used(&inp.tasks).to_string());
     }
 
-    // Technical groundings: leading tasks, one technology, one knowledge domain, then the rest.
+    // Technical groundings: the occupation's tasks, then their work activities, each
+    // planned once with its own subject; two tasks worded nearly alike are one.
     let mut seen_subjects = BTreeSet::new();
-    let mut task_groundings = Vec::new();
-    let mut planned: Vec<Vec<String>> = Vec::new();
+    let mut plans: Vec<(&TaskInput, TaskPlan)> = Vec::new();
+    let mut plan_words: Vec<BTreeSet<String>> = Vec::new();
+    let mut core_words: Vec<BTreeSet<String>> = Vec::new();
+    let mut whole_words: Vec<BTreeSet<String>> = Vec::new();
+    let mut keep = |plan: &TaskPlan, seen: &mut BTreeSet<String>| -> bool {
+        let w = super::lint::words(&format!("{} {}", plan.subject, plan.core));
+        // Two plans whose verb phrases are alike read alike at a level whatever their
+        // subjects ("Mechanical equipment" and "Mechanical systems" — "test to ensure
+        // proper functioning").
+        let c = super::lint::words(&plan.core);
+        // Nor may two plans name the same work whole (two tasks falling back on one work
+        // activity's title).
+        let h = super::lint::words(&plan.whole);
+        if plan_words.iter().any(|p| jaccard(p, &w) >= NEAR_ALIKE)
+            || core_words.iter().any(|p| jaccard(p, &c) >= NEAR_ALIKE)
+            || whole_words.iter().any(|p| jaccard(p, &h) >= NEAR_ALIKE)
+            || !seen.insert(task_key(&plan.subject))
+        {
+            return false;
+        }
+        plan_words.push(w);
+        core_words.push(c);
+        whole_words.push(h);
+        true
+    };
     for t in &ranked {
-        let Some(plan) = plan_task(t, |s| seen_subjects.contains(&task_key(s))) else {
-            continue;
-        };
-        // Two tasks worded nearly alike would make near-duplicate statements at a level.
-        let texts: Vec<String> = MasteryLevel::ALL
-            .iter()
-            .flat_map(|l| (0..2).map(move |v| (*l, v)))
-            .map(|(l, v)| format!("{} {}", plan.subject, task_level_text(l, &plan.core, "", v)))
-            .collect();
-        if planned.iter().any(|p: &Vec<String>| {
-            p.iter()
-                .zip(&texts)
-                .any(|(a, b)| super::lint::similarity(a, b) >= NEAR_ALIKE)
-        }) {
-            continue;
+        if let Some(plan) = plan_task(t, |s| seen_subjects.contains(&task_key(s)))
+            && keep(&plan, &mut seen_subjects)
+        {
+            plans.push((*t, plan));
         }
-        if !seen_subjects.insert(task_key(&plan.subject)) {
-            continue;
+    }
+    for t in &ranked {
+        for d in &t.dwas {
+            if let Some(plan) = plan_dwa(d, |s| seen_subjects.contains(&task_key(s)))
+                && keep(&plan, &mut seen_subjects)
+            {
+                plans.push((*t, plan));
+            }
         }
-        planned.push(texts);
-        task_groundings.push(Grounding::Task(t, plan));
     }
     let mut com_g: Vec<Grounding> = Vec::new();
     for c in &commodities {
-        if com_g.len() < MAX_COMMODITY && seen_subjects.insert(task_key(&c.title)) {
+        if com_g.len() < MAX_COMMODITY
+            && c.title.chars().count() <= super::lint::SUBJECT_MAX
+            && seen_subjects.insert(task_key(&c.title))
+        {
             com_g.push(Grounding::Commodity(c, com_g.len()));
         }
     }
@@ -969,25 +1222,8 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
             know_g.push(Grounding::Knowledge(k, know_g.len()));
         }
     }
-    let mut order: Vec<Grounding> = Vec::new();
-    let mut tasks_iter = task_groundings.into_iter();
-    let mut com_iter = com_g.into_iter();
-    let mut know_iter = know_g.into_iter();
-    order.extend(tasks_iter.by_ref().take(LEADING_TASKS));
-    order.extend(com_iter.next());
-    order.extend(know_iter.next());
-    order.extend(tasks_iter);
-    // Alternate the remaining technology and knowledge.
-    loop {
-        let a = com_iter.next();
-        let b = know_iter.next();
-        if a.is_none() && b.is_none() {
-            break;
-        }
-        order.extend(a);
-        order.extend(b);
-    }
-    order.truncate(TECHNICAL_PER_LEVEL);
+    let mut placed = place(plans, com_g, know_g);
+    placed.sort_by_key(|p| p.rank);
 
     // Each tool or technology sharpens at most one task statement.
     let mut used_tools = BTreeSet::new();
@@ -1002,28 +1238,63 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
             (t, c)
         })
         .collect();
-    let tools: Vec<Option<&CommodityInput>> = order
+    let tools: Vec<Option<&CommodityInput>> = placed
         .iter()
-        .map(|g| match g {
-            Grounding::Task(t, _) => tool_for(&t.text, &com_tokens)
-                .filter(|c| used_tools.insert((c.table.clone(), c.commodity_code))),
+        .map(|p| match &p.grounding {
+            Grounding::Task(t, plan)
+                if p.spans(MasteryLevel::Developing) || p.spans(MasteryLevel::Proficient) =>
+            {
+                tool_for(&t.text, &com_tokens)
+                    .filter(|_| editorial::example_lists(&plan.core).is_empty())
+                    .filter(|c| used_tools.insert((c.table.clone(), c.commodity_code)))
+            }
             _ => None,
         })
         .collect();
     let mut statements = Vec::new();
     for level in MasteryLevel::ALL {
-        for (i, g) in order.iter().enumerate() {
-            let (subject, performance, citations) = match g {
+        let mut here: Vec<(usize, &Placed)> = placed
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.spans(level))
+            .collect();
+        // The level's own work first, then technology and knowledge, then work carried on
+        // from a neighbouring level; each in drafting order.
+        here.sort_by_key(|(_, p)| (p.order_class(level), p.rank));
+        let mut level_words: Vec<BTreeSet<String>> = Vec::new();
+        for (i, (pi, p)) in here.iter().enumerate() {
+            let (subject, performance, citations) = match &p.grounding {
                 Grounding::Task(t, plan) => {
-                    let tool = tools[i];
-                    // A tool clause right after the task's own example list would read as
-                    // one more example.
-                    let use_tool =
+                    let tool = tools[*pi].filter(|_| {
                         matches!(level, MasteryLevel::Developing | MasteryLevel::Proficient)
-                            && editorial::example_lists(&plan.core).is_empty();
-                    let perf = task_performance(level, &plan.core, tool.filter(|_| use_tool), i);
+                    });
+                    // A wording that opens on the subject's own word ("Work — work
+                    // through …") reads as a repeat: take the next one.
+                    let subject_lc = plan.subject.to_lowercase();
+                    // Above or below its nature the task is named whole ("train and mentor
+                    // colleagues to follow safety procedures for …"), where the short form
+                    // would leave the verb without its object.
+                    let core = if level != plan.nature
+                        && plan.whole.chars().count() <= CORE_MAX
+                        && editorial::example_lists(&plan.whole).is_empty()
+                    {
+                        &plan.whole
+                    } else {
+                        &plan.core
+                    };
+                    // Nor one that would read nearly like a statement already at the level.
+                    let perf = (i..i + 5)
+                        .map(|v| task_performance(level, plan.nature, core, tool, v))
+                        .find(|p| {
+                            if p.to_lowercase().starts_with(&subject_lc) {
+                                return false;
+                            }
+                            let w = super::lint::words(&format!("{} {p}", plan.subject));
+                            level_words.iter().all(|t| jaccard(t, &w) < NEAR_ALIKE)
+                        })
+                        .unwrap_or_else(|| task_performance(level, plan.nature, core, tool, i));
                     let mut cites = vec![task_citation(t)];
-                    if let Some(c) = tool.filter(|_| use_tool) {
+                    if let Some(c) = tool {
                         cites.push(commodity_citation(c));
                     }
                     (plan.subject.clone(), perf, cites)
@@ -1039,6 +1310,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                     vec![element_citation(k)],
                 ),
             };
+            level_words.push(super::lint::words(&format!("{subject} {performance}")));
             statements.push(Statement {
                 section: Section::Technical,
                 domain: None,
@@ -1051,28 +1323,25 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         }
     }
 
-    // Work contexts for durable statements: the leading task subjects.
-    let contexts: Vec<String> = order
+    // The occupation's work, for durable statements and the context paragraph: the
+    // planned tasks and work activities, in drafting order.
+    let work: Vec<(&TaskInput, &TaskPlan)> = placed
         .iter()
-        .filter_map(|g| match g {
-            Grounding::Task(_, p) => Some(lower_first(&p.subject)),
+        .filter_map(|p| match &p.grounding {
+            Grounding::Task(t, plan) => Some((*t, plan)),
             _ => None,
         })
         .collect();
-    let context_at = |i: usize| -> String {
-        contexts
-            .get(i % contexts.len().max(1))
-            .cloned()
-            .unwrap_or_else(|| "the occupation's core tasks".into())
-    };
+    let contexts: Vec<String> = work.iter().map(|(_, p)| lower_first(&p.subject)).collect();
 
-    // Durable-skill statements.
-    let mut ctx_i = 0;
+    // Durable-skill statements: elements the occupation rates highly, each behaviour tied
+    // to the occupation's own work.
+    let mut turn = 0usize;
     for domain in DurableDomain::ALL {
         let mut grounded: Vec<(&ElementInput, &durable::Mapping)> = inp
             .elements
             .iter()
-            .filter(|e| e.matters() && matches!(e.scale.as_str(), "IM" | "WI"))
+            .filter(|e| durable::rated_highly(&e.scale, e.value))
             .filter_map(|e| {
                 let kind = match e.domain.as_str() {
                     "skills" => ElementKind::Skill,
@@ -1096,31 +1365,69 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         grounded.truncate(DURABLE_PER_LEVEL);
         if grounded.is_empty() {
             gaps.push(format!(
-                "{}: none of the O*NET skills, work styles or work activities mapped to this domain is rated as important for this occupation in the imported releases, so the domain has no statements.",
-                domain.label()
+                "{}: none of the O*NET skills, work styles or work activities mapped to this domain is rated highly enough for this occupation in the imported releases ({}), so the domain has no statements.",
+                domain.label(),
+                durable::THRESHOLD_TEXT
             ));
             continue;
         }
-        let ctxs: Vec<String> = grounded
-            .iter()
-            .map(|_| {
-                ctx_i += 1;
-                context_at(ctx_i - 1)
-            })
-            .collect();
-        for level in DurableLevel::ALL {
-            for (i, (e, m)) in grounded.iter().enumerate() {
-                statements.push(Statement {
+        let mut domain_statements = Vec::new();
+        for (i, (e, m)) in grounded.iter().enumerate() {
+            turn += 1;
+            let cues = durable::cues(m.subject);
+            let cued: Vec<usize> = (0..work.len())
+                .filter(|&k| {
+                    let t = work[k].0.text.to_lowercase();
+                    let w = super::lint::words(&t);
+                    cues.iter()
+                        .any(|c| w.contains(*c) || w.contains(&format!("{c}s")))
+                })
+                .collect();
+            for (l, level) in DurableLevel::ALL.into_iter().enumerate() {
+                let (performance, cites) = if work.is_empty() {
+                    (
+                        durable::statement(m, level, None, turn + l),
+                        vec![element_citation(e)],
+                    )
+                } else {
+                    let focus = if cued.is_empty() {
+                        (turn + l) % work.len()
+                    } else {
+                        cued[(turn + l) % cued.len()]
+                    };
+                    let mut other = (turn * 3 + l * 5 + 1) % work.len();
+                    if other == focus && work.len() > 1 {
+                        other = (other + 1) % work.len();
+                    }
+                    let (ft, fp) = work[focus];
+                    let (ot, op) = work[other];
+                    let mut cites = vec![element_citation(e), task_citation(ft)];
+                    if ot.task_id != ft.task_id {
+                        cites.push(task_citation(ot));
+                    }
+                    (
+                        durable::statement(
+                            m,
+                            level,
+                            Some((&lower_first(&fp.subject), &op.whole)),
+                            turn + l,
+                        ),
+                        cites,
+                    )
+                };
+                domain_statements.push(Statement {
                     section: Section::Durable,
                     domain: Some(domain),
                     level: Level::Durable(level),
                     order: i as u32 + 1,
                     subject: m.subject.to_string(),
-                    performance: durable_performance(level, m.behaviour, &ctxs[i]),
-                    citations: vec![element_citation(e)],
+                    performance,
+                    citations: cites,
                 });
             }
         }
+        domain_statements.sort_by_key(|s| (s.level, s.order));
+        statements.extend(domain_statements);
     }
 
     // AI usage and the evidence pack.
@@ -1439,7 +1746,13 @@ mod tests {
             commodity_phrase(&c, 2),
             "tape measures (e.g. Laser distance meters, Folding rules)"
         );
-        let perf = task_performance(MasteryLevel::Developing, "check lengths", Some(&c), 0);
+        let perf = task_performance(
+            MasteryLevel::Developing,
+            MasteryLevel::Developing,
+            "check lengths",
+            Some(&c),
+            0,
+        );
         assert!(perf.contains("working with tape measures (e.g. Laser distance meters"));
         assert!(!perf.contains("such as"));
         assert_eq!(
@@ -1559,6 +1872,266 @@ mod tests {
             Locator::Evidence { measure, .. } if measure == "occupation_usage"
         )
             && c.text.contains("through O*NET-SOC 2010 47-2111.00")));
+    }
+
+    /// A made-up occupation whose tasks are of every kind (eight routine, six of each other
+    /// kind), listed interleaved.
+    fn signal_maintainers(elements: Vec<ElementInput>) -> OccupationInputs {
+        let routine = [
+            "Inspect signal cabinets for loose wiring.",
+            "Record meter readings in the shift log.",
+            "Clean relay contacts with approved solvents.",
+            "Load replacement cables onto service trucks.",
+            "Operate track inspection carts along assigned routes.",
+            "Measure insulation resistance on cable runs.",
+            "Sweep ballast from point rodding.",
+            "Carry portable generators to remote huts.",
+        ];
+        let fixing = [
+            "Repair damaged crossing gates.",
+            "Calibrate track circuit receivers to rated settings.",
+            "Program interlocking controllers for new routes.",
+            "Troubleshoot faulty level crossing alarms.",
+            "Replace worn point machine motors.",
+            "Install lightning arresters on signal masts.",
+        ];
+        let design = [
+            "Design cabling layouts for new junctions.",
+            "Evaluate failure trends across the signal network.",
+            "Analyze power supply loads to size backup batteries.",
+            "Develop test plans for upgraded interlockings.",
+            "Select detection equipment for harsh climates.",
+            "Review contractor drawings for signal upgrades.",
+        ];
+        let lead = [
+            "Train new maintainers to test track circuits.",
+            "Supervise overnight maintenance crews.",
+            "Establish inspection intervals for signal assets.",
+            "Plan annual renewal programs for the district.",
+            "Develop safety policies for track access.",
+            "Coordinate possession schedules with operations staff.",
+        ];
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            for (k, list) in [&routine[..], &fixing, &design, &lead].iter().enumerate() {
+                if let Some(text) = list.get((i + k) % 8) {
+                    let n = tasks.len() as i64;
+                    tasks.push(task(100 + n, text, true, n, &[]));
+                }
+            }
+        }
+        OccupationInputs {
+            code: "49-9097.00".into(),
+            title: "Signal and Track Switch Repairers".into(),
+            job_zone: Some(3),
+            release: "30.1".into(),
+            tasks,
+            elements,
+            commodities: Vec::new(),
+            evidence: Vec::new(),
+            exposure: None,
+            usage: None,
+        }
+    }
+
+    fn subjects_at(d: &Draft, level: MasteryLevel) -> Vec<String> {
+        d.statements
+            .iter()
+            .filter(|s| s.section == Section::Technical && s.level == Level::Mastery(level))
+            .map(|s| s.subject.clone())
+            .collect()
+    }
+
+    #[test]
+    fn each_level_has_mostly_its_own_work() {
+        let d = draft(&signal_maintainers(Vec::new())).unwrap();
+        let mut lower: BTreeSet<String> = BTreeSet::new();
+        for level in MasteryLevel::ALL {
+            let here = subjects_at(&d, level);
+            assert!(here.len() >= 8, "{level:?}: {here:?}");
+            let own = here.iter().filter(|s| !lower.contains(*s)).count();
+            assert!(
+                own * 10 >= here.len() * 6,
+                "{level:?}: {own} own of {here:?}"
+            );
+            lower.extend(here);
+        }
+        // The levels' work is of their kind: supervising and policy at Advanced, routine
+        // inspection at Emerging, and not the other way round.
+        let at = |subject: &str| -> Vec<MasteryLevel> {
+            d.statements
+                .iter()
+                .filter(|s| s.section == Section::Technical && s.subject == subject)
+                .filter_map(|s| match s.level {
+                    Level::Mastery(l) => Some(l),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(at("Overnight maintenance crews"), [MasteryLevel::Advanced]);
+        assert_eq!(at("Safety policies"), [MasteryLevel::Advanced]);
+        assert!(at("Signal cabinets").contains(&MasteryLevel::Emerging));
+        assert!(!at("Signal cabinets").contains(&MasteryLevel::Advanced));
+        assert!(at("Cabling layouts").contains(&MasteryLevel::Proficient));
+        assert!(!at("Cabling layouts").contains(&MasteryLevel::Emerging));
+        // The structural lint finds no level repeating the one below, and no errors.
+        let findings = crate::frameworks::lint::lint_structural(&d.statements, None);
+        assert!(
+            findings.iter().all(|f| f.rule != editorial::LEVEL_REPEAT),
+            "{findings:?}"
+        );
+        assert!(
+            !crate::frameworks::lint::has_errors(&findings),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn routine_work_raised_to_the_top_level_is_written_as_leading_it() {
+        let mut inp = signal_maintainers(Vec::new());
+        inp.tasks.retain(|t| {
+            [
+                "Inspect", "Record", "Clean", "Load", "Operate", "Measure", "Sweep", "Carry",
+            ]
+            .iter()
+            .any(|v| t.text.starts_with(v))
+        });
+        let d = draft(&inp).unwrap();
+        for s in d
+            .statements
+            .iter()
+            .filter(|s| s.level == Level::Mastery(MasteryLevel::Advanced))
+            .filter(|s| s.section == Section::Technical)
+        {
+            assert!(
+                [
+                    "set the standards",
+                    "train and mentor",
+                    "plan how",
+                    "decide the procedures"
+                ]
+                .iter()
+                .any(|w| s.performance.starts_with(w)),
+                "{}",
+                s.performance
+            );
+        }
+    }
+
+    fn rating(domain: &str, id: &str, name: &str, scale: &str, value: f64) -> ElementInput {
+        ElementInput {
+            domain: domain.into(),
+            element_id: id.into(),
+            name: name.into(),
+            scale: scale.into(),
+            value,
+            release: "30.1".into(),
+        }
+    }
+
+    #[test]
+    fn durable_statements_cite_only_highly_rated_elements_and_name_the_work() {
+        let els = vec![
+            rating("skills", "2.A.1.c", "Writing", "IM", 2.9),
+            rating("skills", "2.A.1.d", "Speaking", "IM", 3.6),
+            rating("skills", "2.A.2.a", "Critical Thinking", "IM", 3.2),
+            rating("work_styles", "1.D.1.b", "Initiative", "WI", 1.8),
+            rating("work_styles", "1.D.3.c", "Humility", "WI", 0.12),
+            rating("work_styles", "1.D.2.a", "Attention to Detail", "WI", 2.4),
+        ];
+        let d = draft(&signal_maintainers(els)).unwrap();
+        let durable: Vec<&Statement> = d.section(Section::Durable).collect();
+        assert!(!durable.is_empty());
+        let cited: BTreeSet<&str> = durable
+            .iter()
+            .flat_map(|s| s.citations.iter())
+            .filter(|c| matches!(c.locator, Locator::Element { .. }))
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(
+            cited,
+            BTreeSet::from([
+                "Speaking",
+                "Critical Thinking",
+                "Initiative",
+                "Attention to Detail"
+            ])
+        );
+        for s in &durable {
+            // Every statement names a task of the occupation and cites it.
+            let tasks: Vec<&Citation> = s
+                .citations
+                .iter()
+                .filter(|c| matches!(c.locator, Locator::Task { .. }))
+                .collect();
+            assert!(!tasks.is_empty(), "{}", s.performance);
+            // No level asks for a prompt, least of all for starting unasked.
+            for w in ["prompt", "when asked", "told to", "reminded"] {
+                assert!(!s.performance.contains(w), "{}", s.performance);
+            }
+        }
+        // Statements of one subject open on different work at different levels.
+        let openings: BTreeSet<String> = durable
+            .iter()
+            .filter(|s| s.subject == "Self-started action")
+            .filter_map(|s| editorial::stems_of(&s.performance).map(|x| x.0))
+            .collect();
+        assert!(openings.len() >= 3, "{openings:?}");
+        assert!(
+            d.gaps
+                .iter()
+                .any(|g| g.starts_with("Metacognition") && g.contains("rated highly enough"))
+        );
+    }
+
+    #[test]
+    fn every_level_wording_reads_as_english() {
+        use crate::frameworks::grammar::{GrammarChecker, as_sentence};
+        let checker = GrammarChecker::new(["Inspect signal cabinets for loose wiring."]);
+        let mut session = checker.session();
+        let mut bad = Vec::new();
+        for m in durable::MAPPING {
+            for level in DurableLevel::ALL {
+                for v in 0..3 {
+                    let p = durable::statement(
+                        m,
+                        level,
+                        Some((
+                            "signal cabinets",
+                            "inspect signal cabinets for loose wiring",
+                        )),
+                        v,
+                    );
+                    let issues = session.check_sentence(&as_sentence(&p, true));
+                    if !issues.is_empty() {
+                        bad.push(format!("{p}: {issues:?}"));
+                    }
+                    // The work is named within the opening words, so openings vary with
+                    // the occupation.
+                    assert!(
+                        editorial::stems_of(&p).is_some_and(|(o, _)| o.contains("signal")),
+                        "the opening of {p:?} does not name the work"
+                    );
+                }
+            }
+        }
+        for level in MasteryLevel::ALL {
+            for nature in MasteryLevel::ALL {
+                for v in 0..5 {
+                    let p = task_level_text(
+                        level,
+                        nature,
+                        "inspect signal cabinets for loose wiring",
+                        v,
+                    );
+                    let issues = session.check_sentence(&as_sentence(&p, false));
+                    if !issues.is_empty() {
+                        bad.push(format!("{p}: {issues:?}"));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{bad:#?}");
     }
 
     mod props {

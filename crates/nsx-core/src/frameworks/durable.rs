@@ -8,7 +8,7 @@
 use super::DurableDomain;
 
 /// Version of the mapping table, cited by every durable statement.
-pub const MAPPING_VERSION: &str = "2026.1";
+pub const MAPPING_VERSION: &str = "2026.2";
 
 /// The O*NET file family an element comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -471,6 +471,314 @@ pub const MAPPING: &[Mapping] = &[
         "trusts own abilities and acts decisively on them",
     ),
 ];
+
+/// Lowest importance (IM, 1–5) at which a skill or work activity grounds a durable
+/// statement: "important" (3) on O*NET's scale.
+pub const MIN_IMPORTANCE: f64 = 3.0;
+/// Lowest work-style impact (WI, −3…3) at which a work style grounds a durable statement:
+/// a clearly positive effect on performance, not one near zero.
+pub const MIN_IMPACT: f64 = 1.0;
+/// The threshold in words, for gaps and documentation.
+pub const THRESHOLD_TEXT: &str =
+    "importance 3.0 or more on the 1–5 scale, work-style impact 1.0 or more on the −3…3 scale";
+
+/// Whether a rating is high enough for an element to ground a durable statement: at least
+/// [`MIN_IMPORTANCE`] on the importance scale or [`MIN_IMPACT`] on the work-style impact
+/// scale. Other scales never ground one.
+pub fn rated_highly(scale: &str, value: f64) -> bool {
+    match scale {
+        "IM" => value >= MIN_IMPORTANCE,
+        "WI" => value >= MIN_IMPACT,
+        _ => false,
+    }
+}
+
+/// Words of a task that make it the natural work to show a behaviour in ("record" for
+/// written records, "train" for developing others), by the mapping row's subject.
+pub fn cues(subject: &str) -> &'static [&'static str] {
+    match subject {
+        "Spoken updates" => &[
+            "explain",
+            "brief",
+            "consult",
+            "confer",
+            "discuss",
+            "advise",
+            "inform",
+            "present",
+            "communicate",
+        ],
+        "Written records" | "Work documentation" => &[
+            "record",
+            "document",
+            "write",
+            "report",
+            "log",
+            "prepare",
+            "documentation",
+            "records",
+        ],
+        "Attentive listening" | "Reading others" => &[
+            "interview",
+            "consult",
+            "confer",
+            "listen",
+            "customer",
+            "patient",
+            "client",
+            "respond",
+        ],
+        "Technical reading" => &[
+            "read",
+            "interpret",
+            "review",
+            "blueprint",
+            "manual",
+            "specification",
+            "schematic",
+            "drawing",
+            "order",
+        ],
+        "Team communication"
+        | "Coordinated work"
+        | "Working with others"
+        | "Preferring teamwork" => &[
+            "coordinate",
+            "confer",
+            "consult",
+            "collaborate",
+            "assist",
+            "team",
+            "crew",
+            "staff",
+        ],
+        "Taking the lead" | "Directing people" | "Guiding a team" => &[
+            "supervise",
+            "direct",
+            "lead",
+            "coordinate",
+            "manage",
+            "assign",
+            "oversee",
+        ],
+        "Self-started action"
+        | "New ideas"
+        | "Creative solutions"
+        | "Redesigning the work"
+        | "Striving to improve" => &[
+            "design",
+            "develop",
+            "improve",
+            "create",
+            "devise",
+            "modify",
+            "identify",
+            "recommend",
+        ],
+        "Showing others how" | "Developing others" => &[
+            "train",
+            "instruct",
+            "teach",
+            "demonstrate",
+            "coach",
+            "mentor",
+            "other",
+        ],
+        "Self-monitoring" | "Attention to detail" | "Honesty" => &[
+            "inspect", "verify", "check", "measure", "examine", "test", "record",
+        ],
+        "Weighing options" | "Decisions" => &[
+            "select",
+            "determine",
+            "evaluate",
+            "recommend",
+            "decide",
+            "choose",
+            "plan",
+        ],
+        "Problem solving" | "Finding causes" | "Persistence" => &[
+            "troubleshoot",
+            "diagnose",
+            "repair",
+            "resolve",
+            "investigate",
+            "test",
+            "fault",
+            "problem",
+        ],
+        "How systems behave" | "Analysis" | "Reading the data" => &[
+            "analyze",
+            "calculate",
+            "compute",
+            "data",
+            "model",
+            "system",
+            "statistical",
+            "evaluate",
+        ],
+        "Care with risk" => &[
+            "safety",
+            "hazard",
+            "hazardous",
+            "inspect",
+            "secure",
+            "emergency",
+            "protective",
+        ],
+        "Watching the work" | "Situational awareness" => {
+            &["monitor", "observe", "operate", "watch", "inspect", "gauge"]
+        }
+        "Keeping current"
+        | "Learning from new information"
+        | "Curiosity"
+        | "Choosing how to learn" => &[
+            "research", "study", "review", "learn", "update", "new", "program",
+        ],
+        "Composure" | "Working under pressure" | "Working with uncertainty" => &[
+            "emergency",
+            "respond",
+            "repair",
+            "troubleshoot",
+            "patient",
+            "customer",
+            "deadline",
+        ],
+        "Consideration for others" | "Working relationships" | "Sincerity" => &[
+            "customer", "patient", "client", "student", "public", "consult", "confer", "assist",
+        ],
+        _ => &[],
+    }
+}
+
+/// The behaviour of a mapping row tied to a piece of the occupation's work, `{w}` standing
+/// for a noun phrase of it ("parts", "patient records"), third person, the work named within
+/// the first words so statements open on the occupation's own subject.
+fn focus(subject: &str) -> Option<&'static str> {
+    Some(match subject {
+        "Spoken updates" => "reports on {w} aloud, covering findings and next steps",
+        "Written records" => "documents work on {w} clearly enough for others to pick it up",
+        "Attentive listening" => {
+            "checks instructions on {w} are understood before acting, listening closely to concerns"
+        }
+        "Technical reading" => "reads documents on {w} and turns them into correct actions",
+        "Team communication" => "informs coworkers about {w} in good time",
+        "Work documentation" => "records information about {w} so others can rely on it",
+        "Taking the lead" => "takes charge of {w} and gives others clear direction",
+        "Self-started action" => "tackles problems with {w} without waiting to be asked",
+        "Showing others how" => "demonstrates work on {w} to others, step by step",
+        "Directing people" => "organizes crews for {w} and keeps them motivated",
+        "Developing others" => "coaches colleagues on {w} through feedback and practice",
+        "Guiding a team" => "directs work on {w}, keeping the team motivated",
+        "Choosing how to learn" => {
+            "approaches unfamiliar work on {w} by choosing the way of learning that fits it"
+        }
+        "Self-monitoring" => "checks own work on {w} while doing it, correcting course",
+        "Knowing own limits" => "asks for help with {w} where own knowledge runs out",
+        "Weighing options" => {
+            "weighs the options for {w}, comparing strengths and weaknesses before choosing one"
+        }
+        "Problem solving" => "works out problems with {w} by gathering facts and testing solutions",
+        "Decisions" => "decides questions about {w} by comparing costs, benefits and risks",
+        "How systems behave" => "predicts how {w} will respond when conditions change",
+        "Finding causes" => "traces faults in {w} to their cause and decides what to do",
+        "Analysis" => "breaks questions about {w} down and answers them by logic",
+        "Reading the data" => "analyzes data on {w} to find the facts behind a result",
+        "Working with others" => {
+            "works with others on {w} pleasantly and helpfully to get the job done"
+        }
+        "Coordinated work" => "fits own work on {w} around what coworkers are doing",
+        "Reading others" => "gauges reactions to {w} and understands why people respond as they do",
+        "Preferring teamwork" => "seeks shared work on {w} rather than working alone",
+        "Consideration for others" => {
+            "considers others' needs during {w}, taking their feelings into account"
+        }
+        "Working relationships" => "builds working relationships around {w} and keeps them good",
+        "Honesty" => "is honest about {w}, including when no one is checking",
+        "Reliability" => "finishes assigned work on {w} as promised",
+        "Care with risk" => "weighs the risks in {w} and follows safety rules before acting",
+        "Sincerity" => "speaks truthfully about {w}, open in dealings with others",
+        "New ideas" => "proposes fresh approaches to {w} and other ways of doing the work",
+        "Curiosity" => "explores the workings of {w} beyond what the task needs",
+        "Creative solutions" => "develops original approaches to {w}",
+        "Redesigning the work" => "analyzes requirements for {w} to shape a better way of working",
+        "Learning from new information" => {
+            "applies new information on {w} to current and future work"
+        }
+        "Striving to improve" => "raises the bar for {w}, setting demanding goals for own work",
+        "Adapting to change" => {
+            "adjusts to change in {w}, taking up new methods, tools and conditions readily"
+        }
+        "Positive outlook" => "meets setbacks with {w} expecting to overcome them",
+        "Keeping current" => "keeps knowledge of {w} up to date and puts it to use",
+        "Attention to detail" => {
+            "attends closely to {w}, completing each step thoroughly and checking every detail"
+        }
+        "Composure" => "keeps composure during {w}, holding emotions in check when things go wrong",
+        "Watching the work" => {
+            "keeps watch over {w}, reading gauges and conditions to see that all is working"
+        }
+        "Situational awareness" => {
+            "stays alert around {w} to spot problems in processes, materials and surroundings"
+        }
+        "Persistence" => "persists with {w} in the face of obstacles",
+        "Working under pressure" => "keeps performing well on {w} under pressure and criticism",
+        "Working with uncertainty" => {
+            "moves work on {w} forward when information is incomplete or unclear"
+        }
+        "Confidence" => "trusts own ability with {w} and acts decisively on it",
+        _ => return None,
+    })
+}
+
+/// How each durable level is written into the statement, `{t}` standing for one of the
+/// occupation's tasks as a verb phrase. No level's wording says the behaviour waits for a
+/// prompt, so none contradicts a behaviour that starts unasked; the support a level has
+/// (a mentor, a supervisor's feedback) is about how it learns, not who starts the work.
+pub const LEVEL_FORMS: [&[&str]; 4] = [
+    &[
+        ", guided by an experienced colleague, while learning to {t}",
+        ", with a mentor's feedback, in routine work to {t}",
+        ", checking with a supervisor afterward how it went, in assigned work to {t}",
+    ],
+    &[
+        ", as a matter of course, in day-to-day work to {t}",
+        ", adjusting to the people and situation, in everyday work to {t}",
+        ", without needing reminders, whenever the job is to {t}",
+    ],
+    &[
+        ", including under pressure or in unfamiliar situations, when the work is to {t}",
+        ", and helps peers do the same, on demanding jobs to {t}",
+        ", reliably in hard cases, for instance when required to {t}",
+    ],
+    &[
+        ", and coaches colleagues in it, shaping how the team works to {t}",
+        ", and builds the same habit in the team, setting the example in work to {t}",
+        ", as a model for others, and reviews team practice in the work to {t}",
+    ],
+];
+
+/// A durable statement's performance: the row's behaviour tied to a piece of the
+/// occupation's work (`work`: a noun phrase for the behaviour and a task as a verb phrase
+/// for the level), written at `level`; `variant` picks among the level's wordings. Without
+/// work to name, the behaviour alone with the level's wording.
+pub fn statement(
+    m: &Mapping,
+    level: super::DurableLevel,
+    work: Option<(&str, &str)>,
+    variant: usize,
+) -> String {
+    let forms = LEVEL_FORMS[level as usize];
+    let form = forms[variant % forms.len()];
+    match (work, focus(m.subject)) {
+        (Some((w, t)), Some(f)) => format!("{}{}", f.replace("{w}", w), form.replace("{t}", t)),
+        (Some((_, t)), None) => format!("{}{}", m.behaviour, form.replace("{t}", t)),
+        (None, _) => format!(
+            "{}{}",
+            m.behaviour,
+            form.replace("{t}", "carry out the occupation's core tasks")
+        ),
+    }
+}
 
 /// The mapping rows of one domain, in priority order.
 pub fn rows(domain: DurableDomain) -> impl Iterator<Item = &'static Mapping> {

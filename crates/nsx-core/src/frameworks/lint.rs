@@ -96,7 +96,7 @@ fn finding(severity: Severity, location: String, rule: &str, message: String) ->
     }
 }
 
-fn words(s: &str) -> BTreeSet<String> {
+pub(crate) fn words(s: &str) -> BTreeSet<String> {
     s.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| w.to_lowercase())

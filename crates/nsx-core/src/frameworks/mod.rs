@@ -13,6 +13,7 @@ pub mod durable;
 pub mod edit;
 pub mod editorial;
 pub mod grammar;
+pub mod levels;
 pub mod lint;
 pub mod parse;
 pub mod table;
