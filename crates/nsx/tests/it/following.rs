@@ -17,7 +17,7 @@ use crate::accounts::{make_user, signed_in};
 use crate::common::smtp::{Mail, SmtpSink};
 use crate::common::{Data, TestApp};
 use crate::editorial::editor_of;
-use crate::review::{framework_with_draft, open_call, reviewer};
+use crate::review::{api, count, framework_with_draft, in_secs, open_call, reviewer};
 
 const OCCUPATION: &str = "17-3024.00";
 
@@ -30,37 +30,6 @@ async fn app_with_mail(pg: bool) -> Option<(TestApp, SmtpSink)> {
     });
     let b = if pg { b.postgres()? } else { b };
     Some((b.start().await, sink))
-}
-
-async fn api(
-    app: &TestApp,
-    token: Option<&str>,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let c = reqwest::Client::new();
-    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = c.request(m, app.at(path));
-    if method != "GET" && method != "DELETE" {
-        req = req.json(&body);
-    }
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let r = req.send().await.unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
-fn in_secs(s: i64) -> String {
-    (time::OffsetDateTime::now_utc() + time::Duration::seconds(s))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    nsx::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(p).await).unwrap()
 }
 
 /// The first link in a message that contains `marker`, as a path on the app.

@@ -47,7 +47,8 @@ pub async fn framework_with_draft(
     (ed, f.code, v.label.to_string())
 }
 
-async fn api(
+/// One JSON API request, with an optional bearer token: (status, body or null).
+pub async fn api(
     app: &TestApp,
     token: Option<&str>,
     method: &str,
@@ -73,7 +74,8 @@ fn rfc(t: time::OffsetDateTime) -> String {
         .unwrap()
 }
 
-fn in_secs(s: i64) -> String {
+/// An RFC 3339 instant `s` seconds from now.
+pub fn in_secs(s: i64) -> String {
     rfc(time::OffsetDateTime::now_utc() + time::Duration::seconds(s))
 }
 
@@ -134,7 +136,8 @@ async fn wait_for_phase(app: &TestApp, id: &str, want: &str) {
     panic!("call {id} never reached phase {want}");
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+/// Runs a `SELECT COUNT(*)` on the app's database.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
     nsx::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(p).await).unwrap()
 }
 

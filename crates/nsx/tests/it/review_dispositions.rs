@@ -14,38 +14,7 @@ use serde_json::{Value, json};
 use crate::accounts::signed_in;
 use crate::common::TestApp;
 use crate::editorial::editor_of;
-use crate::review::{framework_with_draft, open_call, reviewer};
-
-async fn api(
-    app: &TestApp,
-    token: Option<&str>,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let c = reqwest::Client::new();
-    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = c.request(m, app.at(path));
-    if method != "GET" && method != "DELETE" {
-        req = req.json(&body);
-    }
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let r = req.send().await.unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
-fn in_secs(s: i64) -> String {
-    (time::OffsetDateTime::now_utc() + time::Duration::seconds(s))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    nsx::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(p).await).unwrap()
-}
+use crate::review::{api, count, framework_with_draft, in_secs, open_call, reviewer};
 
 async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let r = client.get(app.at(path)).send().await.unwrap();
