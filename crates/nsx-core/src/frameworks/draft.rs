@@ -367,8 +367,23 @@ fn whole_phrase(p: &ParsedTask) -> Option<String> {
         return None;
     }
     fit(p, WHOLE_MAX, |p, n| p.sentence(n)).filter(|s| {
-        editorial::unbalanced_brackets(s).is_none() && editorial::example_lists(s).is_empty()
+        editorial::unbalanced_brackets(s).is_none()
+            && editorial::example_lists(s).is_empty()
+            && !cut_off(s)
     })
+}
+
+/// True when a phrase stops mid-clause: on a function word or a punctuation mark, or on a
+/// lone participle after a comma ("… recipes or menus, taking"), which is where a task's
+/// trailing clause was cut.
+fn cut_off(phrase: &str) -> bool {
+    if editorial::subject_function_word(phrase).is_some_and(|f| f.contains("ends on")) {
+        return true;
+    }
+    match phrase.trim_end().rsplit_once(", ") {
+        Some((_, tail)) => !tail.contains(' ') && tail.ends_with("ing"),
+        None => false,
+    }
 }
 
 /// Plans a task's statement: the subject from the task's object when the parse is clean,
@@ -2082,6 +2097,20 @@ mod tests {
                 .iter()
                 .any(|g| g.starts_with("Metacognition") && g.contains("rated highly enough"))
         );
+    }
+
+    #[test]
+    fn a_phrase_cut_mid_clause_is_not_used_whole() {
+        assert!(cut_off("plan and develop recipes or menus, taking"));
+        assert!(cut_off("inspect supplies and"));
+        assert!(!cut_off("plan and develop recipes or menus"));
+        assert!(!cut_off("secure cargo for transport, checking the load"));
+        let p = parse_task(
+            "Work with kitchen staff to plan menus and dishes, taking into account such matters as the season and the number of expected guests.",
+        );
+        if let Some(w) = whole_phrase(&p) {
+            assert!(!cut_off(&w), "{w}");
+        }
     }
 
     #[test]
