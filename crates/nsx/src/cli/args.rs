@@ -122,6 +122,14 @@ pub struct SearchArgs {
     /// Indexes built in the evaluation (each without a share of the sample).
     #[arg(long, default_value_t = 10, requires = "eval")]
     pub folds: usize,
+    /// Draw no title among the first 10,000 this seed draws: a tuning sample kept apart
+    /// from the evaluated one.
+    #[arg(long, value_name = "SEED", requires = "eval")]
+    pub apart_from_seed: Option<u64>,
+    /// Ranking constants other than the defaults, `beta=1,gamma=0.6,k=50,decay=0.5`
+    /// (tuning runs).
+    #[arg(long, value_name = "NAME=VALUE,…", requires = "eval")]
+    pub tune: Option<String>,
     /// A file of held-out queries (`query<TAB>SOC,SOC`) to score as well.
     #[arg(long, value_name = "FILE", requires = "eval")]
     pub informal: Option<std::path::PathBuf>,

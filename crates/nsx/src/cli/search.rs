@@ -22,6 +22,9 @@ pub(super) async fn run(config: &Config, args: SearchArgs) -> anyhow::Result<()>
             sample: args.sample,
             seed: args.seed,
             folds: args.folds,
+            apart_from: args.apart_from_seed,
+            tune: crate::search::index::Tune::parse(args.tune.as_deref().unwrap_or(""))
+                .map_err(|e| anyhow::anyhow!("--tune: {e}"))?,
         };
         let lexicon = crate::search::open_lexicon(config.wordnet.as_deref());
         eprintln!(

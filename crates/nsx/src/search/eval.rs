@@ -16,7 +16,7 @@ use nsx_core::search::normalize;
 use serde::Serialize;
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 
-use super::index::{SearchIndex, Source};
+use super::index::{SearchIndex, Source, Tune};
 use super::semantic::Lexicon;
 use crate::error::{Error, Result};
 
@@ -40,6 +40,10 @@ pub struct HeldOut {
     pub norm: String,
 }
 
+/// How many titles of another seed's draw a tuning sample stays apart from (a draw's first
+/// n titles are the same for every sample size, so this covers every sample up to it).
+pub const APART: usize = 10_000;
+
 /// How the evaluation runs.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -49,6 +53,12 @@ pub struct Options {
     pub seed: u64,
     /// How many indexes to build (titles are held out a fold at a time).
     pub folds: usize,
+    /// Titles the first [`APART`] titles drawn with this seed hold are never drawn: a tuning
+    /// sample kept apart from every evaluated sample of that seed up to that size
+    /// (`--apart-from-seed 7`).
+    pub apart_from: Option<u64>,
+    /// Ranking constants other than the defaults (tuning runs only).
+    pub tune: Tune,
 }
 
 impl Default for Options {
@@ -57,6 +67,8 @@ impl Default for Options {
             sample: 2000,
             seed: 7,
             folds: 10,
+            apart_from: None,
+            tune: Tune::default(),
         }
     }
 }
@@ -112,6 +124,8 @@ pub struct Report {
     pub folds: usize,
     /// Seed of the sample.
     pub seed: u64,
+    /// Seed of the sample whose titles were kept out of this one, if any.
+    pub apart_from: Option<u64>,
     /// NSX on the held-out O*NET titles.
     pub loo_nsx: Scores,
     /// SQLite FTS5 bm25 on the same held-out titles and the same documents.
@@ -128,8 +142,111 @@ pub struct Report {
     pub max_build_ms: u64,
     /// Misses of NSX on the informal set: (query, first results' codes).
     pub informal_misses: Vec<(String, Vec<String>)>,
+    /// Calibration of the first result's confidence on the leave-one-out queries: per
+    /// tenth of confidence (0–0.1, …, 0.9–1), how many first results fell in it and how many
+    /// of them were right.
+    pub calibration: Vec<(usize, usize)>,
+    /// The leave-one-out misses by kind (see [`MissKind`]), with counts.
+    pub miss_kinds: Vec<(MissKind, usize)>,
     /// The first 50 leave-one-out misses of NSX: (title, its SOC code, first results).
     pub loo_misses: Vec<(String, String, Vec<String>)>,
+}
+
+/// Why a held-out title was missed, as far as the data tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissKind {
+    /// The same title (after normalisation) names an occupation of another SOC code too:
+    /// the catalog itself gives it more than one answer ("Machine Operator").
+    TitleOfAnotherSoc,
+    /// Its words are in no other title of the catalog.
+    UnknownWords,
+    /// It belongs to an "All Other" occupation (a catch-all of unlike jobs).
+    AllOther,
+    /// Anything else: mostly a sibling occupation sharing the title's words.
+    Other,
+}
+
+impl MissKind {
+    fn label(self) -> &'static str {
+        match self {
+            MissKind::TitleOfAnotherSoc => "the same title names another SOC code too",
+            MissKind::UnknownWords => "its words are in no other title",
+            MissKind::AllOther => "its occupation is an \"All Other\" one",
+            MissKind::Other => "other (mostly a sibling occupation ranked first)",
+        }
+    }
+}
+
+/// Classifies misses: which SOC codes each normalised title names, and in how many
+/// distinct titles each word appears.
+struct MissReader {
+    socs_of: HashMap<String, HashSet<String>>,
+    titles_with: HashMap<String, usize>,
+    all_other: HashSet<String>,
+}
+
+impl MissReader {
+    fn new(src: &Source) -> Self {
+        let mut socs_of: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut all_other = HashSet::new();
+        let mut add = |code: &str, title: &str| {
+            socs_of
+                .entry(normalize(title))
+                .or_default()
+                .insert(soc6(code));
+        };
+        for o in &src.occupations {
+            add(&o.0, &o.1);
+            if o.1.trim_end().ends_with("All Other") {
+                all_other.insert(o.0.clone());
+            }
+        }
+        for (c, t, short) in &src.alternate_titles {
+            add(c, t);
+            if let Some(st) = short {
+                add(c, st);
+            }
+        }
+        for (c, t) in &src.reported_titles {
+            add(c, t);
+        }
+        let mut titles_with: HashMap<String, usize> = HashMap::new();
+        for t in socs_of.keys() {
+            let words: HashSet<&str> = t.split(' ').collect();
+            for w in words {
+                *titles_with.entry(w.to_string()).or_default() += 1;
+            }
+        }
+        MissReader {
+            socs_of,
+            titles_with,
+            all_other,
+        }
+    }
+
+    fn kind(&self, h: &HeldOut) -> MissKind {
+        let soc = soc6(&h.code);
+        if self
+            .socs_of
+            .get(&h.norm)
+            .is_some_and(|s| s.iter().any(|x| *x != soc))
+        {
+            return MissKind::TitleOfAnotherSoc;
+        }
+        let known = h
+            .norm
+            .split(' ')
+            .filter(|w| !nsx_core::search::is_stopword(w))
+            .any(|w| self.titles_with.get(w).copied().unwrap_or(0) > 1);
+        if !known {
+            return MissKind::UnknownWords;
+        }
+        if self.all_other.contains(&h.code) {
+            return MissKind::AllOther;
+        }
+        MissKind::Other
+    }
 }
 
 /// The 6-digit SOC code of an O*NET-SOC code (`17-3024.01` → `17-3024`).
@@ -237,6 +354,22 @@ pub fn sample_titles(src: &Source, n: usize, seed: u64) -> Vec<HeldOut> {
     }
     all.truncate(n);
     all
+}
+
+/// The titles an evaluation holds out: the seeded sample, without any title the other
+/// seed's first [`APART`] titles hold when `apart_from` is set.
+pub fn draw(src: &Source, opts: &Options) -> Vec<HeldOut> {
+    let Some(other) = opts.apart_from else {
+        return sample_titles(src, opts.sample, opts.seed);
+    };
+    let apart: HashSet<(String, String)> = sample_titles(src, APART, other)
+        .into_iter()
+        .map(|h| (h.code, h.norm))
+        .collect();
+    let mut held = sample_titles(src, usize::MAX, opts.seed);
+    held.retain(|h| !apart.contains(&(h.code.clone(), h.norm.clone())));
+    held.truncate(opts.sample);
+    held
 }
 
 /// The source without the held-out titles: the alternate or reported title itself and the
@@ -376,7 +509,7 @@ pub async fn run(
     opts: &Options,
     lexicon: Option<Arc<Lexicon>>,
 ) -> Result<Report> {
-    let held = sample_titles(src, opts.sample, opts.seed);
+    let held = draw(src, opts);
     if held.is_empty() {
         return Err(Error::Internal(
             "no alternate or reported titles to hold out: import an O*NET release first".into(),
@@ -388,23 +521,39 @@ pub async fn run(
         sample: held.len(),
         folds,
         seed: opts.seed,
+        apart_from: opts.apart_from,
+        calibration: vec![(0, 0); 10],
         ..Report::default()
     };
     let mut times: Vec<Duration> = Vec::new();
+    let reader = MissReader::new(src);
+    let mut kinds: HashMap<MissKind, usize> = HashMap::new();
     for f in 0..folds {
         let fold: Vec<HeldOut> = held.iter().skip(f).step_by(folds).cloned().collect();
         let part = without(src, &fold);
         fts.load(&part).await?;
-        let index = build(part, lexicon.clone()).await?;
+        let index = build(part, lexicon.clone(), opts.tune).await?;
         report.max_build_ms = report
             .max_build_ms
             .max(index.build_time().as_millis() as u64);
         for h in &fold {
             let want = vec![soc6(&h.code)];
             let t = Instant::now();
-            let got = distinct_soc(index.rank(&h.title));
+            let ranked = index.search(&h.title, 0, 30).unwrap_or_default();
             times.push(t.elapsed());
-            if !got.iter().take(5).any(|c| want.contains(c)) && report.loo_misses.len() < 50 {
+            let got = distinct_soc(ranked.hits.iter().map(|h| h.code.clone()));
+            if let Some(first) = ranked.hits.first() {
+                let bin = ((first.confidence * 10.0) as usize).min(9);
+                report.calibration[bin].0 += 1;
+                if got.first().is_some_and(|s| want.contains(s)) {
+                    report.calibration[bin].1 += 1;
+                }
+            }
+            let missed = !got.iter().take(5).any(|c| want.contains(c));
+            if missed {
+                *kinds.entry(reader.kind(h)).or_default() += 1;
+            }
+            if missed && report.loo_misses.len() < 50 {
                 report.loo_misses.push((
                     h.title.clone(),
                     want[0].clone(),
@@ -417,9 +566,12 @@ pub async fn run(
                 .add(&distinct_soc(fts.rank(&h.title)), &want);
         }
     }
+    let mut kinds: Vec<(MissKind, usize)> = kinds.into_iter().collect();
+    kinds.sort();
+    report.miss_kinds = kinds;
     if !informal.is_empty() {
         fts.load(src).await?;
-        let index = build(src.clone(), lexicon.clone()).await?;
+        let index = build(src.clone(), lexicon.clone(), opts.tune).await?;
         let mut s = Scores::default();
         for q in informal {
             let t = Instant::now();
@@ -447,8 +599,8 @@ pub async fn run(
     Ok(report)
 }
 
-async fn build(src: Source, lexicon: Option<Arc<Lexicon>>) -> Result<SearchIndex> {
-    tokio::task::spawn_blocking(move || SearchIndex::build_with(src, 0, lexicon))
+async fn build(src: Source, lexicon: Option<Arc<Lexicon>>, tune: Tune) -> Result<SearchIndex> {
+    tokio::task::spawn_blocking(move || SearchIndex::build_tuned(src, 0, lexicon, tune))
         .await
         .map_err(|e| Error::Internal(format!("search index build: {e}")))?
 }
@@ -465,8 +617,12 @@ impl Report {
                 s.empty
             )
         };
+        let apart = self
+            .apart_from
+            .map(|s| format!(", none of seed {s}'s"))
+            .unwrap_or_default();
         let mut out = format!(
-            "leave-one-out: {} O*NET alternate/reported titles (seed {}), {} folds; right = 6-digit SOC\n",
+            "leave-one-out: {} O*NET alternate/reported titles (seed {}{apart}), {} folds; right = 6-digit SOC\n",
             self.sample, self.seed, self.folds
         );
         out += &line("  nsx", &self.loo_nsx);
@@ -475,6 +631,25 @@ impl Report {
             out += &format!("informal held-out titles: {}\n", n.n);
             out += &line("  nsx", n);
             out += &line("  sqlite FTS5 bm25, same title documents", f);
+        }
+        if !self.miss_kinds.is_empty() {
+            out += "leave-one-out misses of nsx (not in the first five), by kind:\n";
+            for (k, n) in &self.miss_kinds {
+                out += &format!("  {n:>5}  {}\n", k.label());
+            }
+        }
+        if self.calibration.iter().any(|c| c.0 > 0) {
+            out += "confidence of the first result vs how often it is right (leave-one-out):\n";
+            for (i, (n, right)) in self.calibration.iter().enumerate() {
+                if *n > 0 {
+                    out += &format!(
+                        "  {:.1}–{:.1}: {n:>5} queries, right {:>5.1} %\n",
+                        i as f64 / 10.0,
+                        (i + 1) as f64 / 10.0,
+                        100.0 * ratio(*right, *n)
+                    );
+                }
+            }
         }
         out += &format!(
             "nsx query time p50 {} us, p99 {} us; slowest index build {} ms\n",
@@ -565,6 +740,75 @@ mod tests {
         );
         assert!(!s.alternate_titles.iter().any(|t| t.2.is_some()));
         assert_eq!(s.reported_titles.len(), 1);
+    }
+
+    #[test]
+    fn a_tuning_sample_stays_apart_from_the_evaluated_one() {
+        let opts = |seed, apart_from| Options {
+            sample: 2,
+            seed,
+            apart_from,
+            ..Options::default()
+        };
+        let eval = draw(&src(), &opts(1, None));
+        assert_eq!(eval, sample_titles(&src(), 2, 1));
+        let tune = draw(&src(), &opts(5, Some(1)));
+        // Four titles in all: seed 1's draw holds every one of them, so nothing is left.
+        assert!(tune.is_empty(), "{tune:?}");
+        let mut s = src();
+        for i in 0..(APART + 50) {
+            s.reported_titles
+                .push(("29-1141.00".into(), format!("Nurse {i}")));
+        }
+        let eval = draw(&s, &opts(1, None));
+        let tune = draw(
+            &s,
+            &Options {
+                sample: 40,
+                ..opts(5, Some(1))
+            },
+        );
+        assert_eq!(tune.len(), 40);
+        assert!(tune.iter().all(|t| !eval.contains(t)));
+        let far: Vec<HeldOut> = sample_titles(&s, APART, 1);
+        assert!(tune.iter().all(|t| !far.contains(t)));
+    }
+
+    #[test]
+    fn misses_are_read_by_kind() {
+        let mut s = src();
+        s.occupations.push((
+            "43-9199.00".into(),
+            "Office and Administrative Support Workers, All Other".into(),
+            String::new(),
+            Some(2),
+            "43-9199".into(),
+        ));
+        s.alternate_titles
+            .push(("43-9199.00".into(), "Staff Nurse".into(), None));
+        s.alternate_titles
+            .push(("43-9199.00".into(), "Robotic Clerk".into(), None));
+        s.alternate_titles
+            .push(("43-9199.00".into(), "Zyxt Sorter".into(), None));
+        let r = MissReader::new(&s);
+        let h = |code: &str, title: &str| HeldOut {
+            code: code.into(),
+            title: title.into(),
+            norm: normalize(title),
+        };
+        assert_eq!(
+            r.kind(&h("29-1141.00", "Staff Nurse")),
+            MissKind::TitleOfAnotherSoc
+        );
+        assert_eq!(
+            r.kind(&h("43-9199.00", "Zyxt Sorter")),
+            MissKind::UnknownWords
+        );
+        assert_eq!(
+            r.kind(&h("43-9199.00", "Robotic Clerk")),
+            MissKind::AllOther
+        );
+        assert_eq!(r.kind(&h("29-1141.00", "Charge Nurse")), MissKind::Other);
     }
 
     struct Nothing;

@@ -26,6 +26,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
+use super::neighbours::{Neighbours, Voting};
 use super::semantic::{Lexicon, ProfileBuilder, Profiles, QueryTerm, Weights};
 use crate::error::{Error, Result};
 use std::sync::Arc;
@@ -102,6 +103,9 @@ pub enum ReasonKind {
     /// No title holds the query, but the occupation's titles and work share its meaning
     /// (the semantic layer).
     Meaning,
+    /// No title holds the query, but titles of the occupation are spelt much like it
+    /// (shared letters: "Shingler" and "Shingle Roofer").
+    SimilarTitle,
 }
 
 /// One reason a result matched, ready to show.
@@ -165,16 +169,18 @@ const CONTENT_CANDIDATES: usize = 300;
 /// How much of the best semantic posterior an occupation needs before its result says it
 /// matched by meaning.
 const MEANING_REASON: f32 = 0.25;
-/// Temperature of the softmax that turns scores into confidences (chosen so that, on the
-/// leave-one-out evaluation, the first result's confidence tracks how often it is right).
-const CONFIDENCE_TEMPERATURE: f32 = 0.12;
-
-/// The share of the softmax over all ranked scores that one score takes.
-fn confidence(score: f32, best: f32, z: f32) -> f32 {
+/// What a title that says the whole query adds above the most that meaning and title
+/// neighbours can add to a partial match (the lexical scores of two titles differ by less).
+const WHOLE_TITLE: f32 = 0.5;
+/// How much of the best title neighbours' vote an occupation needs before its result names
+/// its closest title as a similar one.
+const SIMILAR_REASON: f32 = 0.5;
+/// The share of the softmax (at `temperature`) over all ranked scores that one score takes.
+fn confidence(score: f32, best: f32, z: f32, temperature: f32) -> f32 {
     if z <= 0.0 {
         return 0.0;
     }
-    let c = ((score - best) / CONFIDENCE_TEMPERATURE).exp() / z;
+    let c = ((score - best) / temperature).exp() / z;
     (c * 1000.0).round() / 1000.0
 }
 
@@ -250,20 +256,67 @@ struct Built {
     lexicon: Option<Arc<Lexicon>>,
     /// Title documents of each occupation.
     titles_of: Vec<Vec<u32>>,
+    /// Letter n-gram vectors of the title documents.
+    neighbours: Neighbours,
     tune: Tune,
 }
 
-/// Ranking constants of the hybrid (chosen on the leave-one-out evaluation; see
-/// `docs/search.md`).
-#[derive(Debug, Clone, Copy)]
-struct Tune {
+/// Ranking constants of the hybrid (chosen on a tuning sample of the leave-one-out
+/// evaluation drawn apart from the evaluated one; see `docs/search.md`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tune {
     /// Weight of the semantic posterior beside the lexical score.
-    beta: f32,
+    pub beta: f32,
+    /// Weight of the title neighbours' vote beside the lexical score.
+    pub gamma: f32,
+    /// How the title neighbours vote.
+    pub voting: Voting,
+    /// Temperature of the softmax that turns scores into confidences (chosen so that the
+    /// first result's confidence tracks how often it is right).
+    pub temperature: f32,
 }
 
 impl Default for Tune {
     fn default() -> Self {
-        Tune { beta: 1.0 }
+        Tune {
+            beta: 1.0,
+            gamma: 0.6,
+            voting: Voting::default(),
+            temperature: 0.12,
+        }
+    }
+}
+
+impl Tune {
+    /// Reads `name=value` pairs separated by commas (`beta=1,gamma=0.5,k=50,decay=0.5`) over
+    /// the defaults; for tuning runs of the evaluation.
+    pub fn parse(text: &str) -> std::result::Result<Tune, String> {
+        let mut t = Tune::default();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("{pair:?}: expected name=value"))?;
+            let v: f32 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{pair:?}: {value:?} is not a number"))?;
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!("{pair:?}: must be a number ≥ 0"));
+            }
+            match name.trim() {
+                "beta" => t.beta = v,
+                "gamma" => t.gamma = v,
+                "k" => t.voting.k = (v as usize).clamp(1, 1000),
+                "decay" => t.voting.decay = v.min(1.0),
+                "temperature" => t.temperature = v.max(0.01),
+                other => {
+                    return Err(format!(
+                        "{other:?}: unknown constant (beta, gamma, k, decay, temperature)"
+                    ));
+                }
+            }
+        }
+        Ok(t)
     }
 }
 
@@ -409,6 +462,16 @@ impl SearchIndex {
         src: Source,
         version: i64,
         lexicon: Option<Arc<Lexicon>>,
+    ) -> Result<SearchIndex> {
+        Self::build_tuned(src, version, lexicon, Tune::default())
+    }
+
+    /// Builds an index with other ranking constants (for tuning runs of the evaluation).
+    pub fn build_tuned(
+        src: Source,
+        version: i64,
+        lexicon: Option<Arc<Lexicon>>,
+        tune: Tune,
     ) -> Result<SearchIndex> {
         let started = Instant::now();
         let mut occs: Vec<Occ> = Vec::with_capacity(src.occupations.len());
@@ -571,6 +634,12 @@ impl SearchIndex {
         for (j, t) in titles.iter().enumerate() {
             titles_of[t.occ as usize].push(j as u32);
         }
+        // CIP programme titles name fields of study, not jobs: they do not vote.
+        let neighbours = Neighbours::build(
+            titles
+                .iter()
+                .map(|t| (t.kind != TitleKind::Cip).then_some((t.occ, t.words.as_slice()))),
+        );
 
         // The tantivy index.
         let mut sb = Schema::builder();
@@ -647,7 +716,8 @@ impl SearchIndex {
                 profiles,
                 lexicon,
                 titles_of,
-                tune: Tune::default(),
+                neighbours,
+                tune,
             }),
         })
     }
@@ -727,6 +797,9 @@ enum How {
 struct TitleMatch {
     score: f32,
     qcov: f32,
+    /// The title says the query: every query word matched it as typed, by its stem or by
+    /// shorthand (not by a typo), and the query accounts for every word of the title.
+    whole: bool,
     /// (slot word, title word, distance) for typo corrections.
     fuzzy: Vec<(String, String, u8)>,
     /// (slot word, expansion) for shorthand used.
@@ -770,6 +843,7 @@ fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
     let mut num = 0.0f32;
     let mut den = 0.0f32;
     let mut m = TitleMatch::default();
+    let mut every_word = true;
     for s in slots {
         den += s.weight;
         let mut best: Option<AltMatch> = None;
@@ -799,6 +873,7 @@ fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
                 best = Some((q, pos, ai));
             }
         }
+        every_word &= best.as_ref().is_some_and(|b| b.0 >= 0.9);
         if let Some((q, pos, ai)) = best {
             num += s.weight * q;
             for (j, how) in pos {
@@ -833,6 +908,7 @@ fn match_title(slots: &[QSlot], t: &TitleDoc) -> TitleMatch {
     }
     m.score = score;
     m.qcov = qcov;
+    m.whole = every_word && !slots.is_empty() && matched_title_words >= t.content_words;
     m
 }
 
@@ -1195,6 +1271,7 @@ impl Built {
 
         struct Acc {
             best: f32,
+            whole: bool,
             best_title: u32,
             full: u32,
             official_q: f32,
@@ -1205,6 +1282,7 @@ impl Built {
             let occ = self.titles[*ti as usize].occ;
             let a = per.entry(occ).or_insert(Acc {
                 best: m.score,
+                whole: false,
                 best_title: *ti,
                 full: 0,
                 official_q: 0.0,
@@ -1213,6 +1291,7 @@ impl Built {
             if m.qcov > 0.999 {
                 a.full += 1;
             }
+            a.whole |= m.whole;
             if self.titles[*ti as usize].kind == TitleKind::Official {
                 a.official_q = a.official_q.max(m.qcov);
             }
@@ -1237,22 +1316,46 @@ impl Built {
             HashMap::new()
         };
 
+        // Title neighbours: the titles spelt most like the query vote for their
+        // occupations, relative to the best-voted one.
+        let qwords: Vec<String> = slots.iter().map(|s| s.word.clone()).collect();
+        let near: HashMap<u32, (f32, u32)> = if self.tune.gamma > 0.0 {
+            self.neighbours
+                .vote(&qwords, self.tune.voting)
+                .into_iter()
+                .take(SEMANTIC_CANDIDATES)
+                .map(|(o, v, t)| (o, (v, t)))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+
         let mut scored: Vec<(u32, f32)> = Vec::new();
         let occs_with_any: HashSet<u32> = per
             .keys()
             .copied()
             .chain(content.keys().copied())
             .chain(sem.keys().copied())
+            .chain(near.keys().copied())
             .collect();
         for occ in occs_with_any {
             let c = content.get(&occ).copied().unwrap_or(0.0);
-            let sm = self.tune.beta * sem.get(&occ).copied().unwrap_or(0.0);
+            let sm = self.tune.beta * sem.get(&occ).copied().unwrap_or(0.0)
+                + self.tune.gamma * near.get(&occ).map(|n| n.0).unwrap_or(0.0);
             let s = sm
                 + match per.get(&occ) {
                     // The best title, a little for other titles that match fully and for an
                     // official title that matches too, then the content.
                     Some(a) => {
-                        a.best
+                        // A title that says the whole query puts its occupation above
+                        // every partial match, whatever meaning and neighbours add to those.
+                        let whole = if a.whole {
+                            WHOLE_TITLE + self.tune.beta + self.tune.gamma
+                        } else {
+                            0.0
+                        };
+                        whole
+                            + a.best
                             + (0.02 * (1.0 + a.full as f32).ln()).min(0.05)
                             + 0.08 * a.official_q
                             + 0.1 * c
@@ -1303,7 +1406,7 @@ impl Built {
         let best = scored.first().map(|s| s.1).unwrap_or(0.0);
         let z: f32 = scored
             .iter()
-            .map(|s| ((s.1 - best) / CONFIDENCE_TEMPERATURE).exp())
+            .map(|s| ((s.1 - best) / self.tune.temperature).exp())
             .sum();
         let hits = scored
             .into_iter()
@@ -1341,9 +1444,9 @@ impl Built {
                 }
                 // Ranked by meaning rather than by a title holding the query: say so, with
                 // the title of the occupation closest to the query's words.
-                let whole_title = per
-                    .get(&occ)
-                    .is_some_and(|a| matches.get(&a.best_title).is_some_and(|m| m.qcov > 0.999));
+                let whole_title = per.get(&occ).is_some_and(|a| {
+                    a.whole || matches.get(&a.best_title).is_some_and(|m| m.qcov > 0.999)
+                });
                 if !whole_title && sem.get(&occ).copied().unwrap_or(0.0) >= MEANING_REASON {
                     if let Some(t) = self.closest_title(occ, &terms)
                         && !matched.iter().any(|r| r.text.ends_with(t.text.as_str()))
@@ -1360,6 +1463,17 @@ impl Built {
                         });
                     }
                 }
+                if !whole_title
+                    && let Some(&(v, t)) = near.get(&occ)
+                    && v >= SIMILAR_REASON
+                    && let Some(t) = self.titles.get(t as usize)
+                    && !matched.iter().any(|r| r.text.ends_with(t.text.as_str()))
+                {
+                    matched.push(Reason {
+                        kind: ReasonKind::SimilarTitle,
+                        text: format!("similar title: {}", t.text),
+                    });
+                }
                 if content.contains_key(&occ) {
                     matched.extend(self.content_reasons(o, &qs, matched.is_empty()));
                 }
@@ -1368,7 +1482,7 @@ impl Built {
                     title: o.title.clone(),
                     job_zone: o.job_zone,
                     score: (score * 1000.0).round() / 1000.0,
-                    confidence: confidence(score, best, z),
+                    confidence: confidence(score, best, z, self.tune.temperature),
                     matched,
                 }
             })
@@ -1710,6 +1824,70 @@ mod tests {
         // "radio" is in no title at all, only in the dispatchers' work.
         let r = ix.search("transit radio", 0, 10).unwrap();
         assert_eq!(first(&r), "43-5032.00", "{:?}", r.hits);
+    }
+
+    #[test]
+    fn a_word_no_title_holds_meets_the_titles_spelt_like_it() {
+        let ix = SearchIndex::build(src(), 1).unwrap();
+        // "cabdriver" is in no title and no task; "Cab Driver" shares its letters.
+        let r = ix.search("cabdriver", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-3054.00", "{:?}", r.hits);
+        let why = &r.hits[0].matched;
+        assert!(
+            why.iter().any(
+                |m| m.kind == ReasonKind::SimilarTitle && m.text == "similar title: Cab Driver"
+            ),
+            "{why:?}"
+        );
+        // Without the neighbours' vote nothing finds it.
+        let off = Tune {
+            gamma: 0.0,
+            ..Tune::default()
+        };
+        let ix = SearchIndex::build_tuned(src(), 1, None, off).unwrap();
+        assert!(ix.search("cabdriver", 0, 10).unwrap().hits.is_empty());
+    }
+
+    #[test]
+    fn a_whole_title_outranks_an_occupation_with_many_titles_spelt_alike() {
+        let mut s = src();
+        // Many dispatcher titles that look like "rail dispatcher", none that is it.
+        for t in [
+            "Rail Dispatcher Clerk",
+            "Railroad Dispatcher",
+            "Rail Yard Dispatcher",
+            "Rail Traffic Dispatcher",
+        ] {
+            s.alternate_titles
+                .push(("43-5032.00".into(), t.into(), None));
+        }
+        s.alternate_titles
+            .push(("53-4041.00".into(), "Rail Dispatcher".into(), None));
+        let ix = SearchIndex::build(s, 1).unwrap();
+        let r = ix.search("rail dispatcher", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-4041.00", "{:?}", r.hits);
+        assert!(
+            r.hits[0]
+                .matched
+                .iter()
+                .all(|m| m.kind != ReasonKind::SimilarTitle),
+            "a whole title is not a similar one: {:?}",
+            r.hits[0].matched
+        );
+    }
+
+    #[test]
+    fn tuning_constants_are_read_and_checked() {
+        let t = Tune::parse("gamma=0.3, k=20,decay=0.7").unwrap();
+        assert_eq!(t.gamma, 0.3);
+        assert_eq!(t.voting.k, 20);
+        assert_eq!(t.voting.decay, 0.7);
+        assert_eq!(t.beta, Tune::default().beta);
+        assert_eq!(Tune::parse("").unwrap(), Tune::default());
+        assert!(Tune::parse("gamma").unwrap_err().contains("name=value"));
+        assert!(Tune::parse("gamma=x").unwrap_err().contains("not a number"));
+        assert!(Tune::parse("gamma=-1").is_err());
+        assert!(Tune::parse("delta=1").unwrap_err().contains("unknown"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod eval;
 pub mod index;
+pub mod neighbours;
 pub mod routes;
 pub mod semantic;
 

@@ -380,6 +380,7 @@ async fn the_evaluation_harness_scores_held_out_titles(app: TestApp) {
         sample: 100,
         seed: 3,
         folds: 4,
+        ..eval::Options::default()
     };
     let r = eval::run(&src, &informal, &opts, None).await.unwrap();
     eprintln!("{}", r.to_text());
