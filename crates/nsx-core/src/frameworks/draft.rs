@@ -34,7 +34,8 @@ pub const TECHNICAL_PER_LEVEL: usize = 10;
 pub const LEADING_TASKS: usize = 7;
 /// Grounding elements used per durable-skill domain (one statement each per level).
 pub const DURABLE_PER_LEVEL: usize = 2;
-/// Evidence-backed tasks used for AI-usage statements.
+/// Evidence-backed tasks per level in the AI-usage section (each level slides one task
+/// along the observed tasks, most used first).
 pub const AI_TASKS: usize = 2;
 /// Fewest tasks a framework is drafted from.
 pub const MIN_TASKS: usize = 4;
@@ -784,8 +785,19 @@ fn commodity_performance(level: MasteryLevel, c: &CommodityInput, variant: usize
     }
 }
 
+/// A knowledge domain's name as a noun the level wordings can take ("principles of
+/// mechanics", "grounded in office administration"): O*NET names two domains with an
+/// adjective ("Mechanical", "Administrative"), which reads as a cut phrase there.
+pub fn knowledge_noun(name: &str) -> String {
+    match name.trim().to_lowercase().as_str() {
+        "mechanical" => "mechanics".into(),
+        "administrative" => "office administration".into(),
+        n => n.replace("english", "English"),
+    }
+}
+
 fn knowledge_performance(level: MasteryLevel, name: &str, variant: usize) -> String {
-    let n = name.to_lowercase().replace("english", "English");
+    let n = knowledge_noun(name);
     match (level, variant % 2) {
         (MasteryLevel::Emerging, 0) => format!(
             "apply basic principles of {n} to routine tasks under close guidance, asking when a case falls outside them"
@@ -1390,7 +1402,14 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         for (i, (e, m)) in grounded.iter().enumerate() {
             turn += 1;
             let cues = durable::cues(m.subject);
-            let cued: Vec<usize> = (0..work.len())
+            // Only work the behaviour's wording can take: not "works with others on other
+            // personnel", nor "weighs the options for bills of lading".
+            let fitting: Vec<usize> = (0..work.len())
+                .filter(|&k| durable::takes(m.subject, durable::work_kind(&work[k].1.subject)))
+                .collect();
+            let cued: Vec<usize> = fitting
+                .iter()
+                .copied()
                 .filter(|&k| {
                     let t = work[k].0.text.to_lowercase();
                     let w = super::lint::words(&t);
@@ -1405,30 +1424,37 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                         vec![element_citation(e)],
                     )
                 } else {
-                    let focus = if cued.is_empty() {
-                        (turn + l) % work.len()
-                    } else {
-                        cued[(turn + l) % cued.len()]
-                    };
+                    let pool = if cued.is_empty() { &fitting } else { &cued };
+                    let focus = (!pool.is_empty()).then(|| pool[(turn + l) % pool.len()]);
                     let mut other = (turn * 3 + l * 5 + 1) % work.len();
-                    if other == focus && work.len() > 1 {
+                    if Some(other) == focus && work.len() > 1 {
                         other = (other + 1) % work.len();
                     }
-                    let (ft, fp) = work[focus];
                     let (ot, op) = work[other];
-                    let mut cites = vec![element_citation(e), task_citation(ft)];
-                    if ot.task_id != ft.task_id {
-                        cites.push(task_citation(ot));
-                    }
-                    (
-                        durable::statement(
-                            m,
-                            level,
-                            Some((&lower_first(&fp.subject), &op.whole)),
-                            turn + l,
+                    match focus {
+                        Some(f) => {
+                            let (ft, fp) = work[f];
+                            let mut cites = vec![element_citation(e), task_citation(ft)];
+                            if ot.task_id != ft.task_id {
+                                cites.push(task_citation(ot));
+                            }
+                            (
+                                durable::statement(
+                                    m,
+                                    level,
+                                    Some((&lower_first(&fp.subject), &op.whole)),
+                                    turn + l,
+                                ),
+                                cites,
+                            )
+                        }
+                        // No piece of the work suits the wording: the behaviour in its
+                        // own words, still ending on one of the occupation's tasks.
+                        None => (
+                            durable::behaviour_statement(m, level, &op.whole, turn + l),
+                            vec![element_citation(e), task_citation(ot)],
                         ),
-                        cites,
-                    )
+                    }
                 };
                 domain_statements.push(Statement {
                     section: Section::Durable,
@@ -1507,10 +1533,16 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
             let mut seen = BTreeSet::new();
             move |(_, _, (subject, _))| seen.insert(task_key(subject))
         })
-        .take(AI_TASKS)
+        .take(AI_TASKS + MasteryLevel::ALL.len() - 1)
         .collect();
-    for level in MasteryLevel::ALL {
-        for (i, (t, e, (subject, task_phrase))) in ai_tasks.iter().enumerate() {
+    // Each level takes the next window of the observed tasks (most used first), so with
+    // enough evidence every level names a task the level below does not; a task stays on
+    // consecutive levels. With only [`AI_TASKS`] observed tasks every level has the same.
+    for (li, level) in MasteryLevel::ALL.into_iter().enumerate() {
+        let start = li.min(ai_tasks.len().saturating_sub(AI_TASKS));
+        for (i, (t, e, (subject, task_phrase))) in
+            ai_tasks.iter().skip(start).take(AI_TASKS).enumerate()
+        {
             let mut cites = evidence_cites(e, t);
             cites.push(task_citation(t));
             statements.push(Statement {
@@ -1519,7 +1551,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                 level: Level::Mastery(level),
                 order: i as u32 + 1,
                 subject: ai_subject(subject),
-                performance: ai_performance(level, task_phrase, i),
+                performance: ai_performance(level, task_phrase, start + i),
                 citations: cites,
             });
         }

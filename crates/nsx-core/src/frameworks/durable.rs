@@ -730,6 +730,328 @@ fn focus(subject: &str) -> Option<&'static str> {
     })
 }
 
+/// What a piece of the occupation's work names, by its head noun: people ("other
+/// personnel", "patients"), papers ("bills of lading", "maintenance records"), problems
+/// ("road incidents") or a thing worked on ("hydraulic systems"). A behaviour's wording takes only some of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkKind {
+    /// People the work is done with or for.
+    People,
+    /// Documents, records and forms.
+    Papers,
+    /// Problems, faults and incidents.
+    Problems,
+    /// Equipment, materials, processes and anything else worked on.
+    Thing,
+}
+
+/// Head nouns that name problems.
+const PROBLEMS: &[&str] = &[
+    "problem",
+    "incident",
+    "fault",
+    "malfunction",
+    "defect",
+    "complaint",
+    "issue",
+    "emergency",
+    "emergencies",
+    "accident",
+    "breakdown",
+    "failure",
+    "error",
+    "discrepancy",
+    "discrepancies",
+    "dispute",
+    "grievance",
+    "violation",
+    "hazard",
+];
+
+/// Head nouns that name people.
+const PEOPLE: &[&str] = &[
+    "personnel",
+    "staff",
+    "worker",
+    "employee",
+    "student",
+    "patient",
+    "client",
+    "customer",
+    "coworker",
+    "co-worker",
+    "colleague",
+    "supervisor",
+    "manager",
+    "member",
+    "people",
+    "person",
+    "individual",
+    "family",
+    "families",
+    "child",
+    "children",
+    "resident",
+    "visitor",
+    "user",
+    "trainee",
+    "apprentice",
+    "subordinate",
+    "crew",
+    "team",
+    "physician",
+    "doctor",
+    "nurse",
+    "engineer",
+    "technician",
+    "official",
+    "vendor",
+    "supplier",
+    "contractor",
+    "inmate",
+    "offender",
+    "passenger",
+    "guest",
+    "patron",
+    "audience",
+    "volunteer",
+    "driver",
+    "operator",
+    "athlete",
+    "performer",
+    "applicant",
+    "candidate",
+    "participant",
+    "public",
+    "others",
+    "teacher",
+    "instructor",
+    "parent",
+    "consumer",
+    "buyer",
+    "tenant",
+    "owner",
+    "pilot",
+    "attendant",
+    "assistant",
+    "aide",
+    "helper",
+    "laborer",
+    "professional",
+    "specialist",
+    "scientist",
+    "architect",
+    "designer",
+    "agency",
+    "department",
+    "representative",
+    "personnel",
+    "administrator",
+    "executive",
+    "employer",
+    "caregiver",
+    "victim",
+    "suspect",
+    "witness",
+    "defendant",
+    "attorney",
+    "lawyer",
+    "youth",
+    "infant",
+    "adult",
+    "player",
+    "musician",
+    "actor",
+    "artist",
+    "writer",
+    "author",
+    "editor",
+    "reporter",
+    "dispatcher",
+    "cook",
+    "chef",
+    "server",
+    "mechanic",
+    "machinist",
+    "electrician",
+    "programmer",
+    "developer",
+    "analyst",
+    "investor",
+    "donor",
+    "sponsor",
+    "stakeholder",
+    "committee",
+    "board",
+    "council",
+];
+
+/// Head nouns that name papers.
+const PAPERS: &[&str] = &[
+    "record",
+    "report",
+    "document",
+    "documentation",
+    "form",
+    "log",
+    "logbook",
+    "bill",
+    "lading",
+    "invoice",
+    "file",
+    "chart",
+    "paperwork",
+    "manifest",
+    "correspondence",
+    "letter",
+    "memo",
+    "memoranda",
+    "receipt",
+    "note",
+    "minutes",
+    "contract",
+    "permit",
+    "license",
+    "licence",
+    "certificate",
+    "ticket",
+    "voucher",
+    "claim",
+    "statement",
+    "ledger",
+    "journal",
+    "register",
+    "transcript",
+    "proposal",
+    "summary",
+    "summaries",
+    "brochure",
+    "newsletter",
+    "article",
+    "manual",
+    "handbook",
+    "specification",
+    "order",
+    "requisition",
+    "warrant",
+    "citation",
+    "prescription",
+    "questionnaire",
+    "survey",
+    "paper",
+    "slip",
+    "card",
+    "label",
+    "sign",
+    "notice",
+];
+
+fn singular(w: &str) -> &str {
+    if let Some(s) = w.strip_suffix("ies").filter(|s| s.len() > 2) {
+        // "families" is listed whole; "summaries" too.
+        return s;
+    }
+    if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        &w[..w.len() - 1]
+    } else {
+        w
+    }
+}
+
+/// What a work noun phrase names, by its head noun (the last word before a bracket or a
+/// "of …" complement: "bills of lading" → "bills").
+pub fn work_kind(work: &str) -> WorkKind {
+    let w = work.to_lowercase();
+    let w = w.split(['(', ',']).next().unwrap_or("");
+    let w = w.split(" of ").next().unwrap_or(w);
+    let head = w
+        .split_whitespace()
+        .last()
+        .map(|h| h.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
+        .unwrap_or("");
+    if PEOPLE.contains(&head) || PEOPLE.contains(&singular(head)) {
+        WorkKind::People
+    } else if PAPERS.contains(&head) || PAPERS.contains(&singular(head)) {
+        WorkKind::Papers
+    } else if PROBLEMS.contains(&head) || PROBLEMS.contains(&singular(head)) {
+        WorkKind::Problems
+    } else {
+        WorkKind::Thing
+    }
+}
+
+/// Whether a mapping row's wording (by its subject) reads well around work of a kind:
+/// "works with others on {w}" takes equipment or records but not people ("works with
+/// others on other personnel"); "weighs the options for {w}" takes neither people nor
+/// papers ("weighs the options for bills of lading").
+pub fn takes(subject: &str, kind: WorkKind) -> bool {
+    const NOT_PEOPLE: &[&str] = &[
+        "Attentive listening",
+        "Technical reading",
+        "Showing others how",
+        "Directing people",
+        "Developing others",
+        "Guiding a team",
+        "Choosing how to learn",
+        "Self-monitoring",
+        "Weighing options",
+        "Finding causes",
+        "Working with others",
+        "Coordinated work",
+        "Preferring teamwork",
+        "Consideration for others",
+        "Reliability",
+        "Care with risk",
+        "New ideas",
+        "Curiosity",
+        "Creative solutions",
+        "Redesigning the work",
+        "Adapting to change",
+        "Keeping current",
+        "Composure",
+        "Watching the work",
+        "Working under pressure",
+        "Working with uncertainty",
+        "Striving to improve",
+        "Persistence",
+    ];
+    const NOT_PAPERS: &[&str] = &[
+        "Technical reading",
+        "Directing people",
+        "Weighing options",
+        "Finding causes",
+        "How systems behave",
+        "Curiosity",
+        "Watching the work",
+        "Situational awareness",
+        "Care with risk",
+        "Guiding a team",
+    ];
+    // "traces faults in mechanical problems", "tackles problems with road incidents".
+    const NOT_PROBLEMS: &[&str] = &[
+        "Finding causes",
+        "Problem solving",
+        "Self-started action",
+        "Positive outlook",
+        "Watching the work",
+        "Curiosity",
+        "How systems behave",
+        "Persistence",
+    ];
+    match kind {
+        WorkKind::People => !NOT_PEOPLE.contains(&subject),
+        WorkKind::Problems => !NOT_PROBLEMS.contains(&subject),
+        WorkKind::Papers => !NOT_PAPERS.contains(&subject),
+        WorkKind::Thing => true,
+    }
+}
+
+/// The wording of a mapping row's behaviour around a piece of work, split where the work
+/// goes: `("works with others on ", " pleasantly and helpfully to get the job done")`.
+pub fn frame(subject: &str) -> Option<(&'static str, &'static str)> {
+    focus(subject).and_then(|f| f.split_once("{w}"))
+}
+
 /// How each durable level is written into the statement, `{t}` standing for one of the
 /// occupation's tasks as a verb phrase. No level's wording says the behaviour waits for a
 /// prompt, so none contradicts a behaviour that starts unasked; the support a level has
@@ -778,6 +1100,20 @@ pub fn statement(
             form.replace("{t}", "carry out the occupation's core tasks")
         ),
     }
+}
+
+/// A durable statement's performance without a piece of work to name: the row's
+/// behaviour in its own words, written at `level` around one of the occupation's tasks
+/// (`task`, a verb phrase).
+pub fn behaviour_statement(
+    m: &Mapping,
+    level: super::DurableLevel,
+    task: &str,
+    variant: usize,
+) -> String {
+    let forms = LEVEL_FORMS[level as usize];
+    let form = forms[variant % forms.len()];
+    format!("{}{}", m.behaviour, form.replace("{t}", task))
 }
 
 /// The mapping rows of one domain, in priority order.

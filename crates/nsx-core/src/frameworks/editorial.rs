@@ -9,11 +9,13 @@
 //! | `unbalanced-brackets` | a parenthesis or bracket opened and not closed, or closed and never opened |
 //! | `truncated-name` | an example that is the first words of a catalog product or tool name and not a name itself ("such as Amazon Web") |
 //! | `repeated-example` | an example that only repeats its category ("tape measures such as Measuring tapes") or is itself a commodity category |
+//! | `clumsy-join` | a durable behaviour joined to work its wording cannot take: people where it needs a thing ("works with others on other personnel"), papers where it needs a choice or a mechanism ("weighs the options for bills of lading"), problems where it looks for them ("traces faults in road incidents") |
 //! | `level-repeat` | more than half of a level's subjects are the level below's |
 //! | `duplicate-stem` | three or more statements of one version share an opening or closing phrase the sources do not use |
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::durable;
 use super::lint::{Finding, Severity};
 use super::{Level, Section, Statement};
 
@@ -27,6 +29,8 @@ pub const UNBALANCED_BRACKETS: &str = "unbalanced-brackets";
 pub const TRUNCATED_NAME: &str = "truncated-name";
 /// Rule: an example that repeats its category.
 pub const REPEATED_EXAMPLE: &str = "repeated-example";
+/// Rule: a durable behaviour joined to work its wording cannot take.
+pub const CLUMSY_JOIN: &str = "clumsy-join";
 /// Rule: a level that mostly repeats the subjects of the level below.
 pub const LEVEL_REPEAT: &str = "level-repeat";
 /// Rule: a stock opening or closing shared by many statements.
@@ -656,9 +660,44 @@ fn finding(location: String, rule: &str, message: String) -> Finding {
     }
 }
 
+/// `clumsy-join`: in a durable statement written on its behaviour's wording around a piece
+/// of the occupation's work ("works with others on {work} pleasantly …"), the work named
+/// is of a kind the wording cannot take ([`durable::takes`]): "works with others on other
+/// personnel", "weighs the options for bills of lading". Returns what was joined.
+pub fn clumsy_join(s: &Statement) -> Option<String> {
+    if s.section != Section::Durable {
+        return None;
+    }
+    let (before, after) = durable::frame(s.subject.trim())?;
+    let rest = s.performance.trim().strip_prefix(before)?;
+    let end = if after.is_empty() {
+        rest.find(", ")
+    } else {
+        rest.find(after)
+    }?;
+    let work = rest[..end].trim();
+    let kind = durable::work_kind(work);
+    if work.is_empty() || durable::takes(s.subject.trim(), kind) {
+        return None;
+    }
+    let what = match kind {
+        durable::WorkKind::People => "people",
+        durable::WorkKind::Papers => "papers",
+        durable::WorkKind::Problems => "problems",
+        durable::WorkKind::Thing => "a thing",
+    };
+    Some(format!(
+        "\"{}{work}\" joins {what} to a wording that cannot take them",
+        before
+    ))
+}
+
 /// The rules that look at one statement at a time (and the catalog, when given).
 pub fn check_statement(s: &Statement, catalog: Option<&Catalog>, out: &mut Vec<Finding>) {
     let loc = s.location();
+    if let Some(p) = clumsy_join(s) {
+        out.push(finding(loc.clone(), CLUMSY_JOIN, p));
+    }
     for problem in dangling_prepositions(&s.performance) {
         out.push(finding(
             loc.clone(),
@@ -915,6 +954,60 @@ mod tests {
             ],
             ["Tape measures", "Soldering iron", "Multimeters"],
         )
+    }
+
+    fn durable(subject: &str, perf: &str) -> Statement {
+        Statement {
+            section: Section::Durable,
+            domain: Some(DurableDomain::Collaboration),
+            level: Level::Durable(DurableLevel::Developing),
+            ..st(MasteryLevel::Emerging, subject, perf)
+        }
+    }
+
+    #[test]
+    fn clumsy_joins_fail_and_fitting_work_passes() {
+        // People where the wording needs a thing worked on.
+        let s = durable(
+            "Working with others",
+            "works with others on other personnel pleasantly and helpfully to get the job done, as a matter of course, in day-to-day work to inspect loads",
+        );
+        assert_eq!(rules_of(&s, None), [CLUMSY_JOIN]);
+        // Papers where it needs a choice.
+        let s = durable(
+            "Weighing options",
+            "weighs the options for bills of lading, comparing strengths and weaknesses before choosing one, as a matter of course, in day-to-day work to plan routes",
+        );
+        assert_eq!(rules_of(&s, None), [CLUMSY_JOIN]);
+        // The same wordings around work they take.
+        let s = durable(
+            "Working with others",
+            "works with others on trailer loads pleasantly and helpfully to get the job done, as a matter of course, in day-to-day work to inspect loads",
+        );
+        assert!(rules_of(&s, None).is_empty());
+        let s = durable(
+            "Weighing options",
+            "weighs the options for delivery routes, comparing strengths and weaknesses before choosing one, as a matter of course, in day-to-day work to plan routes",
+        );
+        assert!(rules_of(&s, None).is_empty());
+        // Problems where the wording looks for them.
+        let s = durable(
+            "Finding causes",
+            "traces faults in mechanical problems and road incidents to their cause and decides what to do, as a matter of course, in day-to-day work to inspect trucks",
+        );
+        assert_eq!(rules_of(&s, None), [CLUMSY_JOIN]);
+        // People suit a wording about them; a technical statement is not judged.
+        let s = durable(
+            "Spoken updates",
+            "reports on patients aloud, covering findings and next steps, as a matter of course, in day-to-day work to record vital signs",
+        );
+        assert!(rules_of(&s, None).is_empty());
+        let s = st(
+            MasteryLevel::Emerging,
+            "Working with others",
+            "works with others on other personnel pleasantly and helpfully to get the job done",
+        );
+        assert!(rules_of(&s, None).is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! | `level-empty` | error | each mastery level has technical statements |
 //! | `level-thin` | warning | a mastery level has fewer than eight technical statements |
 //! | `domain-empty` | warning | a durable-skill domain has no statements (no grounding data) |
-//! | `dangling-preposition`, `subject-function-word`, `unbalanced-brackets`, `truncated-name`, `repeated-example`, `level-repeat`, `duplicate-stem` | error | the editor's structural rules ([`Editor`]), see [`super::editorial`] |
+//! | `dangling-preposition`, `subject-function-word`, `unbalanced-brackets`, `truncated-name`, `repeated-example`, `clumsy-join`, `level-repeat`, `duplicate-stem` | error | the editor's structural rules ([`Editor`]), see [`super::editorial`] |
 //! | `spelling`, `grammar` | error | Harper's English spelling and grammar check (needs [`Editor`]), see [`super::grammar`] |
 //!
 //! [`lint`] runs the form rules; [`lint_structural`] adds the editor's statement rules
@@ -45,6 +45,7 @@ pub const RULES: &[&str] = &[
     editorial::UNBALANCED_BRACKETS,
     editorial::TRUNCATED_NAME,
     editorial::REPEATED_EXAMPLE,
+    editorial::CLUMSY_JOIN,
     editorial::LEVEL_REPEAT,
     editorial::DUPLICATE_STEM,
     "spelling",
@@ -382,8 +383,8 @@ impl Editor {
 
 /// What `nsx lint` and `nsx draft` enforce: every rule of [`lint`], plus the editor's
 /// statement rules (`dangling-preposition`, `subject-function-word`,
-/// `unbalanced-brackets`, `truncated-name` against `catalog`, `repeated-example`) as
-/// errors. The rules that judge a whole version's shape (`level-repeat`,
+/// `unbalanced-brackets`, `truncated-name` against `catalog`, `repeated-example`,
+/// `clumsy-join`) as errors. The rules that judge a whole version's shape (`level-repeat`,
 /// `duplicate-stem`) are reported as warnings: the drafter's levels still share their
 /// subjects and closing phrases by design, which the level redesign is to change.
 pub fn lint_structural(statements: &[Statement], catalog: Option<&Catalog>) -> Vec<Finding> {

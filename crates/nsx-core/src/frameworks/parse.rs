@@ -60,6 +60,7 @@ const ADJUNCTS: &[&str] = &[
     "between",
     "among",
     "across",
+    "about",
     "against",
     "per",
     "if",
@@ -108,6 +109,17 @@ pub enum Unclean {
     /// noun phrase.
     Clause,
 }
+
+/// Nouns ending in "-ed" that are not participles ("seed", "speed").
+const ED_NOUNS: &[&str] = &["speed", "seed", "breed", "steed", "hundred", "weed", "feed"];
+
+/// Past participles not ending in "-ed" that follow a noun and need what comes after
+/// them ("code written (by other developers)").
+const IRREGULAR_PARTICIPLES: &[&str] = &[
+    "written", "taken", "given", "made", "done", "built", "sold", "held", "kept", "found", "sent",
+    "spent", "paid", "brought", "bought", "chosen", "drawn", "driven", "shown", "known", "grown",
+    "seen", "worn",
+];
 
 /// Words that open a clause in object position.
 const CLAUSE_OPENERS: &[&str] = &[
@@ -329,6 +341,15 @@ impl ParsedTask {
         {
             return Some(Unclean::Clause);
         }
+        // "programs related (to safety)", "materials used (in production)": a participle
+        // after the noun whose complement is the adjunct that follows.
+        if let [_, .., last] = words.as_slice()
+            && ((last.len() > 4 && last.ends_with("ed") && !ED_NOUNS.contains(&last.as_str()))
+                || IRREGULAR_PARTICIPLES.contains(&last.as_str()))
+            && !self.adjuncts.is_empty()
+        {
+            return Some(Unclean::Clause);
+        }
         if unbalanced_brackets(&subject).is_some() {
             return Some(Unclean::Brackets);
         }
@@ -524,6 +545,14 @@ mod tests {
         let p = parse_task("Develop, or oversee the design of, test systems.");
         assert_eq!(p.unclean, Some(Unclean::FunctionWord));
         let p = parse_task("Install electrical wiring in homes.");
+        assert!(p.is_clean());
+        // A participle whose complement is the adjunct: "Programs related" cannot stand.
+        let p = parse_task("Develop programs related to workplace safety.");
+        assert_eq!(p.object, "programs related");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        let p = parse_task("Review code written by other developers.");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        let p = parse_task("Adjust feed speed on lathes.");
         assert!(p.is_clean());
     }
 

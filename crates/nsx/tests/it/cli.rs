@@ -63,7 +63,7 @@ fn import_users_and_status() {
         "{out}"
     );
     assert!(
-        out.contains("7 occupations, 5 with enough source data for a framework"),
+        out.contains("9 occupations, 8 with enough source data for a framework"),
         "{out}"
     );
 

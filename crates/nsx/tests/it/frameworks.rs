@@ -1,5 +1,5 @@
 //! Frameworks end to end: drafting the fixture on both backends, idempotent re-drafts,
-//! published versions left alone, the linter over stored versions, a snapshot of two
+//! published versions left alone, the linter over stored versions, snapshots of five
 //! drafted frameworks, and (when the shared data is present) the full O*NET release.
 
 use std::path::Path;
@@ -334,7 +334,15 @@ async fn drafted_frameworks_snapshot() {
     frameworks::draft_and_store(&app.db, None, &label(), &Silent)
         .await
         .unwrap();
-    for code in ["17-3024.00", "29-1141.00"] {
+    // One framework from each family the product is judged on: engineering technicians,
+    // nursing, software, trucking and kitchens.
+    for code in [
+        "17-3024.00",
+        "29-1141.00",
+        "15-1252.00",
+        "53-3032.00",
+        "35-1011.00",
+    ] {
         let v = store::load_version(&app.db, code, Some(&label()))
             .await
             .unwrap()

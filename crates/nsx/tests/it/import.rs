@@ -67,12 +67,12 @@ async fn every_file_kind_is_imported(app: TestApp) {
         let n = c[spec.table];
         assert!(n > 0, "{} -> {} is empty", spec.file, spec.table);
     }
-    assert_eq!(c["onet_occupations"], 7);
-    assert_eq!(c["occupations"], 7);
-    // Tasks of the fixture: 8 + 5 + 5 + 4 + 5 + 3.
-    assert_eq!(c["onet_tasks"], 30);
+    assert_eq!(c["onet_occupations"], 9);
+    assert_eq!(c["occupations"], 9);
+    // Tasks of the fixture: 8 + 5 + 5 + 4 + 5 + 9 + 10 + 10.
+    assert_eq!(c["onet_tasks"], 56);
     let skills: i64 = on_db!(&app.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM onet_ratings WHERE domain = 'skills'").fetch_one(p).await).unwrap();
-    assert_eq!(skills, 6 * 12 * 2);
+    assert_eq!(skills, 8 * 12 * 2);
     // Typed values: N/A becomes NULL, flags become booleans, numbers numbers.
     let (ci, suppress): (Option<f64>, Option<bool>) = on_db!(&app.db, p => sqlx::query_as(
         "SELECT lower_ci, recommend_suppress FROM onet_ratings WHERE domain = 'education' AND code = '17-3024.00' AND category = 3"
@@ -86,13 +86,13 @@ async fn every_file_kind_is_imported(app: TestApp) {
     assert!(hot);
     // The catalog knows who has enough data for a framework, and why not.
     let (ready, reason): (bool, Option<String>) = on_db!(&app.db, p => sqlx::query_as(
-        "SELECT framework_ready, readiness_reason FROM occupations WHERE code = '15-1252.00'"
+        "SELECT framework_ready, readiness_reason FROM occupations WHERE code = '11-9199.00'"
     ).fetch_one(p).await)
     .unwrap();
     assert!(!ready);
-    assert!(reason.unwrap().contains("only 3 task"));
+    assert!(reason.unwrap().contains("no task statements"));
     let ready: i64 = on_db!(&app.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM occupations WHERE framework_ready").fetch_one(p).await).unwrap();
-    assert_eq!(ready, 5);
+    assert_eq!(ready, 8);
     app.finish().await;
 }
 
@@ -253,7 +253,7 @@ async fn supplements_and_release_labels(app: TestApp) {
     assert_eq!(r.supplements.len(), 1);
     assert_eq!(r.supplements[0].release, "29.3");
     let n: i64 = on_db!(&app.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM onet_ratings WHERE release = '29.3' AND domain = 'knowledge'").fetch_one(p).await).unwrap();
-    assert_eq!(n, 6 * 5 * 2);
+    assert_eq!(n, 8 * 5 * 2);
     // Without a Read Me the release must be given.
     let bare = tempfile::tempdir().unwrap();
     std::fs::copy(
