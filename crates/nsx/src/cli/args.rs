@@ -126,7 +126,7 @@ pub struct SearchArgs {
     /// from the evaluated one.
     #[arg(long, value_name = "SEED", requires = "eval")]
     pub apart_from_seed: Option<u64>,
-    /// Ranking constants other than the defaults, `beta=1,gamma=0.6,k=50,decay=0.5`
+    /// Ranking constants other than the defaults, `beta=1,gamma=1,k=50,decay=0.5`
     /// (tuning runs).
     #[arg(long, value_name = "NAME=VALUE,…", requires = "eval")]
     pub tune: Option<String>,

@@ -280,7 +280,7 @@ impl Default for Tune {
     fn default() -> Self {
         Tune {
             beta: 1.0,
-            gamma: 0.6,
+            gamma: 1.0,
             voting: Voting::default(),
             temperature: 0.12,
         }
