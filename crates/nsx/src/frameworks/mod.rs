@@ -28,7 +28,7 @@ pub mod subscriptions;
 use std::collections::BTreeMap;
 
 use nsx_core::frameworks::draft::{Draft, EvidencePack, draft};
-use nsx_core::frameworks::lint::{Finding, Severity, lint_structural};
+use nsx_core::frameworks::lint::{Finding, Severity, count_structural_errors, lint_structural};
 use nsx_core::frameworks::{
     DurableDomain, Level, MasteryLevel, Section, Source, Statement, Status, VersionLabel,
 };
@@ -209,6 +209,7 @@ pub async fn draft_and_store(
     progress.message("reading grounding data");
     let (inputs, mut skipped) = store::load_inputs(db, codes).await?;
     let catalog = store::catalog(db).await?;
+    let read = started.elapsed();
     progress.start("drafting", inputs.len() as u64);
     let results: Vec<(String, std::result::Result<Draft, String>, usize)> =
         tokio::task::spawn_blocking(move || {
@@ -216,10 +217,8 @@ pub async fn draft_and_store(
                 .par_iter()
                 .map(|inp| match draft(inp) {
                     Ok(d) => {
-                        let errors = lint_structural(&d.statements, Some(&catalog))
-                            .iter()
-                            .filter(|f| f.severity == Severity::Error)
-                            .count();
+                        // Errors only: the version-shape rules only ever warn.
+                        let errors = count_structural_errors(&d.statements, Some(&catalog));
                         (inp.code.clone(), Ok(d), errors)
                     }
                     Err(e) => (inp.code.clone(), Err(e.0), 0),
@@ -241,8 +240,15 @@ pub async fn draft_and_store(
         }
     }
     progress.finish(&format!("{} drafts", drafts.len()));
+    let drafted = started.elapsed();
     progress.message("writing drafts");
     let w = store::write_drafts(db, label, &drafts).await?;
+    tracing::debug!(
+        read_s = read.as_secs_f64(),
+        draft_s = (drafted - read).as_secs_f64(),
+        write_s = (started.elapsed() - drafted).as_secs_f64(),
+        "draft phases"
+    );
     skipped.extend(w.kept.iter().cloned());
     skipped.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(DraftRun {

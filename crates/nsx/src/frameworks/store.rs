@@ -440,6 +440,15 @@ fn placeholders(rows: usize, cols: usize, backend: Backend) -> String {
     s
 }
 
+/// Rows per lend of the SQLite handle: the connection's worker waits while rows go in, and
+/// the task yields between lends.
+const SQLITE_ROWS_PER_LEND: usize = 4096;
+
+/// Inserts `rows` into `table` inside the open transaction; returns the rows changed. On
+/// SQLite, row by row through one prepared statement on the transaction's own connection
+/// (as the importer does, see `import::sqlite_rows`), values bound in place as sqlx would
+/// bind them (a UUID as its 16 bytes, a time as RFC 3339 text); on PostgreSQL, multi-row
+/// statements under the bind-parameter limit.
 pub(crate) async fn insert_rows(
     tx: &mut Tx,
     table: &'static str,
@@ -447,6 +456,19 @@ pub(crate) async fn insert_rows(
     suffix: &'static str,
     rows: Vec<Vec<B>>,
 ) -> Result<u64> {
+    if let Tx::Sqlite(t) = tx {
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {} {suffix}",
+            columns.join(", "),
+            placeholders(1, columns.len(), Backend::Sqlite)
+        );
+        let mut written = 0;
+        for chunk in rows.chunks(SQLITE_ROWS_PER_LEND) {
+            let mut handle = t.lock_handle().await?;
+            written += sqlite_insert(handle.as_raw_handle(), &sql, table, columns.len(), chunk)?;
+        }
+        return Ok(written);
+    }
     let per = (MAX_PARAMS / columns.len()).clamp(1, 1000);
     let backend = tx.backend();
     let mut written = 0;
@@ -475,6 +497,61 @@ pub(crate) async fn insert_rows(
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })?;
+    }
+    Ok(written)
+}
+
+/// Steps `sql` (one row's insert) once per row on the lent SQLite handle.
+fn sqlite_insert(
+    db: std::ptr::NonNull<libsqlite3_sys::sqlite3>,
+    sql: &str,
+    table: &str,
+    width: usize,
+    rows: &[Vec<B>],
+) -> Result<u64> {
+    use crate::import::sqlite_rows::{Bind, Insert};
+    let mut insert = Insert::prepare_sql(db, sql, table)?;
+    if insert.params() != width {
+        return Err(Error::Internal(format!(
+            "the insert into {table} takes {} values, not {width}",
+            insert.params()
+        )));
+    }
+    let mut written = 0;
+    let mut times: Vec<String> = Vec::new();
+    for row in rows {
+        if row.len() != width {
+            return Err(Error::Internal(format!(
+                "a row for {table} has {} values, not {width}",
+                row.len()
+            )));
+        }
+        // Times as sqlx writes them into SQLite.
+        times.clear();
+        for v in row {
+            if let B::Time(t) = v {
+                times.push(
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .map_err(|e| Error::Internal(format!("a time for {table}: {e}")))?,
+                );
+            }
+        }
+        let mut next_time = times.iter();
+        let mut binds: Vec<Bind<'_>> = Vec::with_capacity(width);
+        for v in row {
+            binds.push(match v {
+                B::Id(u) => Bind::Blob(u.as_bytes()),
+                B::Text(s) | B::OptText(Some(s)) => Bind::Text(s),
+                B::Int(i) | B::OptInt(Some(i)) => Bind::Int(*i),
+                B::OptReal(Some(f)) => Bind::Real(*f),
+                B::OptText(None) | B::OptInt(None) | B::OptReal(None) => Bind::Null,
+                B::Time(_) => match next_time.next() {
+                    Some(t) => Bind::Text(t),
+                    None => return Err(Error::Internal("a time went missing".into())),
+                },
+            });
+        }
+        written += insert.run(table, &binds)?;
     }
     Ok(written)
 }

@@ -11,7 +11,7 @@ pub mod evidence;
 pub mod onet;
 pub mod progress;
 pub mod source;
-mod sqlite_rows;
+pub(crate) mod sqlite_rows;
 
 use serde::Serialize;
 use time::OffsetDateTime;

@@ -7,6 +7,9 @@
 //! prepared per batch, and each row is bound in place, stepped and reset — the way the
 //! `sqlite3` shell's `.import` loads files. The rows land in the same transaction as
 //! everything else, so a failure still rolls the whole import back.
+//!
+//! The drafter's writes (`frameworks::store::insert_rows`) come through here too, with
+//! their own statement text (an upsert suffix) and values ([`Bind`]).
 
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr::{self, NonNull};
@@ -17,8 +20,35 @@ use nsx_core::onet::Value;
 use super::bulk::TableShape;
 use crate::error::{Error, Result};
 
-/// One prepared single-row `INSERT`, finalized on drop.
-struct Insert {
+/// A value bound in place, borrowed from the caller's row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Bind<'a> {
+    /// SQL NULL.
+    Null,
+    /// Text.
+    Text(&'a str),
+    /// A 64-bit integer.
+    Int(i64),
+    /// A double.
+    Real(f64),
+    /// A blob (how sqlx stores a UUID in SQLite: its 16 bytes).
+    Blob(&'a [u8]),
+}
+
+impl<'a> From<&'a Value> for Bind<'a> {
+    fn from(v: &'a Value) -> Self {
+        match v {
+            Value::Null => Bind::Null,
+            Value::Text(s) => Bind::Text(s),
+            Value::Int(n) => Bind::Int(*n),
+            Value::Real(f) => Bind::Real(*f),
+            Value::Bool(b) => Bind::Int(i64::from(*b)),
+        }
+    }
+}
+
+/// One prepared single-row statement, finalized on drop.
+pub(crate) struct Insert {
     db: *mut ffi::sqlite3,
     stmt: *mut ffi::sqlite3_stmt,
 }
@@ -48,13 +78,20 @@ fn last_error(db: *mut ffi::sqlite3) -> String {
 
 impl Insert {
     fn prepare(db: NonNull<ffi::sqlite3>, shape: &TableShape) -> Result<Insert> {
-        let db = db.as_ptr();
         let placeholders = vec!["?"; shape.columns.len()].join(",");
         let sql = format!(
             "INSERT INTO {} ({}) VALUES ({placeholders})",
             shape.table,
             shape.columns.join(", ")
         );
+        Insert::prepare_sql(db, &sql, shape.table)
+    }
+
+    /// Prepares `sql` (one row's statement, from the code, never from input) on `db`;
+    /// `table` names it in errors. The handle must stay lent (sqlx's handle lock held) for
+    /// as long as the statement lives.
+    pub(crate) fn prepare_sql(db: NonNull<ffi::sqlite3>, sql: &str, table: &str) -> Result<Insert> {
+        let db = db.as_ptr();
         let mut stmt = ptr::null_mut();
         // SAFETY: `db` is the open handle lent by sqlx; `sql` outlives the call and its
         // exact length is given, so no terminator is needed.
@@ -69,33 +106,38 @@ impl Insert {
         };
         if rc != ffi::SQLITE_OK || stmt.is_null() {
             return Err(Error::Internal(format!(
-                "preparing the insert into {}: {}",
-                shape.table,
+                "preparing the insert into {table}: {}",
                 last_error(db)
             )));
         }
         Ok(Insert { db, stmt })
     }
 
-    /// Binds one row, runs it and resets the statement for the next.
-    fn run(&mut self, table: &str, row: &[Value]) -> Result<()> {
+    /// Parameters the statement takes.
+    pub(crate) fn params(&self) -> usize {
+        // SAFETY: `stmt` is a live prepared statement.
+        let n = unsafe { ffi::sqlite3_bind_parameter_count(self.stmt) };
+        usize::try_from(n).unwrap_or(0)
+    }
+
+    /// Binds one row, runs it and resets the statement for the next; returns the rows it
+    /// changed (an upsert that did nothing: 0). The caller checks that the row has
+    /// [`Insert::params`] values.
+    pub(crate) fn run(&mut self, table: &str, row: &[Bind<'_>]) -> Result<u64> {
         for (i, v) in row.iter().enumerate() {
             let at = (i + 1) as c_int;
+            let too_long =
+                |n: usize| Error::Import(format!("a value for {table} is too long ({n} bytes)"));
             // SAFETY: `stmt` is a live prepared statement with `row.len()` parameters.
-            // Text is bound with SQLITE_STATIC, so SQLite reads it in place: `row` is borrowed
-            // from the caller's `rows`, which outlives this statement (finalized when `Insert`
-            // drops, before `insert_rows` returns), and the length passed is the exact byte
-            // length, checked to fit.
+            // Text and blobs are bound with SQLITE_STATIC, so SQLite reads them in place:
+            // they are borrowed from the caller's row, which outlives the step below (the
+            // bindings are replaced before the next row is stepped, and cleared before this
+            // returns), and the length passed is the exact byte length, checked to fit.
             let rc = unsafe {
-                match v {
-                    Value::Null => ffi::sqlite3_bind_null(self.stmt, at),
-                    Value::Text(s) => {
-                        let Ok(len) = c_int::try_from(s.len()) else {
-                            return Err(Error::Import(format!(
-                                "a value for {table} is too long ({} bytes)",
-                                s.len()
-                            )));
-                        };
+                match *v {
+                    Bind::Null => ffi::sqlite3_bind_null(self.stmt, at),
+                    Bind::Text(s) => {
+                        let len = c_int::try_from(s.len()).map_err(|_| too_long(s.len()))?;
                         ffi::sqlite3_bind_text(
                             self.stmt,
                             at,
@@ -104,9 +146,18 @@ impl Insert {
                             ffi::SQLITE_STATIC(),
                         )
                     }
-                    Value::Int(n) => ffi::sqlite3_bind_int64(self.stmt, at, *n),
-                    Value::Real(f) => ffi::sqlite3_bind_double(self.stmt, at, *f),
-                    Value::Bool(b) => ffi::sqlite3_bind_int64(self.stmt, at, i64::from(*b)),
+                    Bind::Blob(b) => {
+                        let len = c_int::try_from(b.len()).map_err(|_| too_long(b.len()))?;
+                        ffi::sqlite3_bind_blob(
+                            self.stmt,
+                            at,
+                            b.as_ptr() as *const std::ffi::c_void,
+                            len,
+                            ffi::SQLITE_STATIC(),
+                        )
+                    }
+                    Bind::Int(n) => ffi::sqlite3_bind_int64(self.stmt, at, n),
+                    Bind::Real(f) => ffi::sqlite3_bind_double(self.stmt, at, f),
                 }
             };
             if rc != ffi::SQLITE_OK {
@@ -116,13 +167,15 @@ impl Insert {
                 )));
             }
         }
-        // SAFETY: as above. The reset readies the statement for the next row (the bindings
-        // stay until they are replaced) and, after a failed step, leaves the step's error
-        // message on the connection for `last_error`.
-        let step = unsafe {
+        // SAFETY: as above. The reset readies the statement for the next row and, after a
+        // failed step, leaves the step's error message on the connection for `last_error`;
+        // clearing the bindings leaves no pointer into the caller's row behind.
+        let (step, changed) = unsafe {
             let step = ffi::sqlite3_step(self.stmt);
+            let changed = ffi::sqlite3_changes(self.db);
             ffi::sqlite3_reset(self.stmt);
-            step
+            ffi::sqlite3_clear_bindings(self.stmt);
+            (step, changed)
         };
         if step != ffi::SQLITE_DONE {
             return Err(Error::Import(format!(
@@ -130,7 +183,7 @@ impl Insert {
                 last_error(self.db)
             )));
         }
-        Ok(())
+        Ok(u64::try_from(changed).unwrap_or(0))
     }
 }
 
@@ -147,6 +200,7 @@ pub(super) fn insert_rows(
     rows: &[Vec<Value>],
 ) -> Result<()> {
     let mut insert = Insert::prepare(db, shape)?;
+    let mut binds: Vec<Bind<'_>> = Vec::with_capacity(shape.columns.len());
     for row in rows {
         if row.len() != shape.columns.len() {
             return Err(Error::Internal(format!(
@@ -156,7 +210,9 @@ pub(super) fn insert_rows(
                 shape.columns.len()
             )));
         }
-        insert.run(shape.table, row)?;
+        binds.clear();
+        binds.extend(row.iter().map(Bind::from));
+        insert.run(shape.table, &binds)?;
     }
     Ok(())
 }

@@ -2,8 +2,12 @@
 //!
 //! Public pages (and CASE packages) look the same to every anonymous visitor, so they are
 //! rendered once per catalog data version and kept here. Each cached page carries its
-//! strong `ETag`, its `Cache-Control`, and a gzip copy made the first time a client asks
-//! for one, with its own tag (a representation's tag must change with its encoding).
+//! strong `ETag`, its `Cache-Control`, a gzip copy and a brotli copy, each with its own tag
+//! (a representation's tag must change with its encoding). Both copies are made in the
+//! background as soon as the page is stored ([`PageCache::put`]), brotli at its densest
+//! setting, so a browser's `Accept-Encoding: gzip, br` is answered from memory with the
+//! smallest body; a request that comes before they are ready gets a gzip copy made on the
+//! spot (as for pages that are never stored), or the page itself.
 //!
 //! Handlers look pages up by a key of their own choosing. When a handler answers an
 //! anonymous request with a cached page, it marks the response with [`Shareable`]; the
@@ -34,6 +38,14 @@ pub const DEFAULT_PAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// Bodies shorter than this are not worth compressing.
 const MIN_GZIP_BYTES: usize = 1024;
 
+/// Brotli's quality for the stored copy: the densest (11), since it is made once per page
+/// and data version, off the request path.
+pub const BROTLI_QUALITY: u32 = 11;
+
+/// Brotli's window (log2 of bytes) for the stored copy: 4 MiB, larger than any page, so
+/// the whole page is one window.
+const BROTLI_WINDOW: u32 = 22;
+
 /// The Content-Security-Policy of every page: scripts, styles, images and requests from
 /// this site only, no plugins, no framing, forms posted only here. (The API reference
 /// sends its own, see `web::openapi`.)
@@ -57,13 +69,16 @@ const HTML: &str = "text/html; charset=utf-8";
 /// answer a request, under the page's canonical request target (path and known query
 /// parameters only): requests that add unknown or reordered parameters are answered by the
 /// handler from the first copy and never add entries. Each entry weighs its body twice (the
-/// gzip copy is made on demand) plus its key; when the total passes the limit, the least
-/// useful entries are evicted.
+/// gzip and brotli copies together are well under the body's size) plus its key; when the
+/// total passes the limit, the least useful entries are evicted.
 pub struct PageCache {
     version: RwLock<i64>,
     /// Moves on every [`PageCache::evict_scope`].
     generation: std::sync::atomic::AtomicU64,
     entries: moka::sync::Cache<(Slot, String), Arc<CachedPage>>,
+    /// One page is compressed at a time, so that a crawler filling the cache does not take
+    /// every core from the requests being answered.
+    compressing: Arc<tokio::sync::Semaphore>,
 }
 
 /// Which of the two ways of finding a page an entry serves.
@@ -95,6 +110,7 @@ impl PageCache {
                 })
                 .max_capacity(max_bytes)
                 .build(),
+            compressing: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 
@@ -104,12 +120,15 @@ impl PageCache {
     }
 
     /// Stores a page under its handler's key; ignored if the data has moved on since the
-    /// page was rendered.
+    /// page was rendered. A shared page's compressed copies are then made in the background
+    /// (see [`CachedPage::precompress`]).
     pub fn put(&self, key: String, page: Arc<CachedPage>) {
-        self.insert(Slot::Key, key, page);
+        if self.insert(Slot::Key, key, page.clone()) {
+            self.precompress_later(page);
+        }
     }
 
-    fn insert(&self, slot: Slot, key: String, page: Arc<CachedPage>) {
+    fn insert(&self, slot: Slot, key: String, page: Arc<CachedPage>) -> bool {
         // Holding the version's read lock keeps a concurrent reset from slipping between
         // the check and the insert.
         if let Ok(v) = self.version.read()
@@ -117,7 +136,35 @@ impl PageCache {
             && (page.scope.is_none() || page.generation >= self.generation())
         {
             self.entries.insert((slot, key), page);
+            return true;
         }
+        false
+    }
+
+    /// Makes a stored page's compressed copies on the blocking pool, one page at a time;
+    /// does nothing outside a Tokio runtime (the copies are then made on first demand).
+    fn precompress_later(&self, page: Arc<CachedPage>) {
+        if !page.control.is_public()
+            || page.body.len() < MIN_GZIP_BYTES
+            || page.brotli.get().is_some()
+            || page
+                .compressing
+                .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let turn = self.compressing.clone();
+        rt.spawn(async move {
+            let Ok(_permit) = turn.acquire_owned().await else {
+                return;
+            };
+            if let Err(e) = tokio::task::spawn_blocking(move || page.precompress()).await {
+                tracing::warn!(error = %e, "compressing a cached page failed");
+            }
+        });
     }
 
     /// The eviction generation: read it before rendering a scoped page and record it with
@@ -148,7 +195,9 @@ impl PageCache {
     }
 
     fn put_target(&self, target: &str, page: Arc<CachedPage>) {
-        self.insert(Slot::Target, target.to_string(), page);
+        if self.insert(Slot::Target, target.to_string(), page.clone()) {
+            self.precompress_later(page);
+        }
     }
 
     /// The data version the cache holds pages for.
@@ -190,6 +239,11 @@ pub struct CachedPage {
     pub generation: u64,
     /// The gzip copy and its tag, made on first demand.
     gzip: OnceLock<Option<(Bytes, HeaderValue)>>,
+    /// The brotli copy and its tag, made by [`CachedPage::precompress`] only (too slow to
+    /// make while a client waits).
+    brotli: OnceLock<Option<(Bytes, HeaderValue)>>,
+    /// Set once a background compression has been asked for.
+    compressing: std::sync::atomic::AtomicBool,
 }
 
 impl CachedPage {
@@ -210,6 +264,8 @@ impl CachedPage {
             scope: None,
             generation: 0,
             gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+            compressing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -242,6 +298,13 @@ impl CachedPage {
         self
     }
 
+    /// The tag of this page in an encoding: the identity tag with the coding's name added
+    /// inside the quotes.
+    fn tag_for(&self, coding: &str) -> Option<HeaderValue> {
+        let tag = format!("{}-{coding}\"", self.etag.trim_end_matches('"'));
+        HeaderValue::from_str(&tag).ok()
+    }
+
     /// The gzip copy, when compressing is worth it.
     fn gzipped(&self) -> Option<&(Bytes, HeaderValue)> {
         self.gzip
@@ -255,24 +318,56 @@ impl CachedPage {
                 );
                 enc.write_all(&self.body).ok()?;
                 let gz = enc.finish().ok()?;
-                let tag = format!("{}-gzip\"", self.etag.trim_end_matches('"'));
-                Some((Bytes::from(gz), HeaderValue::from_str(&tag).ok()?))
+                Some((Bytes::from(gz), self.tag_for("gzip")?))
             })
             .as_ref()
     }
 
+    /// The brotli copy, if [`CachedPage::precompress`] has made it.
+    fn brotli_ready(&self) -> Option<&(Bytes, HeaderValue)> {
+        self.brotli.get().and_then(Option::as_ref)
+    }
+
+    /// Makes the compressed copies now (brotli at [`BROTLI_QUALITY`], which takes a large
+    /// page a few hundred milliseconds): call it off the request path. The page cache does
+    /// for every shared page it stores.
+    pub fn precompress(&self) {
+        self.gzipped();
+        self.brotli.get_or_init(|| {
+            if self.body.len() < MIN_GZIP_BYTES {
+                return None;
+            }
+            let mut out = Vec::with_capacity(self.body.len() / 5);
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: BROTLI_QUALITY as i32,
+                lgwin: BROTLI_WINDOW as i32,
+                size_hint: self.body.len(),
+                ..Default::default()
+            };
+            brotli::BrotliCompress(&mut &self.body[..], &mut out, &params).ok()?;
+            Some((Bytes::from(out), self.tag_for("br")?))
+        });
+    }
+
     /// Answers a request for this page: `304` when the client's `If-None-Match` names the
-    /// representation it would get, otherwise the body, gzipped when the client accepts
-    /// gzip and the page is shared (pages for one viewer are left to the compression layer).
+    /// representation it would get, otherwise the body in the encoding the client prefers
+    /// by its `Accept-Encoding` weights among those at hand (brotli once made, gzip, the
+    /// page itself), for shared pages; pages for one viewer are left to the compression
+    /// layer.
     pub fn respond(&self, req: &HeaderMap) -> Response {
         let shared = self.control.is_public();
-        let gz = if shared && accepts_gzip(req) {
-            self.gzipped()
+        let wanted = if shared && self.body.len() >= MIN_GZIP_BYTES {
+            preferred_encoding(req, self.brotli_ready().is_some())
         } else {
-            None
+            Coding::Identity
         };
-        let (body, etag) = match gz {
-            Some((gz, tag)) => (gz.clone(), tag.clone()),
+        let coded = match wanted {
+            Coding::Brotli => self.brotli_ready().map(|c| (c, "br")),
+            Coding::Gzip => self.gzipped().map(|c| (c, "gzip")),
+            Coding::Identity => None,
+        };
+        let (body, etag) = match coded {
+            Some(((body, tag), _)) => (body.clone(), tag.clone()),
             None => match HeaderValue::from_str(&self.etag) {
                 Ok(tag) => (self.body.clone(), tag),
                 Err(_) => (self.body.clone(), HeaderValue::from_static("\"-\"")),
@@ -288,8 +383,8 @@ impl CachedPage {
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(self.content_type),
             );
-            if gz.is_some() {
-                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            if let Some((_, coding)) = coded {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
             }
             r
         };
@@ -389,23 +484,86 @@ pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
 }
 
-/// Whether `Accept-Encoding` allows gzip (named, or `*`, with a non-zero weight).
-pub fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+/// A content coding the page cache can answer in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// `br`.
+    Brotli,
+    /// `gzip`.
+    Gzip,
+    /// No coding.
+    Identity,
+}
+
+/// The weight `Accept-Encoding` gives each coding the cache has: `(br, gzip, identity)`,
+/// each from its own entry, else from `*`, else 0 — except identity, which a client that
+/// neither names it nor uses `*` accepts below every coding it named. No header at all
+/// accepts only identity here (RFC 9110 allows any coding then, but a client that says
+/// nothing is best sent the page as it is). A weight that does not parse counts as 0.
+fn encoding_weights(headers: &HeaderMap) -> (f32, f32, f32) {
+    let (mut br, mut gzip, mut identity, mut star) = (None, None, None, None);
+    for item in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            let coding = parts.next().unwrap_or_default();
-            if !(coding.eq_ignore_ascii_case("gzip") || coding == "*") {
-                return false;
+    {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or_default();
+        if coding.is_empty() {
+            continue;
+        }
+        let mut q = 1.0f32;
+        for p in parts {
+            if let Some(v) = p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")) {
+                q = v
+                    .trim()
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|q| (0.0..=1.0).contains(q))
+                    .unwrap_or(0.0);
             }
-            parts
-                .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
-                .all(|q| q.trim().parse::<f32>().map(|q| q > 0.0).unwrap_or(false))
-        })
+        }
+        let slot = if coding.eq_ignore_ascii_case("br") {
+            &mut br
+        } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            &mut gzip
+        } else if coding.eq_ignore_ascii_case("identity") {
+            &mut identity
+        } else if coding == "*" {
+            &mut star
+        } else {
+            continue;
+        };
+        // A coding named twice keeps its highest weight.
+        *slot = Some(slot.map_or(q, |old: f32| old.max(q)));
+    }
+    (
+        br.or(star).unwrap_or(0.0),
+        gzip.or(star).unwrap_or(0.0),
+        // Not named (nor by `*`): acceptable, but after any coding the client named.
+        identity.or(star).unwrap_or(f32::MIN_POSITIVE),
+    )
+}
+
+/// The coding to answer in: the highest-weighted of brotli (when `brotli` is at hand),
+/// gzip and identity, brotli before gzip before identity on equal weights; identity when
+/// nothing else is acceptable.
+pub fn preferred_encoding(headers: &HeaderMap, brotli: bool) -> Coding {
+    let (br, gzip, identity) = encoding_weights(headers);
+    let br = if brotli { br } else { 0.0 };
+    if br > 0.0 && br >= gzip && br >= identity {
+        Coding::Brotli
+    } else if gzip > 0.0 && gzip >= identity {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+/// Whether `Accept-Encoding` allows gzip (named, or `*`, with a non-zero weight).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    encoding_weights(headers).1 > 0.0
 }
 
 /// Whether a request is one every anonymous visitor would make alike: a `GET` with no
@@ -487,6 +645,153 @@ mod tests {
             h.append(k.clone(), HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    fn unbrotli(b: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &b[..], &mut out).unwrap();
+        out
+    }
+
+    fn ungzip(b: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(b)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn the_coding_follows_the_clients_weights() {
+        let ae = header::ACCEPT_ENCODING;
+        let pick = |v: &str, br: bool| preferred_encoding(&headers(&[(ae.clone(), v)]), br);
+        // What browsers send.
+        assert_eq!(pick("gzip, deflate, br, zstd", true), Coding::Brotli);
+        assert_eq!(pick("gzip, br", true), Coding::Brotli);
+        // Until the brotli copy exists, gzip.
+        assert_eq!(pick("gzip, br", false), Coding::Gzip);
+        assert_eq!(pick("br", false), Coding::Identity);
+        // Weights decide, whatever the order.
+        assert_eq!(pick("br;q=0.5, gzip;q=0.8", true), Coding::Gzip);
+        assert_eq!(pick("gzip;q=0.8, BR;Q=0.9", true), Coding::Brotli);
+        assert_eq!(pick("br;q=0, gzip", true), Coding::Gzip);
+        assert_eq!(pick("br;q=0, gzip;q=0", true), Coding::Identity);
+        assert_eq!(pick("gzip;q=0.2, identity;q=0.5", true), Coding::Identity);
+        assert_eq!(pick("br;q=0.001", true), Coding::Brotli);
+        // A weight that does not parse, or is out of range, refuses the coding.
+        assert_eq!(pick("br;q=high, gzip", true), Coding::Gzip);
+        assert_eq!(pick("br;q=2, gzip;q=0.5", true), Coding::Gzip);
+        // `*` stands for every coding not named.
+        assert_eq!(pick("*", true), Coding::Brotli);
+        assert_eq!(pick("gzip;q=0.5, *;q=0.1", true), Coding::Gzip);
+        assert_eq!(pick("br;q=0, *", true), Coding::Gzip);
+        assert_eq!(pick("*;q=0", true), Coding::Identity);
+        assert_eq!(pick("identity, *;q=0", true), Coding::Identity);
+        assert_eq!(pick("x-gzip", true), Coding::Gzip);
+        assert_eq!(pick("deflate, zstd", true), Coding::Identity);
+        assert_eq!(
+            preferred_encoding(&HeaderMap::new(), true),
+            Coding::Identity
+        );
+        // Headers split over lines count together.
+        let two = headers(&[(ae.clone(), "gzip;q=0.4"), (ae.clone(), "br;q=0.6")]);
+        assert_eq!(preferred_encoding(&two, true), Coding::Brotli);
+    }
+
+    #[test]
+    fn the_brotli_copy_is_served_with_its_own_tag_and_304s_on_it() {
+        let body: String = (0..400)
+            .map(|i| format!("<li><a href=\"/frameworks/{i}\">Framework {i}</a></li>\n"))
+            .collect();
+        let page = CachedPage::new(body.clone(), HTML, CacheControl::SharedPage, 1);
+        let answer = |v: &str| {
+            let mut r = page.respond(&headers(&[(header::ACCEPT_ENCODING, v)]));
+            crate::web::cache_policy::apply_to(&mut r);
+            r
+        };
+        // Not made yet: gzip.
+        assert_eq!(
+            answer("gzip, br").headers()[header::CONTENT_ENCODING],
+            "gzip"
+        );
+        page.precompress();
+        let br = answer("gzip, br");
+        assert_eq!(br.status(), StatusCode::OK);
+        assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+        let vary = br.headers()[header::VARY].to_str().unwrap();
+        assert!(vary.contains("Accept-Encoding"), "{vary}");
+        let br_tag = br.headers()[header::ETAG].to_str().unwrap().to_string();
+        let (coded, _) = page.brotli_ready().unwrap();
+        assert_eq!(unbrotli(coded), body.as_bytes());
+        let (gz, gz_tag) = page.gzipped().unwrap();
+        assert_eq!(ungzip(gz), body.as_bytes());
+        assert!(coded.len() < gz.len(), "{} vs {}", coded.len(), gz.len());
+        // Three representations, three tags.
+        let tags = [
+            page.etag.as_str(),
+            gz_tag.to_str().unwrap(),
+            br_tag.as_str(),
+        ];
+        assert!(
+            tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2],
+            "{tags:?}"
+        );
+        assert!(br_tag.ends_with("-br\""), "{br_tag}");
+        // 304 on the brotli tag when brotli is what the client would get …
+        let again = headers(&[
+            (header::ACCEPT_ENCODING, "gzip, br"),
+            (header::IF_NONE_MATCH, &br_tag),
+        ]);
+        let r = page.respond(&again);
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(r.headers()[header::ETAG].to_str().unwrap(), br_tag);
+        // … but not when it would get another representation.
+        let gz_only = headers(&[
+            (header::ACCEPT_ENCODING, "gzip"),
+            (header::IF_NONE_MATCH, &br_tag),
+        ]);
+        let r = page.respond(&gz_only);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        let plain = headers(&[(header::IF_NONE_MATCH, &br_tag)]);
+        assert_eq!(page.respond(&plain).status(), StatusCode::OK);
+        // Small and private pages get no brotli copy.
+        let small = CachedPage::new("tiny", HTML, CacheControl::SharedPage, 1);
+        small.precompress();
+        assert!(small.brotli_ready().is_none());
+        let private = CachedPage::new(body, HTML, CacheControl::PrivatePage, 1);
+        private.precompress();
+        assert!(
+            private
+                .respond(&headers(&[(header::ACCEPT_ENCODING, "br")]))
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn storing_a_shared_page_makes_its_brotli_copy_in_the_background() {
+        let cache = PageCache::default();
+        cache.reset(1);
+        let page = Arc::new(CachedPage::new(
+            "z".repeat(8000),
+            HTML,
+            CacheControl::SharedPage,
+            1,
+        ));
+        cache.put("/z".into(), page.clone());
+        // Give the background job up to a minute (it takes milliseconds).
+        for _ in 0..3000 {
+            if page.brotli_ready().is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let (coded, _) = page.brotli_ready().expect("made in the background");
+        assert_eq!(unbrotli(coded), "z".repeat(8000).as_bytes());
+        assert!(page.gzip.get().is_some(), "the gzip copy is made with it");
     }
 
     #[test]

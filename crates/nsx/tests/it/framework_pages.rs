@@ -298,6 +298,131 @@ async fn etag_304_and_gzip(app: TestApp) {
     app.finish().await;
 }
 
+/// The framework page as browsers fetch it: a brotli copy made once the page is cached,
+/// served to `Accept-Encoding: gzip, br` with its own tag, `Vary`, `HEAD` and `304` alike, and
+/// decompressing to the very page; the weights of `Accept-Encoding` are honoured.
+async fn brotli_copy_for_browsers(app: TestApp) {
+    drafted(&app, true).await;
+    let c = app.client();
+    let url = app.at(&format!("/frameworks/{CODE}"));
+    let r = c.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("content-encoding").is_none());
+    let plain_tag = r.headers()["etag"].to_str().unwrap().to_string();
+    let page = r.bytes().await.unwrap();
+    // The copy is made in the background once the page is cached; until then browsers get
+    // gzip. Wait for it (milliseconds; a minute at most).
+    let browser = |req: reqwest::RequestBuilder| req.header("accept-encoding", "gzip, deflate, br");
+    let mut got = None;
+    for _ in 0..600 {
+        let r = browser(c.get(&url)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let coding = r.headers()["content-encoding"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(coding == "br" || coding == "gzip", "{coding}");
+        if coding == "br" {
+            got = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let r = got.expect("a brotli copy");
+    let vary = r.headers()["vary"].to_str().unwrap().to_lowercase();
+    assert!(vary.contains("accept-encoding"), "{vary}");
+    let br_tag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert!(
+        br_tag.starts_with('"') && br_tag.ends_with("-br\""),
+        "{br_tag}"
+    );
+    assert_ne!(br_tag, plain_tag);
+    let coded = r.bytes().await.unwrap();
+    let mut unpacked = Vec::new();
+    brotli::BrotliDecompress(&mut &coded[..], &mut unpacked).expect("a brotli stream");
+    assert_eq!(unpacked, page, "the brotli copy is the page");
+
+    // gzip has its own tag; brotli's copy is the smaller.
+    let r = c
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let gz_tag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert!(gz_tag != br_tag && gz_tag != plain_tag, "{gz_tag}");
+    let gz = r.bytes().await.unwrap();
+    assert!(
+        coded.len() < gz.len(),
+        "br {} vs gzip {}",
+        coded.len(),
+        gz.len()
+    );
+
+    // Weights: brotli refused or ranked lower gets gzip; identity preferred gets the page.
+    for (ae, want) in [
+        ("br;q=0, gzip", Some("gzip")),
+        ("br;q=0.4, gzip;q=0.9", Some("gzip")),
+        ("gzip;q=0.4, br;q=0.9", Some("br")),
+        ("identity, br;q=0.5", None),
+    ] {
+        let r = c
+            .get(&url)
+            .header("accept-encoding", ae)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{ae}");
+        let coding = r
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(coding.as_deref(), want, "{ae}");
+    }
+
+    // HEAD: the same headers as GET, no body.
+    let r = browser(c.head(&url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "br");
+    assert_eq!(r.headers()["etag"].to_str().unwrap(), br_tag);
+    if let Some(len) = r.headers().get("content-length") {
+        assert_eq!(len.to_str().unwrap(), coded.len().to_string());
+    }
+    assert!(r.bytes().await.unwrap().is_empty());
+
+    // 304 on the brotli tag, for a client that would get brotli (GET and HEAD) …
+    for req in [c.get(&url), c.head(&url)] {
+        let r = browser(req)
+            .header("if-none-match", &br_tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 304);
+        assert_eq!(r.headers()["etag"].to_str().unwrap(), br_tag);
+        assert!(r.bytes().await.unwrap().is_empty());
+    }
+    // … but not for one that would get another representation.
+    let r = c
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", &br_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let r = c
+        .get(&url)
+        .header("if-none-match", &br_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap(), page);
+    app.finish().await;
+}
+
 async fn index_filters_and_search(app: TestApp) {
     drafted(&app, true).await;
     let latest = store::latest_versions(&app.db, None).await.unwrap();
@@ -794,6 +919,7 @@ on_both_backends!(
     framework_page_in_order_with_chips,
     page_without_ai_evidence_says_so,
     etag_304_and_gzip,
+    brotli_copy_for_browsers,
     index_filters_and_search,
     api_routes,
     index_pages_in_sql_by_the_current_rule,
