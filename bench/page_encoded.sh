@@ -37,7 +37,8 @@ trap cleanup EXIT
 
 NSX_LOG=warn "$BIN" --database-url "$DB" serve --no-bootstrap --listen "127.0.0.1:$NSX_PORT" 2>"$work/nsx.log" &
 nsx_pid=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$NSX_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$NSX_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$NSX_PORT/readyz" >/dev/null || { echo "NSX did not start; see below" >&2; cat "$work/nsx.log" >&2; exit 1; }
 NSX_URL="http://127.0.0.1:$NSX_PORT$PAGE"
 curl -fs "$NSX_URL" -o "$work/page.html"
 # NSX makes its brotli copy in the background once the page is cached: wait for it.

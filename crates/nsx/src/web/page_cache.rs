@@ -743,7 +743,8 @@ mod tests {
             (header::ACCEPT_ENCODING, "gzip, br"),
             (header::IF_NONE_MATCH, &br_tag),
         ]);
-        let r = page.respond(&again);
+        let mut r = page.respond(&again);
+        crate::web::cache_policy::apply_to(&mut r);
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(r.headers()[header::ETAG].to_str().unwrap(), br_tag);
         // … but not when it would get another representation.
