@@ -1169,6 +1169,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn work_is_sorted_by_its_head_noun_and_wordings_take_only_what_fits() {
+        assert_eq!(work_kind("other personnel"), WorkKind::People);
+        assert_eq!(work_kind("Healthcare professionals"), WorkKind::People);
+        assert_eq!(work_kind("bills of lading"), WorkKind::Papers);
+        assert_eq!(work_kind("maintenance records"), WorkKind::Papers);
+        assert_eq!(
+            work_kind("mechanical problems and road incidents"),
+            WorkKind::Problems
+        );
+        assert_eq!(work_kind("hydraulic systems"), WorkKind::Thing);
+        assert_eq!(work_kind("loads (e.g. pallets)"), WorkKind::Thing);
+        assert!(!takes("Working with others", WorkKind::People));
+        assert!(takes("Working with others", WorkKind::Papers));
+        assert!(!takes("Weighing options", WorkKind::Papers));
+        assert!(!takes("Finding causes", WorkKind::Problems));
+        assert!(takes("Spoken updates", WorkKind::People));
+        // Every wording takes a thing worked on.
+        for m in MAPPING {
+            assert!(takes(m.subject, WorkKind::Thing));
+        }
+        // Every wording has exactly one place for the work.
+        for m in MAPPING {
+            if let Some((before, after)) = frame(m.subject) {
+                assert!(!before.contains("{w}") && !after.contains("{w}"));
+            }
+        }
+    }
+
+    #[test]
     fn every_domain_has_grounding_rows() {
         for d in DurableDomain::ALL {
             assert!(rows(d).count() >= 3, "{d:?} has too few mapping rows");
