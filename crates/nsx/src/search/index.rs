@@ -1467,9 +1467,10 @@ impl Built {
                         });
                     }
                 }
+                // Named when the vote is strong, or when nothing else explains the result.
                 if !whole_title
                     && let Some(&(v, t)) = near.get(&occ)
-                    && v >= SIMILAR_REASON
+                    && (v >= SIMILAR_REASON || (matched.is_empty() && !content.contains_key(&occ)))
                     && let Some(t) = self.titles.get(t as usize)
                     && !matched.iter().any(|r| r.text.ends_with(t.text.as_str()))
                 {
