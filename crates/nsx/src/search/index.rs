@@ -172,6 +172,9 @@ const MEANING_REASON: f32 = 0.25;
 /// What a title that says the whole query adds above the most that meaning and title
 /// neighbours can add to a partial match (the lexical scores of two titles differ by less).
 const WHOLE_TITLE: f32 = 0.5;
+/// The least title neighbours' vote that counts: below it the query shares no more than
+/// a common ending with the titles ("python" and "-tion").
+const NEAR_FLOOR: f32 = 0.15;
 /// How much of the best title neighbours' vote an occupation needs before its result names
 /// its closest title as a similar one.
 const SIMILAR_REASON: f32 = 0.5;
@@ -1324,6 +1327,7 @@ impl Built {
                 .vote(&qwords, self.tune.voting)
                 .into_iter()
                 .take(SEMANTIC_CANDIDATES)
+                .filter(|(_, v, _)| *v >= NEAR_FLOOR)
                 .map(|(o, v, t)| (o, (v, t)))
                 .collect()
         } else {
@@ -1463,9 +1467,10 @@ impl Built {
                         });
                     }
                 }
+                // Named when the vote is strong, or when nothing else explains the result.
                 if !whole_title
                     && let Some(&(v, t)) = near.get(&occ)
-                    && v >= SIMILAR_REASON
+                    && (v >= SIMILAR_REASON || (matched.is_empty() && !content.contains_key(&occ)))
                     && let Some(t) = self.titles.get(t as usize)
                     && !matched.iter().any(|r| r.text.ends_with(t.text.as_str()))
                 {

@@ -201,10 +201,13 @@ impl Neighbours {
         v
     }
 
-    /// Votes of the nearest titles for their occupations, relative to the best-voted one
-    /// (1.0), best first; with, per occupation, its closest title.
+    /// Votes of the nearest titles for their occupations, best first, with each
+    /// occupation's closest title. A vote is taken relative to the best-voted occupation and
+    /// scaled by how close the closest title of all is (its cosine), so a query that only
+    /// shares a common ending with the titles ("python" and "-tion") gets little.
     pub fn vote(&self, words: &[String], voting: Voting) -> Vec<(u32, f32, u32)> {
         let near = self.nearest(words, voting.k);
+        let closest = near.first().map(|n| n.1).unwrap_or(0.0).clamp(0.0, 1.0);
         let mut per: HashMap<u32, (f32, f32, u32)> = HashMap::new();
         for (t, sim) in near {
             let Some(Some(o)) = self.occ.get(t as usize) else {
@@ -220,7 +223,7 @@ impl Neighbours {
         }
         let mut v: Vec<(u32, f32, u32)> = per
             .into_iter()
-            .map(|(o, (s, _, t))| (o, s / max, t))
+            .map(|(o, (s, _, t))| (o, closest * s / max, t))
             .collect();
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v
@@ -259,11 +262,22 @@ mod tests {
         // No title holds "shingler"; "shingle roofer" shares its letters.
         let v = n.vote(&w("shingler"), Voting::default());
         assert_eq!(v[0].0, 0, "{v:?}");
-        assert_eq!(v[0].1, 1.0);
+        assert!(v[0].1 > 0.4 && v[0].1 < 1.0, "{v:?}");
         assert_eq!(v[0].2, 1, "the closest title is named");
         // A compound meets the title that writes it in two words.
         let v = n.vote(&w("hydroblaster"), Voting::default());
         assert_eq!(v[0].0, 2, "{v:?}");
+    }
+
+    #[test]
+    fn a_shared_ending_alone_is_a_weak_vote() {
+        let n = build();
+        let exact = n.vote(&w("shingle roofer"), Voting::default());
+        assert!((exact[0].1 - 1.0).abs() < 1e-4, "{exact:?}");
+        // "fizzer" shares only the ending "er>" with "roofer", "carpenter" and "blaster".
+        let v = n.vote(&w("fizzer"), Voting::default());
+        assert!(!v.is_empty());
+        assert!(v.iter().all(|x| x.1 < 0.3), "{v:?}");
     }
 
     #[test]

@@ -156,7 +156,11 @@ async fn each_hit_says_why_it_matched(app: TestApp) {
 
     // Words found only in the occupation's content: technology and tasks.
     let v = search(&app, "python").await;
-    assert_eq!(codes(&v), vec!["15-1252.00"], "{v}");
+    assert_eq!(codes(&v)[0], "15-1252.00", "{v}");
+    // Every result says why it is there (a title spelt a little like the query, here).
+    for (i, _) in codes(&v).iter().enumerate() {
+        assert!(!reasons(&v, i).is_empty(), "{v}");
+    }
     assert!(
         reasons(&v, 0)
             .iter()
