@@ -121,7 +121,8 @@ impl CachePolicy {
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static(c.as_str()));
         }
         if let Some(tag) = &self.etag {
-            h.insert(header::ETAG, tag.clone());
+            let tag = encoded_tag(tag, h.get(header::CONTENT_ENCODING));
+            h.insert(header::ETAG, tag);
         }
         if let Some(vary) = self.vary {
             let mut names: Vec<String> = vary.split(',').map(|s| s.trim().to_string()).collect();
@@ -141,6 +142,28 @@ impl CachePolicy {
             }
         }
     }
+}
+
+/// The tag of an encoded body: a body the compression layer encoded on the way out carries
+/// its representation's tag with the coding appended (`"t"` → `"t-br"`), so that a cache
+/// holding one encoding never validates another. Tags already naming the coding are kept.
+fn encoded_tag(tag: &HeaderValue, coding: Option<&HeaderValue>) -> HeaderValue {
+    let Some(coding) = coding
+        .and_then(|c| c.to_str().ok())
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+    else {
+        return tag.clone();
+    };
+    let Ok(text) = tag.to_str() else {
+        return tag.clone();
+    };
+    let suffix = format!("-{coding}\"");
+    if text.ends_with(&suffix) || !text.ends_with('"') {
+        return tag.clone();
+    }
+    HeaderValue::from_str(&format!("{}{suffix}", &text[..text.len() - 1]))
+        .unwrap_or_else(|_| tag.clone())
 }
 
 impl IntoResponseParts for CachePolicy {
@@ -171,6 +194,34 @@ pub async fn apply(req: Request, next: Next) -> Response {
 mod tests {
     use super::*;
     use axum::response::IntoResponse;
+
+    #[test]
+    fn an_encoded_body_carries_its_own_tag() {
+        let t = HeaderValue::from_static("\"t\"");
+        let br = HeaderValue::from_static("br");
+        assert_eq!(encoded_tag(&t, None), "\"t\"");
+        assert_eq!(encoded_tag(&t, Some(&br)), "\"t-br\"");
+        assert_eq!(
+            encoded_tag(&t, Some(&HeaderValue::from_static("identity"))),
+            "\"t\""
+        );
+        let tagged = HeaderValue::from_static("\"t-br\"");
+        assert_eq!(encoded_tag(&tagged, Some(&br)), "\"t-br\"");
+        let weak = HeaderValue::from_static("W/\"t\"");
+        assert_eq!(
+            encoded_tag(&weak, Some(&HeaderValue::from_static("gzip"))),
+            "W/\"t-gzip\""
+        );
+        // Written with the response's own coding.
+        let mut r = (
+            CachePolicy::public_minute().with_etag(t.clone()),
+            [(header::CONTENT_ENCODING, "gzip")],
+            "x",
+        )
+            .into_response();
+        apply_to(&mut r);
+        assert_eq!(r.headers()[header::ETAG], "\"t-gzip\"");
+    }
 
     #[test]
     fn writes_the_headers_and_merges_vary() {

@@ -79,7 +79,13 @@ pub struct PageCache {
     /// One page is compressed at a time, so that a crawler filling the cache does not take
     /// every core from the requests being answered.
     compressing: Arc<tokio::sync::Semaphore>,
+    /// Pages waiting for their compressed copies; past [`MAX_QUEUED_COMPRESSIONS`] a new
+    /// page is left to on-demand gzip, so the queue cannot grow with a crawler.
+    queued: Arc<std::sync::atomic::AtomicUsize>,
 }
+
+/// How many stored pages may wait for their brotli copy at once.
+const MAX_QUEUED_COMPRESSIONS: usize = 32;
 
 /// Which of the two ways of finding a page an entry serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -111,6 +117,7 @@ impl PageCache {
                 .max_capacity(max_bytes)
                 .build(),
             compressing: Arc::new(tokio::sync::Semaphore::new(1)),
+            queued: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         }
     }
 
@@ -143,22 +150,38 @@ impl PageCache {
 
     /// Makes a stored page's compressed copies on the blocking pool, one page at a time;
     /// does nothing outside a Tokio runtime (the copies are then made on first demand).
+    /// A queued page is held weakly: once the cache has evicted it (and no answer still
+    /// holds it) it is skipped. At most [`MAX_QUEUED_COMPRESSIONS`] pages wait; beyond that
+    /// a page is served gzipped on demand until it is stored again.
     fn precompress_later(&self, page: Arc<CachedPage>) {
+        use std::sync::atomic::Ordering;
         if !page.control.is_public()
             || page.body.len() < MIN_GZIP_BYTES
             || page.brotli.get().is_some()
-            || page
-                .compressing
-                .swap(true, std::sync::atomic::Ordering::AcqRel)
+            || page.compressing.swap(true, Ordering::AcqRel)
         {
             return;
         }
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            page.compressing.store(false, Ordering::Release);
             return;
         };
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= MAX_QUEUED_COMPRESSIONS {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            page.compressing.store(false, Ordering::Release);
+            return;
+        }
+        let waiting = Arc::downgrade(&page);
+        drop(page);
         let turn = self.compressing.clone();
+        let queued = self.queued.clone();
         rt.spawn(async move {
-            let Ok(_permit) = turn.acquire_owned().await else {
+            let permit = turn.acquire_owned().await;
+            queued.fetch_sub(1, Ordering::AcqRel);
+            let Ok(_permit) = permit else {
+                return;
+            };
+            let Some(page) = waiting.upgrade() else {
                 return;
             };
             if let Err(e) = tokio::task::spawn_blocking(move || page.precompress()).await {
@@ -332,6 +355,9 @@ impl CachedPage {
     /// page a few hundred milliseconds): call it off the request path. The page cache does
     /// for every shared page it stores.
     pub fn precompress(&self) {
+        if !self.control.is_public() {
+            return;
+        }
         self.gzipped();
         self.brotli.get_or_init(|| {
             if self.body.len() < MIN_GZIP_BYTES {
@@ -763,6 +789,7 @@ mod tests {
         assert!(small.brotli_ready().is_none());
         let private = CachedPage::new(body, HTML, CacheControl::PrivatePage, 1);
         private.precompress();
+        assert!(private.brotli_ready().is_none());
         assert!(
             private
                 .respond(&headers(&[(header::ACCEPT_ENCODING, "br")]))
@@ -793,6 +820,53 @@ mod tests {
         let (coded, _) = page.brotli_ready().expect("made in the background");
         assert_eq!(unbrotli(coded), "z".repeat(8000).as_bytes());
         assert!(page.gzip.get().is_some(), "the gzip copy is made with it");
+    }
+
+    #[tokio::test]
+    async fn the_compression_queue_is_bounded_and_skips_evicted_pages() {
+        use std::sync::atomic::Ordering;
+        let cache = PageCache::default();
+        cache.reset(1);
+        // Hold the one compression turn so that every stored page waits.
+        let turn = cache.compressing.clone().acquire_owned().await.unwrap();
+        let pages: Vec<Arc<CachedPage>> = (0..MAX_QUEUED_COMPRESSIONS + 8)
+            .map(|i| {
+                Arc::new(CachedPage::new(
+                    format!("{i}").repeat(4000),
+                    HTML,
+                    CacheControl::SharedPage,
+                    1,
+                ))
+            })
+            .collect();
+        for (i, page) in pages.iter().enumerate() {
+            cache.put(format!("/p/{i}"), page.clone());
+        }
+        assert_eq!(
+            cache.queued.load(Ordering::Acquire),
+            MAX_QUEUED_COMPRESSIONS
+        );
+        // The pages past the bound are not marked as being compressed: stored again
+        // later, they queue then.
+        assert!(
+            pages[MAX_QUEUED_COMPRESSIONS..]
+                .iter()
+                .all(|p| !p.compressing.load(Ordering::Acquire))
+        );
+        // Evicted and no longer held anywhere: the queued job finds nothing to compress.
+        let first_weak = Arc::downgrade(&pages[0]);
+        cache.entries.invalidate(&(Slot::Key, "/p/0".to_string()));
+        cache.entries.run_pending_tasks();
+        drop(pages);
+        assert!(first_weak.upgrade().is_none(), "only the cache held it");
+        drop(turn);
+        for _ in 0..3000 {
+            if cache.queued.load(Ordering::Acquire) == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(cache.queued.load(Ordering::Acquire), 0);
     }
 
     #[test]
