@@ -120,7 +120,7 @@ impl Neighbours {
             occ.push(Some(o));
             // Grams in a stable order so every node builds the same vectors.
             let mut g: Vec<(u64, f32)> = grams(words).into_iter().collect();
-            g.sort_by(|a, b| a.0.cmp(&b.0));
+            g.sort_by_key(|a| a.0);
             let mut v = Vec::with_capacity(g.len());
             for (key, n) in g {
                 let next = df.len() as u32;
