@@ -126,6 +126,11 @@ pub struct SearchArgs {
     /// from the evaluated one.
     #[arg(long, value_name = "SEED", requires = "eval")]
     pub apart_from_seed: Option<u64>,
+    /// Which occupations a held-out title leaves: `everywhere` (every occupation that lists
+    /// it, so the index has never seen the query) or `own` (only the one it was drawn from,
+    /// the measure used before 2026-12-07).
+    #[arg(long, value_enum, default_value = "everywhere", requires = "eval")]
+    pub hold_out: crate::search::eval::HoldOut,
     /// Ranking constants other than the defaults, `beta=1,gamma=1,k=50,decay=0.5`
     /// (tuning runs).
     #[arg(long, value_name = "NAME=VALUE,…", requires = "eval")]

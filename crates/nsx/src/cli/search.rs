@@ -23,6 +23,7 @@ pub(super) async fn run(config: &Config, args: SearchArgs) -> anyhow::Result<()>
             seed: args.seed,
             folds: args.folds,
             apart_from: args.apart_from_seed,
+            hold_out: args.hold_out,
             tune: crate::search::index::Tune::parse(args.tune.as_deref().unwrap_or(""))
                 .map_err(|e| anyhow::anyhow!("--tune: {e}"))?,
         };

@@ -3,10 +3,15 @@
 //! with a plain SQLite FTS5 (bm25) ranker over the same title documents in the same run.
 //!
 //! Leave-one-out: a seeded sample of titles is split into folds; for each fold the index is
-//! built from everything except that fold's titles (the held-out title's own document and
-//! the short form derived from it), so neither the lexical ranker nor anything learned from
-//! the titles has seen the title it is asked for. A query is right at *k* when the SOC code
-//! of the occupation it came from is among the SOC codes of the first *k* results.
+//! built from everything except that fold's titles, so neither the lexical ranker nor
+//! anything learned from the titles has seen the title it is asked for. By default
+//! ([`HoldOut::Everywhere`]) a held-out title leaves every occupation that lists it (O*NET
+//! files some titles, "Machine Operator" say, under several occupations); the older measure
+//! ([`HoldOut::Own`]) removed it from its own occupation only, so a title also filed
+//! elsewhere was still found whole there — lookup, not search. A query is right at *k* when
+//! the SOC code of the occupation it was drawn from is among the SOC codes of the first *k*
+//! results; a second figure counts it right when any SOC code the catalog files the title
+//! under is.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -44,6 +49,28 @@ pub struct HeldOut {
 /// n titles are the same for every sample size, so this covers every sample up to it).
 pub const APART: usize = 10_000;
 
+/// Which documents a held-out title leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldOut {
+    /// The title (and the short form derived from it) leaves every occupation that lists
+    /// it: the index has never seen the query.
+    #[default]
+    Everywhere,
+    /// The title leaves only the occupation it was drawn from; the same title filed under
+    /// another occupation stays in the index (the measure used before 2026-12-07).
+    Own,
+}
+
+impl HoldOut {
+    fn label(self) -> &'static str {
+        match self {
+            HoldOut::Everywhere => "each held out of every occupation that lists it",
+            HoldOut::Own => "each held out of its own occupation only",
+        }
+    }
+}
+
 /// How the evaluation runs.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -57,6 +84,8 @@ pub struct Options {
     /// sample kept apart from every evaluated sample of that seed up to that size
     /// (`--apart-from-seed 7`).
     pub apart_from: Option<u64>,
+    /// Which documents a held-out title leaves.
+    pub hold_out: HoldOut,
     /// Ranking constants other than the defaults (tuning runs only).
     pub tune: Tune,
 }
@@ -68,6 +97,7 @@ impl Default for Options {
             seed: 7,
             folds: 10,
             apart_from: None,
+            hold_out: HoldOut::default(),
             tune: Tune::default(),
         }
     }
@@ -126,10 +156,17 @@ pub struct Report {
     pub seed: u64,
     /// Seed of the sample whose titles were kept out of this one, if any.
     pub apart_from: Option<u64>,
+    /// Which documents each held-out title left.
+    pub hold_out: HoldOut,
     /// NSX on the held-out O*NET titles.
     pub loo_nsx: Scores,
     /// SQLite FTS5 bm25 on the same held-out titles and the same documents.
     pub loo_fts5: Scores,
+    /// NSX on the same queries, right when any SOC code the catalog files the title under
+    /// is found (a title O*NET lists under several occupations names each of them).
+    pub loo_nsx_any_soc: Scores,
+    /// FTS5 scored the same way.
+    pub loo_fts5_any_soc: Scores,
     /// NSX on the informal set (full index), when one was given.
     pub informal_nsx: Option<Scores>,
     /// FTS5 on the informal set.
@@ -223,6 +260,18 @@ impl MissReader {
             titles_with,
             all_other,
         }
+    }
+
+    /// Every SOC code the catalog files the held-out title under (its own first).
+    fn socs_of_title(&self, h: &HeldOut) -> Vec<String> {
+        let own = soc6(&h.code);
+        let mut out = vec![own.clone()];
+        if let Some(s) = self.socs_of.get(&h.norm) {
+            let mut rest: Vec<String> = s.iter().filter(|x| **x != own).cloned().collect();
+            rest.sort();
+            out.extend(rest);
+        }
+        out
     }
 
     fn kind(&self, h: &HeldOut) -> MissKind {
@@ -373,13 +422,22 @@ pub fn draw(src: &Source, opts: &Options) -> Vec<HeldOut> {
 }
 
 /// The source without the held-out titles: the alternate or reported title itself and the
-/// short form O*NET derived from it; a held-out short form is dropped from its row.
-pub fn without(src: &Source, held: &[HeldOut]) -> Source {
+/// short form O*NET derived from it (a held-out short form is dropped from its row), from
+/// the title's own occupation or, with [`HoldOut::Everywhere`], from every occupation
+/// (registered-apprenticeship titles worded the same included). Official titles stay: they are never drawn, and every occupation keeps its name.
+pub fn without(src: &Source, held: &[HeldOut], mode: HoldOut) -> Source {
     let out: HashSet<(&str, &str)> = held
         .iter()
         .map(|h| (h.code.as_str(), h.norm.as_str()))
         .collect();
-    let gone = |code: &str, title: &str| out.contains(&(code, normalize(title).as_str()));
+    let anywhere: HashSet<&str> = held.iter().map(|h| h.norm.as_str()).collect();
+    let gone = |code: &str, title: &str| {
+        let norm = normalize(title);
+        match mode {
+            HoldOut::Own => out.contains(&(code, norm.as_str())),
+            HoldOut::Everywhere => anywhere.contains(norm.as_str()),
+        }
+    };
     let mut s = src.clone();
     s.alternate_titles = src
         .alternate_titles
@@ -396,6 +454,15 @@ pub fn without(src: &Source, held: &[HeldOut]) -> Source {
         .filter(|(c, t)| !gone(c, t))
         .cloned()
         .collect();
+    if mode == HoldOut::Everywhere {
+        // A registered-apprenticeship title worded the same is the same title.
+        s.apprenticeships = src
+            .apprenticeships
+            .iter()
+            .filter(|(c, t)| !gone(c, t))
+            .cloned()
+            .collect();
+    }
     s
 }
 
@@ -522,6 +589,7 @@ pub async fn run(
         folds,
         seed: opts.seed,
         apart_from: opts.apart_from,
+        hold_out: opts.hold_out,
         calibration: vec![(0, 0); 10],
         ..Report::default()
     };
@@ -530,7 +598,7 @@ pub async fn run(
     let mut kinds: HashMap<MissKind, usize> = HashMap::new();
     for f in 0..folds {
         let fold: Vec<HeldOut> = held.iter().skip(f).step_by(folds).cloned().collect();
-        let part = without(src, &fold);
+        let part = without(src, &fold, opts.hold_out);
         fts.load(&part).await?;
         let index = build(part, lexicon.clone(), opts.tune).await?;
         report.max_build_ms = report
@@ -560,10 +628,12 @@ pub async fn run(
                     got.iter().take(5).cloned().collect(),
                 ));
             }
+            let fts_got = distinct_soc(fts.rank(&h.title));
             report.loo_nsx.add(&got, &want);
-            report
-                .loo_fts5
-                .add(&distinct_soc(fts.rank(&h.title)), &want);
+            report.loo_fts5.add(&fts_got, &want);
+            let any = reader.socs_of_title(h);
+            report.loo_nsx_any_soc.add(&got, &any);
+            report.loo_fts5_any_soc.add(&fts_got, &any);
         }
     }
     let mut kinds: Vec<(MissKind, usize)> = kinds.into_iter().collect();
@@ -622,11 +692,21 @@ impl Report {
             .map(|s| format!(", none of seed {s}'s"))
             .unwrap_or_default();
         let mut out = format!(
-            "leave-one-out: {} O*NET alternate/reported titles (seed {}{apart}), {} folds; right = 6-digit SOC\n",
-            self.sample, self.seed, self.folds
+            "leave-one-out: {} O*NET alternate/reported titles (seed {}{apart}), {}, {} folds\n",
+            self.sample,
+            self.seed,
+            self.hold_out.label(),
+            self.folds
         );
+        out += "right = the 6-digit SOC of the occupation the title was drawn from\n";
         out += &line("  nsx", &self.loo_nsx);
         out += &line("  sqlite FTS5 bm25, same title documents", &self.loo_fts5);
+        out += "right = any 6-digit SOC the catalog files the title under\n";
+        out += &line("  nsx", &self.loo_nsx_any_soc);
+        out += &line(
+            "  sqlite FTS5 bm25, same title documents",
+            &self.loo_fts5_any_soc,
+        );
         if let (Some(n), Some(f)) = (&self.informal_nsx, &self.informal_fts5) {
             out += &format!("informal held-out titles: {}\n", n.n);
             out += &line("  nsx", n);
@@ -729,7 +809,7 @@ mod tests {
                 norm: "robotics technician".into(),
             },
         ];
-        let s = without(&src(), &held);
+        let s = without(&src(), &held, HoldOut::Own);
         assert!(!s.alternate_titles.iter().any(|t| t.1 == "Staff Nurse"));
         assert!(!s.reported_titles.iter().any(|t| t.1 == "Staff Nurse"));
         // The short form derived from the held-out title goes with it.
@@ -740,6 +820,52 @@ mod tests {
         );
         assert!(!s.alternate_titles.iter().any(|t| t.2.is_some()));
         assert_eq!(s.reported_titles.len(), 1);
+    }
+
+    #[test]
+    fn a_title_held_out_everywhere_leaves_every_occupation_that_lists_it() {
+        let mut s = src();
+        // "Staff Nurse" is filed under a second occupation too, and is an apprenticeship.
+        s.alternate_titles
+            .push(("17-3024.01".into(), "Staff Nurse".into(), None));
+        s.apprenticeships
+            .push(("29-1141.00".into(), "Staff nurse".into()));
+        let held = vec![HeldOut {
+            code: "29-1141.00".into(),
+            title: "Staff Nurse".into(),
+            norm: "staff nurse".into(),
+        }];
+        let own = without(&s, &held, HoldOut::Own);
+        assert!(
+            own.alternate_titles
+                .iter()
+                .any(|t| t.0 == "17-3024.01" && t.1 == "Staff Nurse"),
+            "held out of its own occupation only, the other copy stays"
+        );
+        let every = without(&s, &held, HoldOut::Everywhere);
+        assert!(!every.alternate_titles.iter().any(|t| t.1 == "Staff Nurse"));
+        assert!(!every.reported_titles.iter().any(|t| t.1 == "Staff Nurse"));
+        assert!(every.apprenticeships.is_empty());
+        // Other titles and every official title stay.
+        assert_eq!(every.occupations, s.occupations);
+        assert!(
+            every
+                .alternate_titles
+                .iter()
+                .any(|t| t.1 == "Robotic Systems Technician")
+        );
+        // Both occupations count as right in the second figure, the drawn one first.
+        let r = MissReader::new(&s);
+        assert_eq!(
+            r.socs_of_title(&held[0]),
+            vec!["29-1141".to_string(), "17-3024".to_string()]
+        );
+        let alone = HeldOut {
+            code: "29-1141.00".into(),
+            title: "Charge Nurse".into(),
+            norm: "charge nurse".into(),
+        };
+        assert_eq!(r.socs_of_title(&alone), vec!["29-1141".to_string()]);
     }
 
     #[test]
