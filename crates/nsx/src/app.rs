@@ -246,9 +246,10 @@ pub async fn serve_on(listener: TcpListener, state: AppState) -> Result<()> {
     let http = state.config.http;
     // Requests in flight at shutdown get as long as a request may take anyway.
     let drain = Duration::from_secs(state.config.request_timeout_secs.max(1) + 5);
+    let pages = state.pages.clone();
     let app = crate::routes::router(state);
     tracing::info!("NSX is serving on http://{local}");
-    crate::web::listener::serve(listener, app, http, drain, shutdown_signal()).await?;
+    crate::web::listener::serve(listener, app, pages, http, drain, shutdown_signal()).await?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -19,6 +19,10 @@
 //! listener stops accepting (new clients wait in the kernel's queue) until one closes.
 //! On shutdown every connection is asked to finish its request in flight and close; the
 //! wait is bounded.
+//!
+//! An anonymous `GET` of a page the page cache holds under its address is answered from
+//! memory before the router (`PageCache::answer_from_memory`), with the same headers the
+//! full stack writes; every other request goes through the router and its middleware.
 
 use std::future::Future;
 use std::io;
@@ -40,6 +44,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
+
+use super::PageCache;
 
 /// Limits on HTTP connections (`[http]` in the configuration file, `NSX_HTTP__*`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -290,8 +296,33 @@ impl Drop for RequestGuard {
 
 /// A response body that keeps its request counted as in flight until it is written out.
 struct TrackedBody {
-    body: Body,
+    payload: Payload,
     _guard: RequestGuard,
+}
+
+/// What a [`TrackedBody`] sends.
+enum Payload {
+    /// Bytes already in memory (a page answered from the page cache), sent as one frame;
+    /// `None` once sent.
+    Bytes(Option<Bytes>),
+    /// Any body the router gave.
+    Boxed(Body),
+}
+
+impl TrackedBody {
+    fn bytes(bytes: Bytes, guard: RequestGuard) -> Self {
+        TrackedBody {
+            payload: Payload::Bytes(Some(bytes).filter(|b| !b.is_empty())),
+            _guard: guard,
+        }
+    }
+
+    fn boxed(body: Body, guard: RequestGuard) -> Self {
+        TrackedBody {
+            payload: Payload::Boxed(body),
+            _guard: guard,
+        }
+    }
 }
 
 impl HttpBody for TrackedBody {
@@ -302,23 +333,39 @@ impl HttpBody for TrackedBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+        match &mut self.get_mut().payload {
+            Payload::Bytes(bytes) => {
+                Poll::Ready(bytes.take().map(|b| Ok(http_body::Frame::data(b))))
+            }
+            Payload::Boxed(body) => Pin::new(body).poll_frame(cx),
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        match &self.payload {
+            Payload::Bytes(bytes) => bytes.is_none(),
+            Payload::Boxed(body) => body.is_end_stream(),
+        }
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.body.size_hint()
+        match &self.payload {
+            Payload::Bytes(bytes) => {
+                http_body::SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+            Payload::Boxed(body) => body.size_hint(),
+        }
     }
 }
 
 /// Serves `app` on `listener` with the connection limits in `config` until `shutdown`
-/// completes, then lets requests in flight finish (for at most `drain`).
+/// completes, then lets requests in flight finish (for at most `drain`). Requests `pages`
+/// can answer from memory (see [`PageCache::answer_from_memory`]) are answered before the
+/// router.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    pages: Arc<PageCache>,
     config: HttpConfig,
     drain: Duration,
     shutdown: impl Future<Output = ()>,
@@ -357,7 +404,7 @@ pub async fn serve(
         }
         let state = ConnState::new();
         let io = TokioIo::new(WatchedIo::new(stream, state.clone(), limits));
-        let service = connection_service(app.clone(), peer, state);
+        let service = connection_service(app.clone(), pages.clone(), peer, state);
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -385,9 +432,11 @@ pub async fn serve(
 }
 
 /// The router as a hyper service for one connection: each request carries the peer's
-/// address and counts as in flight until its response is written.
+/// address and counts as in flight until its response is written. Requests the page cache
+/// answers from memory do not reach the router.
 fn connection_service(
     app: Router,
+    pages: Arc<PageCache>,
     peer: SocketAddr,
     state: ConnState,
 ) -> impl hyper::service::Service<
@@ -403,17 +452,64 @@ fn connection_service(
     hyper::service::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
         state.request_started();
         let guard = RequestGuard(state.clone());
-        req.extensions_mut().insert(ConnectInfo(peer));
-        let app = app.clone();
+        let route = match pages.answer_from_memory(&req) {
+            Some(answer) => Err(answer),
+            None => {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                Ok((app.clone(), req))
+            }
+        };
         async move {
-            let resp = app
-                .oneshot(req.map(Body::new))
-                .await
-                .unwrap_or_else(|e| match e {});
-            Ok::<_, std::convert::Infallible>(resp.map(|body| TrackedBody {
-                body,
-                _guard: guard,
-            }))
+            let resp = match route {
+                Err(answer) => answer.map(|bytes| TrackedBody::bytes(bytes, guard)),
+                Ok((app, req)) => app
+                    .oneshot(req.map(Body::new))
+                    .await
+                    .unwrap_or_else(|e| match e {})
+                    .map(|body| TrackedBody::boxed(body, guard)),
+            };
+            Ok::<_, std::convert::Infallible>(resp)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase(state: &ConnState) -> Phase {
+        state.with(|w| w.phase)
+    }
+
+    #[tokio::test]
+    async fn bytes_in_memory_go_out_as_one_frame_and_hold_their_request_until_sent() {
+        let state = ConnState::new();
+        state.request_started();
+        let mut body =
+            TrackedBody::bytes(Bytes::from_static(b"the page"), RequestGuard(state.clone()));
+        assert_eq!(body.size_hint().exact(), Some(8));
+        assert!(!body.is_end_stream());
+        let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx))
+            .await
+            .expect("a frame")
+            .expect("no error");
+        assert_eq!(frame.into_data().expect("data"), "the page");
+        assert!(body.is_end_stream());
+        assert!(
+            std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx))
+                .await
+                .is_none()
+        );
+        assert!(matches!(phase(&state), Phase::Busy { requests: 1 }));
+        drop(body);
+        assert!(matches!(phase(&state), Phase::Idle { .. }));
+
+        // An empty body (a 304) ends at once.
+        state.request_started();
+        let empty = TrackedBody::bytes(Bytes::new(), RequestGuard(state.clone()));
+        assert!(empty.is_end_stream());
+        assert_eq!(empty.size_hint().exact(), Some(0));
+        drop(empty);
+        assert!(matches!(phase(&state), Phase::Idle { .. }));
+    }
 }

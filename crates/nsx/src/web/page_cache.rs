@@ -11,11 +11,14 @@
 //!
 //! Handlers look pages up by a key of their own choosing. When a handler answers an
 //! anonymous request with a cached page, it marks the response with [`Shareable`]; the
-//! [`fast_path`] middleware, outermost in the stack, then remembers that page under the
-//! exact request target, and answers the next anonymous `GET` of that target straight from
-//! memory without running sessions, CSRF checks, the tracing span or the handler; the
-//! response still carries a request id (the caller's `x-request-id`, or a new one) and a
-//! debug-level log event.
+//! [`fast_path`] middleware, outermost in the stack but for the cache policy, then
+//! remembers that page under the exact request target. The next anonymous `GET` of that
+//! target is answered straight from memory by [`PageCache::answer_from_memory`], which the
+//! listener calls before the router (so no routing, middleware, session, CSRF check,
+//! tracing span or handler runs; `fast_path` calls it too, for requests that reach the
+//! router directly). The answer carries every header the full stack would write: the
+//! caching headers, the security headers, and a request id (the caller's `x-request-id`,
+//! or a new one); it is logged at debug level.
 //!
 //! Everything here is a cache: it is dropped whenever the data version moves (on any node,
 //! see `app::spawn_refresher`) and losing it only costs a re-render.
@@ -250,6 +253,8 @@ pub struct CachedPage {
     pub body: Bytes,
     /// Strong entity tag of the uncompressed body.
     pub etag: String,
+    /// The same tag as a header value, made once (set with [`CachedPage::etag`]).
+    etag_header: HeaderValue,
     /// Content type.
     pub content_type: &'static str,
     /// `Cache-Control` sent with it.
@@ -278,8 +283,10 @@ impl CachedPage {
         version: i64,
     ) -> Self {
         let body = body.into();
+        let etag = etag_of(&body);
         CachedPage {
-            etag: etag_of(&body),
+            etag_header: tag_header(&etag),
+            etag,
             body,
             content_type,
             control,
@@ -317,6 +324,7 @@ impl CachedPage {
 
     /// A page with a tag chosen by the caller (for bodies whose tag derives from an id).
     pub fn with_etag(mut self, etag: String) -> Self {
+        self.etag_header = tag_header(&etag);
         self.etag = etag;
         self
     }
@@ -375,12 +383,11 @@ impl CachedPage {
         });
     }
 
-    /// Answers a request for this page: `304` when the client's `If-None-Match` names the
-    /// representation it would get, otherwise the body in the encoding the client prefers
-    /// by its `Accept-Encoding` weights among those at hand (brotli once made, gzip, the
-    /// page itself), for shared pages; pages for one viewer are left to the compression
-    /// layer.
-    pub fn respond(&self, req: &HeaderMap) -> Response {
+    /// What a request gets of this page: the representation in the encoding the client
+    /// prefers by its `Accept-Encoding` weights among those at hand (brotli once made, gzip,
+    /// the page itself) for shared pages, the page itself for pages for one viewer; and
+    /// whether the client's `If-None-Match` already names it.
+    fn choose(&self, req: &HeaderMap) -> Choice<'_> {
         let shared = self.control.is_public();
         let wanted = if shared && self.body.len() >= MIN_GZIP_BYTES {
             preferred_encoding(req, self.brotli_ready().is_some())
@@ -392,36 +399,93 @@ impl CachedPage {
             Coding::Gzip => self.gzipped().map(|c| (c, "gzip")),
             Coding::Identity => None,
         };
-        let (body, etag) = match coded {
-            Some(((body, tag), _)) => (body.clone(), tag.clone()),
-            None => match HeaderValue::from_str(&self.etag) {
-                Ok(tag) => (self.body.clone(), tag),
-                Err(_) => (self.body.clone(), HeaderValue::from_static("\"-\"")),
-            },
+        let (body, etag, coding) = match coded {
+            Some(((body, tag), coding)) => (body, tag, Some(coding)),
+            None => (&self.body, &self.etag_header, None),
         };
-        let tag = etag.to_str().unwrap_or_default();
-        let mut resp = if etag_matches(req, tag) {
+        let not_modified = req.contains_key(header::IF_NONE_MATCH)
+            && etag_matches(req, etag.to_str().unwrap_or_default());
+        Choice {
+            body,
+            etag,
+            coding,
+            not_modified,
+        }
+    }
+
+    /// The request headers the page varies on.
+    fn vary(&self) -> &'static str {
+        if self.content_type.starts_with("text/html") {
+            "Accept-Encoding, Cookie, Authorization"
+        } else {
+            "Accept, Accept-Encoding, Cookie, Authorization"
+        }
+    }
+
+    /// Answers a request for this page: `304` when the client's `If-None-Match` names the
+    /// representation it would get, otherwise that representation (see `choose`): brotli
+    /// once made, gzip or the page itself by the client's `Accept-Encoding`, for shared
+    /// pages; pages for one viewer are left to the compression layer. The caching headers
+    /// are attached as a [`CachePolicy`], for `cache_policy::apply` to write.
+    pub fn respond(&self, req: &HeaderMap) -> Response {
+        let chosen = self.choose(req);
+        let mut resp = if chosen.not_modified {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            let mut r = Response::new(Body::from(body));
+            let mut r = Response::new(Body::from(chosen.body.clone()));
             let h = r.headers_mut();
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(self.content_type),
             );
-            if let Some((_, coding)) = coded {
+            if let Some(coding) = chosen.coding {
                 h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
             }
             r
         };
         CachePolicy::new(self.control)
-            .varying(if self.content_type.starts_with("text/html") {
-                "Accept-Encoding, Cookie, Authorization"
-            } else {
-                "Accept, Accept-Encoding, Cookie, Authorization"
-            })
-            .with_etag(etag)
+            .varying(self.vary())
+            .with_etag(chosen.etag.clone())
             .attach(&mut resp);
+        resp
+    }
+
+    /// The whole answer to an anonymous request, every header written as the full stack
+    /// writes it (content and caching headers as [`CachedPage::respond`] and
+    /// `cache_policy::apply` give them, the [`SECURITY_HEADERS`], the request id), with the
+    /// body as bytes: what [`PageCache::answer_from_memory`] sends without the router.
+    fn complete_answer(
+        &self,
+        req: &HeaderMap,
+        request_id: HeaderValue,
+    ) -> axum::http::Response<Bytes> {
+        let chosen = self.choose(req);
+        let mut h = HeaderMap::with_capacity(16);
+        let (status, body) = if chosen.not_modified {
+            (StatusCode::NOT_MODIFIED, Bytes::new())
+        } else {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(self.content_type),
+            );
+            if let Some(coding) = chosen.coding {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+            }
+            (StatusCode::OK, chosen.body.clone())
+        };
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(self.control.as_str()),
+        );
+        h.insert(header::ETAG, chosen.etag.clone());
+        h.insert(header::VARY, HeaderValue::from_static(self.vary()));
+        for (name, value) in SECURITY_HEADERS {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+        h.insert(X_REQUEST_ID, request_id);
+        let mut resp = axum::http::Response::new(body);
+        *resp.status_mut() = status;
+        *resp.headers_mut() = h;
         resp
     }
 
@@ -456,6 +520,22 @@ pub struct Shareable {
     pub page: Arc<CachedPage>,
     /// Its canonical request target; `None` means its path, asked without a query.
     pub canonical: Option<String>,
+}
+
+/// The representation of a page a request gets (see `CachedPage::choose`).
+struct Choice<'a> {
+    body: &'a Bytes,
+    etag: &'a HeaderValue,
+    /// `Content-Encoding`, if any.
+    coding: Option<&'static str>,
+    /// The client already holds it: answer 304.
+    not_modified: bool,
+}
+
+/// A tag as a header value; a tag that is not a valid header value (never made here)
+/// becomes `"-"`, which no client holds.
+fn tag_header(etag: &str) -> HeaderValue {
+    HeaderValue::from_str(etag).unwrap_or_else(|_| HeaderValue::from_static("\"-\""))
 }
 
 /// Serves an HTML page through the page cache, the one way pages are rendered cached:
@@ -594,57 +674,86 @@ pub fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 /// Whether a request is one every anonymous visitor would make alike: a `GET` with no
 /// cookie and no credentials.
-fn anonymous_get(req: &Request) -> bool {
+fn anonymous_get<B>(req: &axum::http::Request<B>) -> bool {
     req.method() == Method::GET
         && !req.headers().contains_key(header::COOKIE)
         && !req.headers().contains_key(header::AUTHORIZATION)
 }
 
+/// The request target a page is remembered under: path and query as the client sent them.
+fn request_target<B>(req: &axum::http::Request<B>) -> &str {
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path(), |p| p.as_str())
+}
+
 /// The header carrying a request's id, set on every response (see `web::stack`).
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// A fresh request id (a UUID, time-ordered).
+/// A fresh request id: a version 7 UUID (ordered by its millisecond), its random bits from
+/// the thread's generator rather than from the operating system, so that making one costs
+/// no system call.
 fn new_request_id() -> HeaderValue {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let random: [u8; 10] = rand::random();
+    let id = uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid();
     let mut buf = uuid::Uuid::encode_buffer();
-    let text = uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buf);
+    let text = id.hyphenated().encode_lower(&mut buf);
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("-"))
 }
 
-/// Outermost middleware: answers anonymous `GET`s of pages already rendered from memory,
-/// and learns which request targets lead to which cached page.
-pub async fn fast_path(State(pages): State<Arc<PageCache>>, req: Request, next: Next) -> Response {
-    if !anonymous_get(&req) {
-        return next.run(req).await;
-    }
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| req.uri().path().to_string());
-    // Data answers (a CASE package) are not given to a browser that asked for a page: the
-    // handler sends it to the page instead.
-    if let Some(page) = pages.get_target(&target).filter(|p| {
-        p.content_type.starts_with("text/html") || !super::negotiate::prefers_html(req.headers())
-    }) {
-        let mut resp = page.respond(req.headers());
+impl PageCache {
+    /// Answers an anonymous `GET` of a request target the cache has learnt (see
+    /// [`fast_path`]) from memory, with every header the full stack would write (the
+    /// caching headers, the [`SECURITY_HEADERS`], the caller's `x-request-id` or a new
+    /// one); `None` when the request is not such a one, for the router to answer.
+    ///
+    /// The listener calls this before the router, so that these answers cost no routing,
+    /// middleware or boxing; [`fast_path`] calls it for requests that reach the router
+    /// directly.
+    pub fn answer_from_memory<B>(
+        &self,
+        req: &axum::http::Request<B>,
+    ) -> Option<axum::http::Response<Bytes>> {
+        if !anonymous_get(req) {
+            return None;
+        }
+        let target = request_target(req);
+        // Data answers (a CASE package) are not given to a browser that asked for a page:
+        // the handler sends it to the page instead.
+        let page = self.get_target(target).filter(|p| {
+            p.content_type.starts_with("text/html")
+                || !super::negotiate::prefers_html(req.headers())
+        })?;
         // The request id the full stack would give: the caller's own, or a new one.
         let id = match req.headers().get(X_REQUEST_ID) {
             Some(v) => v.clone(),
             None => new_request_id(),
         };
+        let resp = page.complete_answer(req.headers(), id);
         tracing::debug!(
             path = %target,
             status = resp.status().as_u16(),
-            request_id = %id.to_str().unwrap_or("-"),
+            request_id = %resp.headers().get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-"),
             "answered from the page cache"
         );
-        let h = resp.headers_mut();
-        for (name, value) in SECURITY_HEADERS {
-            h.insert(name, HeaderValue::from_static(value));
-        }
-        h.insert(X_REQUEST_ID, id);
-        return resp;
+        Some(resp)
     }
+}
+
+/// Outermost middleware but one: answers anonymous `GET`s of pages already rendered from
+/// memory (as the listener does before the router, see [`PageCache::answer_from_memory`]),
+/// and learns which request targets lead to which cached page.
+pub async fn fast_path(State(pages): State<Arc<PageCache>>, req: Request, next: Next) -> Response {
+    if let Some(resp) = pages.answer_from_memory(&req) {
+        return resp.map(Body::from);
+    }
+    if !anonymous_get(&req) {
+        return next.run(req).await;
+    }
+    let target = request_target(&req).to_string();
     let has_query = req.uri().query().is_some();
     let resp = next.run(req).await;
     if let Some(Shareable { page, canonical }) = resp.extensions().get::<Shareable>() {
@@ -867,6 +976,99 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         assert_eq!(cache.queued.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn only_anonymous_gets_of_learnt_targets_are_answered_from_memory() {
+        let cache = PageCache::default();
+        cache.reset(1);
+        let page = Arc::new(CachedPage::html("<p>page</p>\n".repeat(400), true, 1));
+        cache.put_target("/p", page.clone());
+        let request = |method: Method, uri: &str, extra: &[(HeaderName, &str)]| {
+            let mut b = axum::http::Request::builder().method(method).uri(uri);
+            for (k, v) in extra {
+                b = b.header(k, *v);
+            }
+            b.body(()).unwrap()
+        };
+        let answer = |method: Method, uri: &str, extra: &[(HeaderName, &str)]| {
+            cache.answer_from_memory(&request(method, uri, extra))
+        };
+
+        let r = answer(Method::GET, "/p", &[]).expect("answered");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.body(), &page.body);
+        let h = r.headers();
+        assert_eq!(h[header::CONTENT_TYPE], HTML);
+        assert!(h.get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(h[header::CACHE_CONTROL], "public, no-cache");
+        assert_eq!(h[header::ETAG], page.etag.as_str());
+        assert_eq!(h[header::VARY], "Accept-Encoding, Cookie, Authorization");
+        for (name, value) in SECURITY_HEADERS {
+            assert_eq!(h[&name], value, "{name}");
+        }
+        let id = h[X_REQUEST_ID].to_str().unwrap().to_string();
+        let uuid = uuid::Uuid::parse_str(&id).expect("a UUID");
+        assert_eq!(uuid.get_version_num(), 7, "{id}");
+        let again = answer(Method::GET, "/p", &[]).expect("answered");
+        assert_ne!(
+            again.headers()[X_REQUEST_ID],
+            id.as_str(),
+            "a new id each time"
+        );
+        // The caller's own id comes back.
+        let r = answer(Method::GET, "/p", &[(X_REQUEST_ID, "trace-7")]).expect("answered");
+        assert_eq!(r.headers()[X_REQUEST_ID], "trace-7");
+
+        // gzip, with its own tag, and 304 on it with no body and no content headers.
+        let r = answer(Method::GET, "/p", &[(header::ACCEPT_ENCODING, "gzip, br")]).unwrap();
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(ungzip(r.body()), page.body);
+        let gz_tag = r.headers()[header::ETAG].to_str().unwrap().to_string();
+        let r = answer(
+            Method::GET,
+            "/p",
+            &[
+                (header::ACCEPT_ENCODING, "gzip"),
+                (header::IF_NONE_MATCH, &gz_tag),
+            ],
+        )
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        assert!(r.body().is_empty());
+        assert_eq!(r.headers()[header::ETAG], gz_tag.as_str());
+        assert!(r.headers().get(header::CONTENT_TYPE).is_none());
+        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "public, no-cache");
+        assert!(r.headers().contains_key(X_REQUEST_ID));
+        // Brotli once made.
+        page.precompress();
+        let r = answer(Method::GET, "/p", &[(header::ACCEPT_ENCODING, "gzip, br")]).unwrap();
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(unbrotli(r.body()), page.body);
+
+        // Everything else is left to the router.
+        assert!(answer(Method::HEAD, "/p", &[]).is_none());
+        assert!(answer(Method::POST, "/p", &[]).is_none());
+        assert!(answer(Method::GET, "/p", &[(header::COOKIE, "id=1")]).is_none());
+        assert!(answer(Method::GET, "/p", &[(header::AUTHORIZATION, "Bearer x")]).is_none());
+        assert!(answer(Method::GET, "/p?x=1", &[]).is_none());
+        assert!(answer(Method::GET, "/q", &[]).is_none());
+        // A data answer is not given to a browser asking for a page.
+        let data = Arc::new(CachedPage::new(
+            "{}",
+            "application/json",
+            CacheControl::SharedPage,
+            1,
+        ));
+        cache.put_target("/d", data);
+        assert!(answer(Method::GET, "/d", &[(header::ACCEPT, "application/json")]).is_some());
+        assert!(answer(Method::GET, "/d", &[(header::ACCEPT, "text/html")]).is_none());
+        let r = answer(Method::GET, "/d", &[]).unwrap();
+        assert_eq!(
+            r.headers()[header::VARY],
+            "Accept, Accept-Encoding, Cookie, Authorization"
+        );
     }
 
     #[test]
