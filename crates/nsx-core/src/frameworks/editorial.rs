@@ -351,13 +351,18 @@ const CLEAR_VERBS: &[&str] = &[
     "create",
     "design",
     "implement",
+    "report",
+    "record",
+    "monitor",
+    "review",
+    "repair",
 ];
 
 /// Words after "and"/"or" that name a verb only when a determiner or noun follows.
 const CLEAR_VERB_AMBIGUOUS: &[&str] = &[
     "read", "set", "turn", "place", "put", "clean", "direct", "position", "measure", "answer",
     "use", "keep", "make", "take", "give", "carry", "lift", "move", "bring", "follow", "design",
-    "contact", "write", "send", "weigh",
+    "contact", "write", "send", "weigh", "report", "record", "monitor", "review", "repair",
 ];
 
 /// Determiners and pronouns that open a verb's object.
@@ -382,21 +387,33 @@ const OBJECT_OPENERS: &[&str] = &[
     "patients",
     "clients",
     "workers",
+    "changes",
+    "findings",
+    "problems",
+    "incidents",
+    "concerns",
+    "symptoms",
+    "malfunctions",
+    "deficiencies",
+    "discrepancies",
 ];
 
 /// `verb-in-subject`: a coordinated second verb phrase inside a noun phrase ("farm machinery
 /// and notify supervisors"); returns the verb.
 pub fn verb_in_phrase(text: &str) -> Option<String> {
     let t = tokens(text);
-    for w in t.windows(3) {
-        if !matches!(w[0].word.as_str(), "and" | "or") {
+    for (i, w) in t.iter().enumerate() {
+        if !matches!(w.word.as_str(), "and" | "or") || i == 0 {
             continue;
         }
-        let v = w[1].word.as_str();
+        let Some(v) = t.get(i + 1).map(|x| x.word.as_str()) else {
+            continue;
+        };
         if !CLEAR_VERBS.contains(&v) {
             continue;
         }
-        if CLEAR_VERB_AMBIGUOUS.contains(&v) && !OBJECT_OPENERS.contains(&w[2].word.as_str()) {
+        let next = t.get(i + 2).map(|x| x.word.as_str());
+        if CLEAR_VERB_AMBIGUOUS.contains(&v) && !next.is_some_and(|n| OBJECT_OPENERS.contains(&n)) {
             continue;
         }
         return Some(v.to_string());
@@ -1730,6 +1747,13 @@ mod tests {
             MasteryLevel::Emerging,
             "Irrigation pumps and alert growers",
             "service when pressure drops below the set range",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        // The second verb cut off with its object ("Operations and confer").
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Crop records and consult",
+            "review with growers to plan the next planting",
         );
         assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
         for subject in [
