@@ -548,7 +548,7 @@ pub fn participle_end(phrase: &str) -> Option<String> {
     let ed = last.len() >= 4
         && last.ends_with("ed")
         && !ED_NOUNS.contains(&last.as_str())
-        && !(last.ends_with("eed") && !matches!(last.as_str(), "agreed" | "guaranteed" | "freed"));
+        && (!last.ends_with("eed") || matches!(last.as_str(), "agreed" | "guaranteed" | "freed"));
     // "data pertaining (to costs)": a participle that is only ever followed by its
     // complement.
     let linking = matches!(
