@@ -403,7 +403,10 @@ const OBJECT_OPENERS: &[&str] = &[
 pub fn verb_in_phrase(text: &str) -> Option<String> {
     let t = tokens(text);
     for (i, w) in t.iter().enumerate() {
-        if !matches!(w.word.as_str(), "and" | "or") || i == 0 {
+        // After "and"/"or", or after a list comma ("morgues, examine scenes").
+        if !(matches!(w.word.as_str(), "and" | "or") || w.raw.ends_with(','))
+            || i == 0 && !w.raw.ends_with(',')
+        {
             continue;
         }
         let Some(v) = t.get(i + 1).map(|x| x.word.as_str()) else {
@@ -1749,6 +1752,12 @@ mod tests {
             "service when pressure drops below the set range",
         );
         assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Storage yards, inspect fencing, or contact owners",
+            "patrol after hours to keep stock secure",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
         // The second verb cut off with its object ("Operations and confer").
         let bad = st(
             MasteryLevel::Emerging,
@@ -1756,10 +1765,19 @@ mod tests {
             "review with growers to plan the next planting",
         );
         assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Pump pressure and report changes",
+            "watch through each shift at the station",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
         for subject in [
             "Irrigation pumps and valves",
             "Seed and feed",
             "Read and write heads",
+            "Blood samples and test results",
+            "Service and repair manuals",
+            "Grounds, facilities, and equipment",
         ] {
             let good = st(
                 MasteryLevel::Emerging,
