@@ -870,6 +870,92 @@ fn ai_performance(level: MasteryLevel, task: &str, variant: usize) -> String {
     }
 }
 
+/// The opening and closing phrases ([`editorial::stems_of`]) a version's statements use so
+/// far, so the drafter can pick a wording whose phrases at most [`editorial::STEM_MAX_SHARED`]
+/// statements share (`duplicate-stem`).
+#[derive(Debug, Default)]
+struct Stems(std::collections::BTreeMap<String, usize>);
+
+impl Stems {
+    /// The phrases of a performance that count: those not in its cited `sources`.
+    fn keys(performance: &str, sources: &[&str]) -> Vec<String> {
+        editorial::stems_of(performance)
+            .map(|(o, c)| {
+                [("o", o), ("c", c)]
+                    .into_iter()
+                    .filter(|(_, p)| !sources.iter().any(|s| editorial::phrase_in(p, s)))
+                    .map(|(k, p)| format!("{k} {p}"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn fits(&self, performance: &str, sources: &[&str]) -> bool {
+        Self::keys(performance, sources)
+            .iter()
+            .all(|k| self.0.get(k).copied().unwrap_or(0) < editorial::STEM_MAX_SHARED)
+    }
+
+    fn add(&mut self, performance: &str, sources: &[&str]) {
+        for k in Self::keys(performance, sources) {
+            *self.0.entry(k).or_default() += 1;
+        }
+    }
+}
+
+/// A subject of the AI-usage section: an observed task (by its place among them), or the
+/// AI practice first written at a level (by the level's index) across the observed tasks.
+#[derive(Debug, Clone, Copy)]
+enum AiItem {
+    Task(usize),
+    Practice(usize),
+}
+
+/// The AI practice an occupation with few observed tasks takes up at the levels its tasks
+/// do not reach, over the observed tasks' phrases (most used first): checking output
+/// (first at Developing), choosing what to hand to a tool (Proficient), the team's rules
+/// (Advanced). Returns the subject and the performance at `level`.
+fn ai_practice(kind: usize, level: MasteryLevel, tasks: &[&str]) -> (&'static str, String) {
+    let a = tasks.first().copied().unwrap_or("carry out the core tasks");
+    let work = match tasks.get(1) {
+        Some(b) if *b != a => format!("the work to {a} and to {b}"),
+        _ => format!("the work to {a}"),
+    };
+    let first = level as usize == kind;
+    match kind {
+        0 | 1 => (
+            "Checking AI output",
+            if first {
+                format!(
+                    "checks each draft or answer an AI tool gives in {work} against records, measurements and specifications before using any of it"
+                )
+            } else {
+                format!(
+                    "judges where AI output in {work} looks plausible but is wrong, traces why the tool fails there and warns colleagues of the pattern"
+                )
+            },
+        ),
+        2 => (
+            "Steps handed to AI",
+            if first {
+                format!(
+                    "decides which steps of {work} an AI tool may draft and which stay with a person, and answers for the combined result"
+                )
+            } else {
+                format!(
+                    "reviews across the team which steps of {work} are handed to AI tools, and takes them back where quality or safety suffers"
+                )
+            },
+        ),
+        _ => (
+            "The team's rules for AI use",
+            format!(
+                "sets when and how the team may use AI in {work}, fixes where a person must review the result, and measures the effect on quality and time"
+            ),
+        ),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The drafter
 
@@ -1007,13 +1093,16 @@ const EXTRA_SPANS: [(usize, usize); 4] = [(0, 1), (1, 2), (2, 3), (3, 3)];
 /// Gives each level of the technical section mostly its own work.
 ///
 /// Each planned task or work activity (`plans`, tasks first in drafting order, then the
-/// tasks' work activities) goes to the level of its nature. A level with more than
-/// its room passes its lowest-ranked work up to the next level while some level above is
-/// short, then down while some level below is short; what still does not fit is left out.
-/// Technology and knowledge take the spans of [`EXTRA_SPANS`]. A level still short of
-/// [`TECHNICAL_PER_LEVEL`] continues the best-ranked work of the level below it, which then
-/// climbs a ladder over both levels; Emerging, with no level below, takes work down from
-/// the level above only up to [`super::lint::THIN_LEVEL`] statements.
+/// tasks' work activities) goes to the level of its nature. Each level has room for
+/// [`TECHNICAL_PER_LEVEL`] statements less its technology and knowledge, and at most an
+/// even share of the occupation's work. A level with more than its room passes its
+/// lowest-ranked work up to the next level while some level above is short, then down
+/// while some level below is short; what still does not fit is left out. Technology and
+/// knowledge take the spans of [`EXTRA_SPANS`]. A level still short of
+/// [`TECHNICAL_PER_LEVEL`] continues the best-ranked work of the level below it (or the
+/// level above's down), which then climbs a ladder over both levels, but only while at most
+/// half of each level's subjects are the level below's; Emerging, with no level below,
+/// takes work down from the level above only up to [`super::lint::THIN_LEVEL`] statements.
 fn place<'a>(
     plans: Vec<(&'a TaskInput, TaskPlan)>,
     com_g: Vec<Grounding<'a>>,
@@ -1044,6 +1133,13 @@ fn place<'a>(
         for r in room.iter_mut().take(e.hi + 1).skip(e.lo) {
             *r = r.saturating_sub(1);
         }
+    }
+    // With less work than the levels have room for, each level's room is an even share of
+    // it, so the surplus of one level's nature moves to a level short of its own work
+    // instead of that level repeating the one below.
+    let share = n_plans.div_ceil(N).max(1);
+    for r in room.iter_mut() {
+        *r = (*r).min(share);
     }
     // Own work per level, by rank: tasks before work activities.
     let mut own: [Vec<(usize, &'a TaskInput, TaskPlan)>; N] = Default::default();
@@ -1080,9 +1176,15 @@ fn place<'a>(
         }
     }
     placed.extend(extras);
-    // Fill short levels by carrying work on from the neighbouring level.
+    // Fill short levels by carrying work on from the neighbouring level, as long as each
+    // level keeps at least half of its subjects its own (what `level-repeat` asks): a
+    // level short of work stays short rather than repeat the level below. A level never
+    // stays empty.
     let count =
         |placed: &[Placed<'a>], l: usize| placed.iter().filter(|p| p.lo <= l && l <= p.hi).count();
+    // Subjects at `l` that the level below has too.
+    let repeats =
+        |placed: &[Placed<'a>], l: usize| placed.iter().filter(|p| p.lo < l && l <= p.hi).count();
     for l in (1..N).chain([0]) {
         // Emerging borrows from above only to stay out of `level-thin`: each borrowed
         // subject is one the level above no longer has to itself.
@@ -1092,6 +1194,11 @@ fn place<'a>(
             TECHNICAL_PER_LEVEL
         };
         while count(&placed, l) < target {
+            let empty = count(&placed, l) == 0;
+            // Carried up, the work repeats at `l`; carried down, at `l + 1`.
+            let up_ok = l > 0 && (empty || (repeats(&placed, l) + 1) * 2 <= count(&placed, l) + 1);
+            let down_ok =
+                l + 1 < N && (empty || (repeats(&placed, l + 1) + 1) * 2 <= count(&placed, l + 1));
             let next = |placed: &mut Vec<Placed<'a>>, up: bool| {
                 placed
                     .iter_mut()
@@ -1105,8 +1212,8 @@ fn place<'a>(
                     })
                     .map(|p| if up { p.hi = l } else { p.lo = l })
             };
-            if (l > 0 && next(&mut placed, true).is_some())
-                || (l + 1 < N && next(&mut placed, false).is_some())
+            if (up_ok && next(&mut placed, true).is_some())
+                || (down_ok && next(&mut placed, false).is_some())
             {
                 continue;
             }
@@ -1279,6 +1386,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         })
         .collect();
     let mut statements = Vec::new();
+    let mut stems = Stems::default();
     for level in MasteryLevel::ALL {
         let mut here: Vec<(usize, &Placed)> = placed
             .iter()
@@ -1310,16 +1418,22 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                         &plan.core
                     };
                     // Nor one that would read nearly like a statement already at the level.
+                    // Nor one whose stock opening or closing two statements of the version
+                    // have already: then the level's own wording for work of its nature.
                     let perf = (i..i + 5)
                         .map(|v| task_performance(level, plan.nature, core, tool, v))
+                        .chain((i..i + 5).map(|v| task_performance(level, level, core, tool, v)))
                         .find(|p| {
-                            if p.to_lowercase().starts_with(&subject_lc) {
+                            if p.to_lowercase().starts_with(&subject_lc)
+                                || !stems.fits(p, &[&t.text])
+                            {
                                 return false;
                             }
                             let w = super::lint::words(&format!("{} {p}", plan.subject));
                             level_words.iter().all(|t| jaccard(t, &w) < NEAR_ALIKE)
                         })
                         .unwrap_or_else(|| task_performance(level, plan.nature, core, tool, i));
+                    stems.add(&perf, &[&t.text]);
                     let mut cites = vec![task_citation(t)];
                     if let Some(c) = tool {
                         cites.push(commodity_citation(c));
@@ -1426,34 +1540,51 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                 } else {
                     let pool = if cued.is_empty() { &fitting } else { &cued };
                     let focus = (!pool.is_empty()).then(|| pool[(turn + l) % pool.len()]);
-                    let mut other = (turn * 3 + l * 5 + 1) % work.len();
-                    if Some(other) == focus && work.len() > 1 {
-                        other = (other + 1) % work.len();
-                    }
-                    let (ot, op) = work[other];
+                    let start = (turn * 3 + l * 5 + 1) % work.len();
+                    // The task the statement ends on: the next in turn whose wording no
+                    // two statements of the version end or open on already.
+                    let write = |k: usize| {
+                        let op = work[k].1;
+                        match focus {
+                            Some(f) => durable::statement(
+                                m,
+                                level,
+                                Some((&lower_first(&work[f].1.subject), &op.whole)),
+                                turn + l,
+                            ),
+                            // No piece of the work suits the wording: the behaviour in its
+                            // own words, still ending on one of the occupation's tasks.
+                            None => durable::behaviour_statement(m, level, &op.whole, turn + l),
+                        }
+                    };
+                    let candidates = (0..work.len().min(16))
+                        .map(|j| (start + j) % work.len())
+                        .filter(|&k| Some(k) != focus || work.len() == 1);
+                    let sources = |k: usize| {
+                        let mut v = vec![work[k].0.text.as_str()];
+                        if let Some(f) = focus {
+                            v.push(work[f].0.text.as_str());
+                        }
+                        v
+                    };
+                    let (other, performance) = candidates
+                        .clone()
+                        .map(|k| (k, write(k)))
+                        .find(|(k, p)| stems.fits(p, &sources(*k)))
+                        .or_else(|| candidates.clone().next().map(|k| (k, write(k))))
+                        .unwrap_or_else(|| (start, write(start)));
+                    stems.add(&performance, &sources(other));
+                    let ot = work[other].0;
                     match focus {
                         Some(f) => {
-                            let (ft, fp) = work[f];
+                            let ft = work[f].0;
                             let mut cites = vec![element_citation(e), task_citation(ft)];
                             if ot.task_id != ft.task_id {
                                 cites.push(task_citation(ot));
                             }
-                            (
-                                durable::statement(
-                                    m,
-                                    level,
-                                    Some((&lower_first(&fp.subject), &op.whole)),
-                                    turn + l,
-                                ),
-                                cites,
-                            )
+                            (performance, cites)
                         }
-                        // No piece of the work suits the wording: the behaviour in its
-                        // own words, still ending on one of the occupation's tasks.
-                        None => (
-                            durable::behaviour_statement(m, level, &op.whole, turn + l),
-                            vec![element_citation(e), task_citation(ot)],
-                        ),
+                        None => (performance, vec![element_citation(e), task_citation(ot)]),
                     }
                 };
                 domain_statements.push(Statement {
@@ -1537,22 +1668,48 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         .collect();
     // Each level takes the next window of the observed tasks (most used first), so with
     // enough evidence every level names a task the level below does not; a task stays on
-    // consecutive levels. With only [`AI_TASKS`] observed tasks every level has the same.
+    // consecutive levels. With two to four observed tasks the windows run out before the
+    // top level: the levels above take the occupation's AI practice across those tasks
+    // (checking output, choosing what to hand over, setting the team's rules), each first
+    // at the level whose work it is. One observed task is the same subject at every level.
+    let n_ai = ai_tasks.len();
+    let mut ai_items: Vec<AiItem> = (0..n_ai).map(AiItem::Task).collect();
+    if (AI_TASKS..AI_TASKS + MasteryLevel::ALL.len() - 1).contains(&n_ai) {
+        ai_items.extend((n_ai - 1..MasteryLevel::ALL.len()).map(AiItem::Practice));
+    }
+    let ai_phrases: Vec<&str> = ai_tasks.iter().map(|(_, _, (_, p))| p.as_str()).collect();
     for (li, level) in MasteryLevel::ALL.into_iter().enumerate() {
-        let start = li.min(ai_tasks.len().saturating_sub(AI_TASKS));
-        for (i, (t, e, (subject, task_phrase))) in
-            ai_tasks.iter().skip(start).take(AI_TASKS).enumerate()
-        {
-            let mut cites = evidence_cites(e, t);
-            cites.push(task_citation(t));
+        let start = li.min(ai_items.len().saturating_sub(AI_TASKS));
+        for (i, item) in ai_items.iter().skip(start).take(AI_TASKS).enumerate() {
+            let (subject, performance, citations) = match *item {
+                AiItem::Task(k) => {
+                    let (t, e, (subject, task_phrase)) = &ai_tasks[k];
+                    let mut cites = evidence_cites(e, t);
+                    cites.push(task_citation(t));
+                    (
+                        ai_subject(subject),
+                        ai_performance(level, task_phrase, start + i),
+                        cites,
+                    )
+                }
+                AiItem::Practice(kind) => {
+                    let (subject, performance) = ai_practice(kind, level, &ai_phrases);
+                    let mut cites = Vec::new();
+                    for (t, e, _) in ai_tasks.iter().take(AI_TASKS) {
+                        cites.extend(evidence_cites(e, t));
+                        cites.push(task_citation(t));
+                    }
+                    (subject.to_string(), performance, cites)
+                }
+            };
             statements.push(Statement {
                 section: Section::AiUsage,
                 domain: None,
                 level: Level::Mastery(level),
                 order: i as u32 + 1,
-                subject: ai_subject(subject),
-                performance: ai_performance(level, task_phrase, start + i),
-                citations: cites,
+                subject,
+                performance,
+                citations,
             });
         }
     }
@@ -1699,6 +1856,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn tasks_rank_by_importance_then_core() {
@@ -2152,6 +2310,7 @@ mod tests {
         let mut session = checker.session();
         let mut bad = Vec::new();
         for m in durable::MAPPING {
+            let mut openings: BTreeMap<String, usize> = BTreeMap::new();
             for level in DurableLevel::ALL {
                 for v in 0..3 {
                     let p = durable::statement(
@@ -2167,14 +2326,27 @@ mod tests {
                     if !issues.is_empty() {
                         bad.push(format!("{p}: {issues:?}"));
                     }
-                    // The work is named within the opening words, so openings vary with
-                    // the occupation.
+                    // The behaviour or the work is named within the opening words.
+                    let (o, _) = editorial::stems_of(&p).expect("long enough");
+                    let opening_words: BTreeSet<&str> = durable::openings()
+                        .iter()
+                        .flat_map(|x| x.split_whitespace())
+                        .collect();
                     assert!(
-                        editorial::stems_of(&p).is_some_and(|(o, _)| o.contains("signal")),
-                        "the opening of {p:?} does not name the work"
+                        o.split(' ').any(|w| !opening_words.contains(w)),
+                        "the opening of {p:?} names neither the behaviour nor the work"
                     );
+                    *openings.entry(o).or_default() += 1;
                 }
             }
+            // A behaviour's four levels (in any one wording) do not all open alike: at
+            // most two share an opening, which `duplicate-stem` allows.
+            assert!(
+                openings.values().all(|&n| n <= 2 * 3),
+                "{}: {openings:?}",
+                m.subject
+            );
+            assert!(openings.len() >= 3, "{}: {openings:?}", m.subject);
         }
         for level in MasteryLevel::ALL {
             for nature in MasteryLevel::ALL {

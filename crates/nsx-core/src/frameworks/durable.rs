@@ -1052,32 +1052,162 @@ pub fn frame(subject: &str) -> Option<(&'static str, &'static str)> {
     focus(subject).and_then(|f| f.split_once("{w}"))
 }
 
-/// How each durable level is written into the statement, `{t}` standing for one of the
-/// occupation's tasks as a verb phrase. No level's wording says the behaviour waits for a
-/// prompt, so none contradicts a behaviour that starts unasked; the support a level has
-/// (a mentor, a supervisor's feedback) is about how it learns, not who starts the work.
-pub const LEVEL_FORMS: [&[&str]; 4] = [
+/// How each durable level is written into the statement: an opening that takes the
+/// behaviour in its base form ("learns to ", "coaches colleagues to "), empty where the
+/// behaviour opens the statement itself, and a closing, `{t}` standing for one of the
+/// occupation's tasks as a verb phrase. Emerging and Advanced open on their own words, so a
+/// behaviour's four levels do not all open alike. No level's wording says the behaviour
+/// waits for a prompt, so none contradicts a behaviour that starts unasked; the support a
+/// level has (a mentor, a supervisor's feedback) is about how it learns, not who starts the
+/// work.
+pub const LEVEL_FORMS: [&[(&str, &str)]; 4] = [
     &[
-        ", guided by an experienced colleague, while learning to {t}",
-        ", with a mentor's feedback, in routine work to {t}",
-        ", checking with a supervisor afterward how it went, in assigned work to {t}",
+        (
+            "learns to ",
+            ", guided by an experienced colleague, in routine work to {t}",
+        ),
+        (
+            "learns to ",
+            ", with a mentor's feedback, on assigned jobs to {t}",
+        ),
+        (
+            "is learning to ",
+            ", checking afterward with a supervisor how it went, in assigned work to {t}",
+        ),
     ],
     &[
-        ", as a matter of course, in day-to-day work to {t}",
-        ", adjusting to the people and situation, in everyday work to {t}",
-        ", without needing reminders, whenever the job is to {t}",
+        ("", ", as a matter of course, in day-to-day work to {t}"),
+        (
+            "",
+            ", adjusting to the people and situation, in everyday work to {t}",
+        ),
+        (
+            "",
+            ", without needing reminders, whenever the job is to {t}",
+        ),
     ],
     &[
-        ", including under pressure or in unfamiliar situations, when the work is to {t}",
-        ", and helps peers do the same, on demanding jobs to {t}",
-        ", reliably in hard cases, for instance when required to {t}",
+        (
+            "",
+            ", including under pressure or in unfamiliar situations, when the work is to {t}",
+        ),
+        (
+            "",
+            ", and helps peers do the same, on demanding jobs to {t}",
+        ),
+        (
+            "",
+            ", reliably in hard cases, for instance when required to {t}",
+        ),
     ],
     &[
-        ", and coaches colleagues in it, shaping how the team works to {t}",
-        ", and builds the same habit in the team, setting the example in work to {t}",
-        ", as a model for others, and reviews team practice in the work to {t}",
+        (
+            "coaches colleagues to ",
+            ", shaping how the team works to {t}",
+        ),
+        ("helps colleagues ", ", setting the example in work to {t}"),
+        (
+            "leads others to ",
+            ", reviewing team practice in the work to {t}",
+        ),
     ],
 ];
+
+/// Verbs of the behaviours that follow "and" or a comma in a coordinated verb phrase
+/// ("builds and keeps", "gathers facts and tests solutions"); words there that are not
+/// in this list are nouns ("findings and next steps").
+const LATER_VERBS: &[&str] = &[
+    "turns",
+    "gives",
+    "motivates",
+    "keeps",
+    "corrects",
+    "asks",
+    "gathers",
+    "tests",
+    "decides",
+    "uses",
+    "evaluates",
+    "understands",
+    "finishes",
+    "follows",
+    "puts",
+    "completes",
+    "acts",
+    "answers",
+];
+
+fn base(verb: &str) -> String {
+    match verb {
+        "is" => "be".into(),
+        "has" => "have".into(),
+        "does" => "do".into(),
+        v if v.ends_with("ies") => format!("{}y", &v[..v.len() - 3]),
+        v if v.ends_with("ches") || v.ends_with("shes") || v.ends_with("sses") => {
+            v[..v.len() - 2].to_string()
+        }
+        v => v.strip_suffix('s').unwrap_or(v).to_string(),
+    }
+}
+
+/// A behaviour written in the third person ("builds and keeps good working
+/// relationships") in its base form ("build and keep good working relationships"), for an
+/// opening that takes an infinitive.
+pub fn base_form(behaviour: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut prev = "";
+    for (i, w) in behaviour.split(' ').enumerate() {
+        let verb = i == 0 || ((prev == "and" || prev.ends_with(',')) && LATER_VERBS.contains(&w));
+        out.push(if verb { base(w) } else { w.to_string() });
+        prev = w;
+    }
+    out.join(" ")
+}
+
+/// A behaviour after a level's opening: as written without one, else in its base form,
+/// others' work named as theirs ("coaches colleagues to check their own work").
+pub fn opened(opening: &str, behaviour: &str) -> String {
+    if opening.is_empty() {
+        return behaviour.to_string();
+    }
+    let b = base_form(behaviour);
+    let b = if opening.starts_with("learns") || opening.starts_with("is learning") {
+        b
+    } else {
+        b.split(' ')
+            .map(|w| if w == "own" { "their own" } else { w })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!("{opening}{b}")
+}
+
+/// The openings the level forms use, the empty one first.
+pub fn openings() -> Vec<&'static str> {
+    let mut v: Vec<&str> = LEVEL_FORMS
+        .iter()
+        .flat_map(|f| f.iter().map(|x| x.0))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The frames of a mapping row's wording as statements open it at any level: the
+/// wording split where the work goes, after each level opening.
+pub fn frames(subject: &str) -> Vec<(String, String)> {
+    let Some(f) = focus(subject) else {
+        return Vec::new();
+    };
+    openings()
+        .into_iter()
+        .filter_map(|o| {
+            let full = opened(o, f);
+            full.split_once("{w}")
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+        .collect()
+}
 
 /// A durable statement's performance: the row's behaviour tied to a piece of the
 /// occupation's work (`work`: a noun phrase for the behaviour and a task as a verb phrase
@@ -1090,14 +1220,22 @@ pub fn statement(
     variant: usize,
 ) -> String {
     let forms = LEVEL_FORMS[level as usize];
-    let form = forms[variant % forms.len()];
+    let (opening, close) = forms[variant % forms.len()];
     match (work, focus(m.subject)) {
-        (Some((w, t)), Some(f)) => format!("{}{}", f.replace("{w}", w), form.replace("{t}", t)),
-        (Some((_, t)), None) => format!("{}{}", m.behaviour, form.replace("{t}", t)),
+        (Some((w, t)), Some(f)) => format!(
+            "{}{}",
+            opened(opening, f).replace("{w}", w),
+            close.replace("{t}", t)
+        ),
+        (Some((_, t)), None) => format!(
+            "{}{}",
+            opened(opening, m.behaviour),
+            close.replace("{t}", t)
+        ),
         (None, _) => format!(
             "{}{}",
-            m.behaviour,
-            form.replace("{t}", "carry out the occupation's core tasks")
+            opened(opening, m.behaviour),
+            close.replace("{t}", "carry out the occupation's core tasks")
         ),
     }
 }
@@ -1112,8 +1250,12 @@ pub fn behaviour_statement(
     variant: usize,
 ) -> String {
     let forms = LEVEL_FORMS[level as usize];
-    let form = forms[variant % forms.len()];
-    format!("{}{}", m.behaviour, form.replace("{t}", task))
+    let (opening, close) = forms[variant % forms.len()];
+    format!(
+        "{}{}",
+        opened(opening, m.behaviour),
+        close.replace("{t}", task)
+    )
 }
 
 /// The mapping rows of one domain, in priority order.

@@ -12,6 +12,11 @@
 //! | `clumsy-join` | a durable behaviour joined to work its wording cannot take: people where it needs a thing ("works with others on other personnel"), papers where it needs a choice or a mechanism ("weighs the options for bills of lading"), problems where it looks for them ("traces faults in road incidents") |
 //! | `level-repeat` | more than half of a level's subjects are the level below's |
 //! | `duplicate-stem` | three or more statements of one version share an opening or closing phrase the sources do not use |
+//! | `stranded-complement` | the subject's noun left its own phrase behind in the performance: "Symptoms or changes — monitor, record, and report in patients' conditions", "Planning, budgeting, or purchasing — coordinate for all the food operations" |
+//! | `verb-in-subject` | a second verb phrase inside the subject: "Farm machinery and notify supervisors" |
+//! | `subject-over` | a subject running on past "over" into a place or range: "Food trays over food warmers" |
+//! | `subject-adverb` | a subject that ends on the adverb of the verb it was cut from: "Patients physically" |
+//! | `subject-participle` | a subject that ends on a participle whose complement was cut: "Robotic equipment used" |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,6 +40,583 @@ pub const CLUMSY_JOIN: &str = "clumsy-join";
 pub const LEVEL_REPEAT: &str = "level-repeat";
 /// Rule: a stock opening or closing shared by many statements.
 pub const DUPLICATE_STEM: &str = "duplicate-stem";
+
+/// Rule: the subject's noun left its own complement in the performance.
+pub const STRANDED_COMPLEMENT: &str = "stranded-complement";
+/// Rule: a second verb phrase inside a subject.
+pub const VERB_IN_SUBJECT: &str = "verb-in-subject";
+/// Rule: a subject running on past "over".
+pub const SUBJECT_OVER: &str = "subject-over";
+/// Rule: a subject ending on an adverb.
+pub const SUBJECT_ADVERB: &str = "subject-adverb";
+/// Rule: a subject ending on a participle.
+pub const SUBJECT_PARTICIPLE: &str = "subject-participle";
+
+/// Nouns that take a prepositional phrase of their own ("changes in conditions",
+/// "deficiencies in care", "training for staff"): the phrase after them belongs to them,
+/// so they cannot be lifted out of a task as a subject and leave it to the verb.
+const COMPLEMENT_NOUNS: &[&str] = &[
+    "change",
+    "changes",
+    "trend",
+    "trends",
+    "development",
+    "developments",
+    "advance",
+    "advances",
+    "advancement",
+    "advancements",
+    "deficiency",
+    "deficiencies",
+    "increase",
+    "increases",
+    "decrease",
+    "decreases",
+    "improvement",
+    "improvements",
+    "abnormality",
+    "abnormalities",
+    "variation",
+    "variations",
+    "fluctuation",
+    "fluctuations",
+    "discrepancy",
+    "discrepancies",
+    "irregularity",
+    "irregularities",
+    "shift",
+    "shifts",
+    "deviation",
+    "deviations",
+    "difference",
+    "differences",
+    "interest",
+    "participation",
+    "involvement",
+    "experience",
+    "expertise",
+    "instruction",
+    "courses",
+    "classes",
+    "research",
+    "innovation",
+    "innovations",
+    "progress",
+    "compliance",
+    "adherence",
+    "reduction",
+    "reductions",
+    "growth",
+    "decline",
+    "declines",
+    "gap",
+    "gaps",
+    "problem",
+    "problems",
+    "error",
+    "errors",
+    "defect",
+    "defects",
+    "fault",
+    "faults",
+    "flaw",
+    "flaws",
+    "malfunction",
+    "malfunctions",
+    "need",
+    "needs",
+    "demand",
+    "demands",
+    "request",
+    "requests",
+    "requirement",
+    "requirements",
+    "responsibility",
+    "responsibilities",
+    "control",
+    "authority",
+    "surveillance",
+    "supervision",
+    "jurisdiction",
+    "oversight",
+    "influence",
+    "power",
+    "command",
+    "ownership",
+];
+
+/// Prepositions whose phrase attaches to a noun of [`COMPLEMENT_NOUNS`] or an activity
+/// ("planning for", "changes in", "control over") rather than to the verb.
+const COMPLEMENT_PREPOSITIONS: &[&str] =
+    &["in", "on", "for", "of", "over", "within", "about", "into"];
+
+/// Words ending in "-ing" that name a thing, not an activity ("wiring in homes" can be
+/// lifted out, "planning for operations" cannot).
+const ING_THINGS: &[&str] = &[
+    "wiring",
+    "flooring",
+    "roofing",
+    "piping",
+    "tubing",
+    "clothing",
+    "housing",
+    "building",
+    "bedding",
+    "lighting",
+    "plumbing",
+    "paneling",
+    "panelling",
+    "siding",
+    "molding",
+    "moulding",
+    "casing",
+    "coating",
+    "ceiling",
+    "railing",
+    "fitting",
+    "tiling",
+    "shelving",
+    "fencing",
+    "scaffolding",
+    "decking",
+    "sheathing",
+    "lining",
+    "padding",
+    "stuffing",
+    "filling",
+    "frosting",
+    "icing",
+    "dressing",
+    "seasoning",
+    "stocking",
+    "bearing",
+    "string",
+    "spring",
+    "awning",
+    "topping",
+    "netting",
+    "grating",
+    "matting",
+    "plating",
+    "flashing",
+    "trimming",
+    "trimmings",
+    "lettering",
+    "signage",
+    "bunting",
+    "packing",
+    "stuffing",
+    "morning",
+    "evening",
+    "thing",
+    "sling",
+    "swing",
+    "ring",
+    "wing",
+    "king",
+    "earring",
+    "painting",
+    "drawing",
+    "recording",
+    "listing",
+    "listing",
+    "opening",
+    "openings",
+    "setting",
+    "meeting",
+    "hearing",
+    "reading",
+    "filing",
+    "posting",
+    "offering",
+    "finding",
+    "holding",
+    "dwelling",
+    "landing",
+    "mooring",
+    "shoring",
+    "flooring",
+];
+
+/// Whether a word is an activity named by its "-ing" form ("planning", "purchasing").
+pub fn is_activity(word: &str) -> bool {
+    let w = word.to_lowercase();
+    w.len() >= 6 && w.ends_with("ing") && !ING_THINGS.contains(&w.as_str())
+}
+
+/// Whether a phrase opening with `preposition` after a noun ending on `last` belongs to the
+/// noun ("changes in", "planning for", "control over") rather than to the verb before it.
+pub fn takes_complement(last: &str, preposition: &str) -> bool {
+    let l = last
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    COMPLEMENT_PREPOSITIONS.contains(&preposition)
+        && (COMPLEMENT_NOUNS.contains(&l.as_str()) || is_activity(&l))
+}
+
+/// Verbs that open O*NET task statements and are never nouns or adjectives, so after
+/// "and"/"or" inside a noun phrase they start a second verb phrase.
+const CLEAR_VERBS: &[&str] = &[
+    "notify",
+    "inform",
+    "ensure",
+    "verify",
+    "determine",
+    "identify",
+    "prepare",
+    "perform",
+    "maintain",
+    "operate",
+    "inspect",
+    "install",
+    "adjust",
+    "assist",
+    "advise",
+    "consult",
+    "coordinate",
+    "confer",
+    "provide",
+    "obtain",
+    "develop",
+    "establish",
+    "evaluate",
+    "explain",
+    "instruct",
+    "analyze",
+    "calculate",
+    "collect",
+    "compile",
+    "conduct",
+    "examine",
+    "interpret",
+    "investigate",
+    "negotiate",
+    "observe",
+    "organize",
+    "participate",
+    "recommend",
+    "remove",
+    "replace",
+    "resolve",
+    "select",
+    "submit",
+    "supervise",
+    "assign",
+    "apply",
+    "communicate",
+    "compare",
+    "distribute",
+    "demonstrate",
+    "discuss",
+    "notify",
+    "alert",
+    "contact",
+    "assemble",
+    "disassemble",
+    "lubricate",
+    "tighten",
+    "fasten",
+    "attach",
+    "insert",
+    "position",
+    "weigh",
+    "measure",
+    "read",
+    "write",
+    "keep",
+    "make",
+    "take",
+    "give",
+    "send",
+    "bring",
+    "carry",
+    "lift",
+    "move",
+    "place",
+    "put",
+    "set",
+    "turn",
+    "adjust",
+    "clean",
+    "wash",
+    "dispose",
+    "refer",
+    "direct",
+    "escort",
+    "greet",
+    "answer",
+    "respond",
+    "follow",
+    "use",
+    "create",
+    "design",
+    "implement",
+    "report",
+    "record",
+    "monitor",
+    "review",
+    "repair",
+];
+
+/// Words after "and"/"or" that name a verb only when a determiner or noun follows.
+const CLEAR_VERB_AMBIGUOUS: &[&str] = &[
+    "read", "set", "turn", "place", "put", "clean", "direct", "position", "measure", "answer",
+    "use", "keep", "make", "take", "give", "carry", "lift", "move", "bring", "follow", "design",
+    "contact", "write", "send", "weigh", "report", "record", "monitor", "review", "repair",
+];
+
+/// Determiners and pronouns that open a verb's object.
+const OBJECT_OPENERS: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "all",
+    "any",
+    "them",
+    "it",
+    "their",
+    "its",
+    "his",
+    "her",
+    "each",
+    "every",
+    "appropriate",
+    "supervisors",
+    "staff",
+    "customers",
+    "patients",
+    "clients",
+    "workers",
+    "changes",
+    "findings",
+    "problems",
+    "incidents",
+    "concerns",
+    "symptoms",
+    "malfunctions",
+    "deficiencies",
+    "discrepancies",
+];
+
+/// `verb-in-subject`: a coordinated second verb phrase inside a noun phrase ("farm machinery
+/// and notify supervisors"); returns the verb.
+pub fn verb_in_phrase(text: &str) -> Option<String> {
+    let t = tokens(text);
+    for (i, w) in t.iter().enumerate() {
+        // After "and"/"or", or after a list comma ("morgues, examine scenes").
+        if !(matches!(w.word.as_str(), "and" | "or") || w.raw.ends_with(','))
+            || i == 0 && !w.raw.ends_with(',')
+        {
+            continue;
+        }
+        let Some(v) = t.get(i + 1).map(|x| x.word.as_str()) else {
+            continue;
+        };
+        if !CLEAR_VERBS.contains(&v) {
+            continue;
+        }
+        let next = t.get(i + 2).map(|x| x.word.as_str());
+        if CLEAR_VERB_AMBIGUOUS.contains(&v) && !next.is_some_and(|n| OBJECT_OPENERS.contains(&n)) {
+            continue;
+        }
+        return Some(v.to_string());
+    }
+    None
+}
+
+/// Words ending in "-ly" that are nouns, not adverbs.
+const LY_NOUNS: &[&str] = &[
+    "supply",
+    "assembly",
+    "subassembly",
+    "family",
+    "anomaly",
+    "monopoly",
+    "jelly",
+    "belly",
+    "rally",
+    "ally",
+    "bully",
+    "fly",
+    "reply",
+    "poly",
+    "italy",
+    "lily",
+    "dolly",
+    "gully",
+    "folly",
+    "homily",
+    "panoply",
+    "butterfly",
+    "firefly",
+    "housefly",
+    "trolly",
+    "tally",
+    "holly",
+    "melancholy",
+    "underbelly",
+    "doily",
+    "filly",
+    "gadfly",
+    "whirly",
+    "july",
+];
+
+/// Whether a word is an adverb in "-ly" ("physically", "regularly").
+pub fn is_adverb(word: &str) -> bool {
+    let w = word
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    w.len() > 4 && w.ends_with("ly") && !LY_NOUNS.contains(&w.as_str())
+}
+
+/// `subject-adverb`: the subject's last word is an adverb of the verb it was cut from.
+pub fn adverb_end(subject: &str) -> Option<String> {
+    let words: Vec<&str> = subject.split_whitespace().collect();
+    match words.as_slice() {
+        [_, .., last] if is_adverb(last) => Some(last.to_lowercase()),
+        _ => None,
+    }
+}
+
+/// Nouns ending in "-ed" that are not participles ("speed", "seed").
+const ED_NOUNS: &[&str] = &[
+    "speed",
+    "seed",
+    "breed",
+    "steed",
+    "hundred",
+    "weed",
+    "feed",
+    "need",
+    "deed",
+    "reed",
+    "shed",
+    "sled",
+    "bed",
+    "bread",
+    "thread",
+    "infrared",
+    "greed",
+    "creed",
+    "tweed",
+    "embed",
+    "bred",
+    "airspeed",
+    "flatbed",
+    "seabed",
+    "riverbed",
+    "hotbed",
+    "roadbed",
+    "seaweed",
+    "watershed",
+    "woodshed",
+    "bloodshed",
+    "homestead",
+    "sacred",
+];
+
+/// Past participles not ending in "-ed" that follow a noun and need what comes after
+/// them ("code written (by other developers)").
+const IRREGULAR_PARTICIPLES: &[&str] = &[
+    "written", "taken", "given", "made", "done", "built", "sold", "held", "kept", "found", "sent",
+    "spent", "paid", "brought", "bought", "chosen", "drawn", "driven", "shown", "known", "grown",
+    "seen", "worn", "led", "fed", "left", "lost", "set", "put", "cut", "won", "run", "borne",
+];
+
+/// `subject-participle`: a noun phrase of two or more words ending on a past participle
+/// ("robotic equipment used", "programs related", "reports submitted"), whose complement
+/// was cut away.
+pub fn participle_end(phrase: &str) -> Option<String> {
+    let words: Vec<String> = phrase
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    let [.., before, last] = words.as_slice() else {
+        return None;
+    };
+    // "Computer-aided"/"hand-held" compounds are one word; an "-ed" word after a
+    // determiner or an "and" is an adjective ("the required", "cleaned and sanitized"),
+    // as after a determiner and an adverb ("the physically challenged").
+    let det = |w: &str| matches!(w, "and" | "or" | "the" | "a" | "an");
+    if det(before) {
+        return None;
+    }
+    if is_adverb(before) && words.len() > 2 && det(&words[words.len() - 3]) {
+        return None;
+    }
+    let ed = last.len() >= 4
+        && last.ends_with("ed")
+        && !ED_NOUNS.contains(&last.as_str())
+        && (!last.ends_with("eed") || matches!(last.as_str(), "agreed" | "guaranteed" | "freed"));
+    // "data pertaining (to costs)": a participle that is only ever followed by its
+    // complement.
+    let linking = matches!(
+        last.as_str(),
+        "pertaining" | "regarding" | "concerning" | "relating" | "involving" | "according"
+    );
+    (ed || linking || IRREGULAR_PARTICIPLES.contains(&last.as_str())).then(|| last.clone())
+}
+
+/// Whether a one-word object is a past participle standing for a cut phrase ("keep
+/// informed (of developments)").
+pub fn lone_participle(word: &str) -> bool {
+    participle_end(&format!("it {word}")).is_some()
+}
+
+/// `subject-over`: a subject running on past "over" ("food trays over food warmers");
+/// "control over" and the like keep it as their own complement and are never lifted out.
+pub fn over_in_subject(subject: &str) -> bool {
+    let t = tokens(subject);
+    t.iter().enumerate().skip(1).any(|(i, w)| {
+        w.word == "over" && i + 1 < t.len() && !takes_complement(&t[i - 1].word, "over")
+    })
+}
+
+/// `stranded-complement`: the subject ends on a noun that takes a phrase of its own, the
+/// performance goes straight from its verbs into such a phrase, and a cited source has the
+/// two together ("Symptoms or changes — monitor, record, and report in patients'
+/// conditions" from "… changes in patients' conditions"); returns the preposition.
+pub fn stranded_complement(subject: &str, performance: &str, sources: &[&str]) -> Option<String> {
+    let last = subject.split_whitespace().last()?;
+    let p = super::parse::parse_task(performance);
+    let n = p.verb.split_whitespace().count();
+    let rest: Vec<String> = performance
+        .split_whitespace()
+        .skip(n)
+        .take(2)
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
+        })
+        .collect();
+    let prep = rest.first()?;
+    if !takes_complement(last, prep) {
+        return None;
+    }
+    let mut joined = vec![
+        last.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase(),
+    ];
+    joined.extend(rest.iter().cloned());
+    let joined = joined.join(" ");
+    sources
+        .iter()
+        .any(|s| {
+            s.split_whitespace()
+                .map(|w| {
+                    w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                        .to_lowercase()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(&joined)
+        })
+        .then(|| prep.clone())
+}
 
 /// Words in an opening or closing phrase compared by `duplicate-stem`.
 pub const STEM_WORDS: usize = 5;
@@ -668,12 +1250,19 @@ pub fn clumsy_join(s: &Statement) -> Option<String> {
     if s.section != Section::Durable {
         return None;
     }
-    let (before, after) = durable::frame(s.subject.trim())?;
-    let rest = s.performance.trim().strip_prefix(before)?;
+    let perf = s.performance.trim();
+    // The longest opening that matches: "learns to work with others on" before the bare
+    // "works with others on".
+    let mut frames = durable::frames(s.subject.trim());
+    frames.sort_by_key(|f| std::cmp::Reverse(f.0.len()));
+    let (before, rest, after) = frames.iter().find_map(|(before, after)| {
+        perf.strip_prefix(before.as_str())
+            .map(|rest| (before.clone(), rest, after.clone()))
+    })?;
     let end = if after.is_empty() {
         rest.find(", ")
     } else {
-        rest.find(after)
+        rest.find(after.as_str())
     }?;
     let work = rest[..end].trim();
     let kind = durable::work_kind(work);
@@ -711,6 +1300,52 @@ pub fn check_statement(s: &Statement, catalog: Option<&Catalog>, out: &mut Vec<F
             DANGLING_PREPOSITION,
             format!("in the subject, {problem}"),
         ));
+    }
+    // The subject rules below read a subject cut from a task; durable subjects are the
+    // mapping's own names.
+    if s.section != Section::Durable {
+        let sources: Vec<&str> = s.citations.iter().map(|c| c.text.as_str()).collect();
+        if let Some(prep) = stranded_complement(&s.subject, &s.performance, &sources) {
+            out.push(finding(
+                loc.clone(),
+                STRANDED_COMPLEMENT,
+                format!(
+                    "the performance opens on {prep:?}, which belongs to the subject {:?}: its object was lifted out without it",
+                    s.subject
+                ),
+            ));
+        }
+        if let Some(v) = verb_in_phrase(&s.subject) {
+            out.push(finding(
+                loc.clone(),
+                VERB_IN_SUBJECT,
+                format!("the subject {:?} holds a second verb, {v:?}", s.subject),
+            ));
+        }
+        if over_in_subject(&s.subject) {
+            out.push(finding(
+                loc.clone(),
+                SUBJECT_OVER,
+                format!("the subject {:?} runs on past \"over\"", s.subject),
+            ));
+        }
+        if let Some(a) = adverb_end(&s.subject) {
+            out.push(finding(
+                loc.clone(),
+                SUBJECT_ADVERB,
+                format!("the subject {:?} ends on the adverb {a:?}", s.subject),
+            ));
+        }
+        if let Some(p) = participle_end(&s.subject) {
+            out.push(finding(
+                loc.clone(),
+                SUBJECT_PARTICIPLE,
+                format!(
+                    "the subject {:?} ends on the participle {p:?}, whose complement was cut",
+                    s.subject
+                ),
+            ));
+        }
     }
     if let Some(p) = subject_function_word(&s.subject) {
         out.push(finding(
@@ -848,6 +1483,12 @@ pub fn stems_of(performance: &str) -> Option<(String, String)> {
         w[..STEM_WORDS].join(" "),
         w[w.len() - STEM_WORDS..].join(" "),
     ))
+}
+
+/// Whether a stem phrase ([`stems_of`]) is the words of `source`, as `duplicate-stem`
+/// reads it.
+pub fn phrase_in(phrase: &str, source: &str) -> bool {
+    stem_words(source).join(" ").contains(phrase)
 }
 
 fn cites_phrase(s: &Statement, phrase: &str) -> bool {
@@ -1050,6 +1691,147 @@ mod tests {
             "{:?}",
             rules_of(&good, None)
         );
+    }
+
+    #[test]
+    fn stranded_complements_fail_and_lifted_objects_pass() {
+        let cited = |subject: &str, perf: &str, source: &str| {
+            let mut s = st(MasteryLevel::Emerging, subject, perf);
+            s.citations[0].text = source.into();
+            s
+        };
+        let bad = cited(
+            "Fluctuations or trends",
+            "track, chart, and report in reservoir pressure readings",
+            "Track, chart, and report fluctuations or trends in reservoir pressure readings.",
+        );
+        assert!(rules_of(&bad, None).contains(&STRANDED_COMPLEMENT.to_string()));
+        let bad = cited(
+            "Scheduling or ordering",
+            "coordinate for every branch kitchen in the group",
+            "Coordinate scheduling or ordering for every branch kitchen in the group.",
+        );
+        assert!(rules_of(&bad, None).contains(&STRANDED_COMPLEMENT.to_string()));
+        for (subject, perf, source) in [
+            (
+                "Reservoir pressure readings",
+                "track, chart, and report to the shift engineer",
+                "Track, chart, and report reservoir pressure readings to the shift engineer.",
+            ),
+            (
+                "Wiring",
+                "install in new homes and extensions",
+                "Install wiring in new homes and extensions.",
+            ),
+            (
+                "Valves",
+                "inspect for leaks and worn seals before each run",
+                "Inspect valves for leaks and worn seals before each run.",
+            ),
+            // The level's own wording after the verb, not the source's phrase.
+            (
+                "Welding",
+                "judge on unfamiliar work how to join frames by welding",
+                "Join frames by welding.",
+            ),
+        ] {
+            let good = cited(subject, perf, source);
+            assert!(
+                rules_of(&good, None).is_empty(),
+                "{:?}",
+                rules_of(&good, None)
+            );
+        }
+    }
+
+    #[test]
+    fn second_verbs_in_subjects_fail_and_coordinated_nouns_pass() {
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Irrigation pumps and alert growers",
+            "service when pressure drops below the set range",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Storage yards, inspect fencing, or contact owners",
+            "patrol after hours to keep stock secure",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        // The second verb cut off with its object ("Operations and confer").
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Crop records and consult",
+            "review with growers to plan the next planting",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Pump pressure and report changes",
+            "watch through each shift at the station",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        for subject in [
+            "Irrigation pumps and valves",
+            "Seed and feed",
+            "Read and write heads",
+            "Blood samples and test results",
+            "Service and repair manuals",
+            "Grounds, facilities, and equipment",
+        ] {
+            let good = st(
+                MasteryLevel::Emerging,
+                subject,
+                "service when pressure drops below the set range",
+            );
+            assert!(
+                rules_of(&good, None).is_empty(),
+                "{subject}: {:?}",
+                rules_of(&good, None)
+            );
+        }
+    }
+
+    #[test]
+    fn cut_subjects_fail_on_over_adverbs_and_participles() {
+        let perf = "check before every shift and log what was found";
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Tarpaulins over loaded trailers",
+            perf,
+        );
+        assert!(rules_of(&bad, None).contains(&SUBJECT_OVER.to_string()));
+        let bad = st(MasteryLevel::Emerging, "Livestock routinely", perf);
+        assert!(rules_of(&bad, None).contains(&SUBJECT_ADVERB.to_string()));
+        for subject in [
+            "Harvesting machinery used",
+            "Shipping forms submitted",
+            "Reports written",
+            "Records pertaining",
+        ] {
+            let bad = st(MasteryLevel::Emerging, subject, perf);
+            assert!(
+                rules_of(&bad, None).contains(&SUBJECT_PARTICIPLE.to_string()),
+                "{subject}"
+            );
+        }
+        for subject in [
+            "Tarpaulins",
+            "Turnover reports",
+            "Livestock supply",
+            "Feed speed",
+            "Hand-held scanners",
+            "Cleaned and sanitized",
+            "Poultry sheds",
+            "Ramps for the physically impaired",
+        ] {
+            let good = st(MasteryLevel::Emerging, subject, perf);
+            assert!(
+                rules_of(&good, None).is_empty(),
+                "{subject}: {:?}",
+                rules_of(&good, None)
+            );
+        }
     }
 
     #[test]

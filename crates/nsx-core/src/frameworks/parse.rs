@@ -10,7 +10,10 @@
 //! The drafter only takes a subject from a clean parse; otherwise it falls back to the
 //! task's Detailed Work Activity.
 
-use super::editorial::{dangling_prepositions, subject_function_word, unbalanced_brackets};
+use super::editorial::{
+    adverb_end, dangling_prepositions, is_adverb, lone_participle, over_in_subject, participle_end,
+    subject_function_word, takes_complement, unbalanced_brackets, verb_in_phrase,
+};
 
 /// Particles that belong to the verb before them ("set up", "look over").
 const PARTICLES: &[&str] = &["up", "out", "over", "down", "off", "back"];
@@ -38,6 +41,7 @@ const ADJUNCTS: &[&str] = &[
     "at",
     "into",
     "onto",
+    "over",
     "from",
     "so",
     "that",
@@ -109,17 +113,6 @@ pub enum Unclean {
     /// noun phrase.
     Clause,
 }
-
-/// Nouns ending in "-ed" that are not participles ("seed", "speed").
-const ED_NOUNS: &[&str] = &["speed", "seed", "breed", "steed", "hundred", "weed", "feed"];
-
-/// Past participles not ending in "-ed" that follow a noun and need what comes after
-/// them ("code written (by other developers)").
-const IRREGULAR_PARTICIPLES: &[&str] = &[
-    "written", "taken", "given", "made", "done", "built", "sold", "held", "kept", "found", "sent",
-    "spent", "paid", "brought", "bought", "chosen", "drawn", "driven", "shown", "known", "grown",
-    "seen", "worn",
-];
 
 /// Words that open a clause in object position.
 const CLAUSE_OPENERS: &[&str] = &[
@@ -236,6 +229,14 @@ pub fn parse_task(text: &str) -> ParsedTask {
             i = 2;
         }
     }
+    // An adverb right after the verbs is theirs ("work closely with engineers").
+    if words
+        .get(i)
+        .is_some_and(|w| is_adverb(w) && !w.ends_with(','))
+        && words.len() > i + 1
+    {
+        i += 1;
+    }
     let verb = words[..i.min(words.len())]
         .join(" ")
         .trim_end_matches(',')
@@ -260,6 +261,13 @@ pub fn parse_task(text: &str) -> ParsedTask {
         }
         depth = depth_after(depth, w);
     }
+    // An adverb closing the object is the verb's ("prepare patients physically for
+    // procedures"): it opens the adjuncts instead.
+    let mut adverb = None;
+    if end > start + 1 && is_adverb(words[end - 1]) && !words[end - 2].ends_with(',') {
+        adverb = Some(words[end - 1].trim_end_matches([',', ';']).to_string());
+        end -= 1;
+    }
     let object = words[start..end]
         .join(" ")
         .trim_end_matches([',', ';'])
@@ -270,6 +278,10 @@ pub fn parse_task(text: &str) -> ParsedTask {
     let mut cur: Vec<&str> = Vec::new();
     let mut depth = 0;
     let mut j = end;
+    if let Some(a) = adverb {
+        adjuncts.push(a);
+        j += 1;
+    }
     while j < words.len() {
         let starts = depth == 0
             && !cur.is_empty()
@@ -342,11 +354,13 @@ impl ParsedTask {
             return Some(Unclean::Clause);
         }
         // "programs related (to safety)", "materials used (in production)": a participle
-        // after the noun whose complement is the adjunct that follows.
-        if let [_, .., last] = words.as_slice()
-            && ((last.len() > 4 && last.ends_with("ed") && !ED_NOUNS.contains(&last.as_str()))
-                || IRREGULAR_PARTICIPLES.contains(&last.as_str()))
-            && !self.adjuncts.is_empty()
+        // after the noun whose complement was the adjunct that follows; "farm machinery and
+        // notify supervisors": a second verb phrase; "food trays over food warmers".
+        if participle_end(&subject).is_some()
+            || (words.len() == 1 && lone_participle(&subject))
+            || verb_in_phrase(&subject).is_some()
+            || over_in_subject(&subject)
+            || adverb_end(&subject).is_some()
         {
             return Some(Unclean::Clause);
         }
@@ -356,6 +370,13 @@ impl ParsedTask {
         if let Some(first) = self.adjuncts.first() {
             let w: Vec<&str> = first.split(' ').collect();
             if adjunct_at(&w, 0, ATTACHED).is_some() {
+                return Some(Unclean::Attached);
+            }
+            // "changes in patients' conditions", "planning for all the food operations",
+            // "control over budgets": the phrase is the noun's, and the verb cannot take it.
+            if let (Some(last), Some(prep)) = (words.last(), w.first())
+                && takes_complement(last, &low(prep))
+            {
                 return Some(Unclean::Attached);
             }
         }
@@ -554,6 +575,60 @@ mod tests {
         assert_eq!(p.unclean, Some(Unclean::Clause));
         let p = parse_task("Adjust feed speed on lathes.");
         assert!(p.is_clean());
+    }
+
+    #[test]
+    fn a_complement_of_the_object_keeps_it_in_the_task() {
+        // The phrase after "changes" or "scheduling" is theirs: lifting the object would
+        // leave "report in boiler readings".
+        let p = parse_task("Monitor, log, and report shifts or changes in boiler readings.");
+        assert_eq!(p.object, "shifts or changes");
+        assert_eq!(p.unclean, Some(Unclean::Attached));
+        let p = parse_task("Coordinate hiring, training, or scheduling for all branch kitchens.");
+        assert_eq!(p.unclean, Some(Unclean::Attached));
+        let p = parse_task("Exercise control over project budgets.");
+        assert_eq!(p.unclean, Some(Unclean::Attached));
+        let p = parse_task("Install wiring in new homes.");
+        assert!(p.is_clean());
+    }
+
+    #[test]
+    fn over_ends_the_object_and_adverbs_go_to_the_verb() {
+        let p = parse_task("Spread tarps over loaded trailers to protect cargo.");
+        assert_eq!(p.object, "tarps");
+        assert_eq!(p.adjuncts, ["over loaded trailers", "to protect cargo"]);
+        assert!(p.is_clean());
+        let p = parse_task("Position clients comfortably for massage.");
+        assert_eq!(p.object, "clients");
+        assert_eq!(p.adjuncts, ["comfortably", "for massage"]);
+        assert!(p.is_clean());
+        assert_eq!(p.subject(), "Clients");
+        assert_eq!(p.performance(2), "position comfortably for massage");
+        assert_eq!(p.sentence(2), "position clients comfortably for massage");
+    }
+
+    #[test]
+    fn an_adverb_after_the_verb_stays_with_it() {
+        let p = parse_task("Work closely with site engineers to resolve design issues.");
+        assert_eq!(p.verb, "work closely");
+        assert_eq!(p.preposition.as_deref(), Some("with"));
+        assert_eq!(p.object, "site engineers");
+        assert!(p.is_clean());
+    }
+
+    #[test]
+    fn a_second_verb_or_a_bare_participle_in_the_object_is_unclean() {
+        let p = parse_task("Service harvesting equipment and alert growers when parts wear out.");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        let p = parse_task("Calibrate sensing equipment used for emissions monitoring.");
+        assert_eq!(p.object, "sensing equipment used");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        let p = parse_task("Keep informed about new building codes.");
+        assert_eq!(p.object, "informed");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        let p = parse_task("File permits required by county inspectors.");
+        assert_eq!(p.object, "permits required");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
     }
 
     #[test]
