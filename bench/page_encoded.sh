@@ -50,25 +50,25 @@ curl -fs "http://127.0.0.1:$NSX_PORT/readyz" >/dev/null || { echo "NSX did not s
 NSX_URL="http://127.0.0.1:$NSX_PORT$PAGE"
 curl -fs "$NSX_URL" -o "$work/page.html"
 # NSX makes its brotli copy in the background once the page is cached: wait for it.
-for _ in $(seq 1 100); do
-  enc=$(curl -fs -H 'Accept-Encoding: gzip, br' -D - -o /dev/null "$NSX_URL" | tr -d '\r' |
-    awk -F': ' 'tolower($1) == "content-encoding" {print $2}')
-  [ "$enc" = br ] && break
-  sleep 0.2
-done
-[ "${enc:-}" = br ] || { echo "NSX never answered with its brotli copy" >&2; exit 1; }
+wait_for_brotli() { # URL WHO
+  local enc=
+  for _ in $(seq 1 100); do
+    enc=$(curl -fs -H 'Accept-Encoding: gzip, br' -D - -o /dev/null "$1" | tr -d '\r' |
+      awk -F': ' 'tolower($1) == "content-encoding" {print $2}')
+    [ "$enc" = br ] && return 0
+    sleep 0.2
+  done
+  echo "$2 never answered with its brotli copy" >&2
+  exit 1
+}
+wait_for_brotli "$NSX_URL" NSX
 if [ -n "${BASE_BIN:-}" ]; then
   NSX_LOG=warn "$BASE_BIN" --database-url "${BASE_DB:-$DB}" serve --no-bootstrap --listen "127.0.0.1:$BASE_PORT" 2>"$work/base.log" &
   base_pid=$!
   BASE_URL="http://127.0.0.1:$BASE_PORT$PAGE"
   for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$BASE_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
   curl -fs "$BASE_URL" -o /dev/null || { echo "the baseline NSX did not start; see below" >&2; cat "$work/base.log" >&2; exit 1; }
-  for _ in $(seq 1 100); do
-    enc=$(curl -fs -H 'Accept-Encoding: gzip, br' -D - -o /dev/null "$BASE_URL" | tr -d '\r' |
-      awk -F': ' 'tolower($1) == "content-encoding" {print $2}')
-    [ "$enc" = br ] && break
-    sleep 0.2
-  done
+  wait_for_brotli "$BASE_URL" "the baseline NSX"
 fi
 mkdir -p "$work/www"
 cp "$work/page.html" "$work/www/page.html"

@@ -448,20 +448,17 @@ pub fn without(src: &Source, held: &[HeldOut], mode: HoldOut) -> Source {
             (c.clone(), t.clone(), short)
         })
         .collect();
-    s.reported_titles = src
-        .reported_titles
-        .iter()
-        .filter(|(c, t)| !gone(c, t))
-        .cloned()
-        .collect();
-    if mode == HoldOut::Everywhere {
-        // A registered-apprenticeship title worded the same is the same title.
-        s.apprenticeships = src
-            .apprenticeships
+    let kept = |titles: &[(String, String)]| -> Vec<(String, String)> {
+        titles
             .iter()
             .filter(|(c, t)| !gone(c, t))
             .cloned()
-            .collect();
+            .collect()
+    };
+    s.reported_titles = kept(&src.reported_titles);
+    if mode == HoldOut::Everywhere {
+        // A registered-apprenticeship title worded the same is the same title.
+        s.apprenticeships = kept(&src.apprenticeships);
     }
     s
 }
