@@ -328,6 +328,7 @@ const CLEAR_VERBS: &[&str] = &[
     "take",
     "give",
     "send",
+    "listen",
     "bring",
     "carry",
     "lift",
@@ -1763,6 +1764,12 @@ mod tests {
             MasteryLevel::Emerging,
             "Crop records and consult",
             "review with growers to plan the next planting",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Conveyor speed and listen",
+            "watch for jams through each shift",
         );
         assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
         let bad = st(

@@ -114,6 +114,17 @@ pub enum Unclean {
     Clause,
 }
 
+/// Verbs that take a person and then what they are told of ("inform clients of delays",
+/// "warn drivers of hazards"): the "of" phrase is the verb's, so the object cannot be
+/// lifted out with it ("Clients of delays").
+const TELL_OF_VERBS: &[&str] = &[
+    "inform", "notify", "advise", "apprise", "warn", "remind", "assure", "convince", "acquaint",
+];
+
+/// Words that open an object which is a state, not a thing ("keep informed of trends",
+/// "stay abreast of developments").
+const STATE_OPENERS: &[&str] = &["informed", "abreast", "apprised", "aware"];
+
 /// Words that open a clause in object position.
 const CLAUSE_OPENERS: &[&str] = &[
     "how", "what", "whether", "if", "where", "when", "why", "which", "who", "that",
@@ -331,6 +342,22 @@ impl ParsedTask {
             .is_some_and(|w| CLAUSE_OPENERS.contains(&low(w).as_str()))
         {
             return Some(Unclean::Clause);
+        }
+        let object_words: Vec<String> = self.object.split(' ').map(low).collect();
+        if object_words
+            .first()
+            .is_some_and(|w| STATE_OPENERS.contains(&w.as_str()))
+        {
+            return Some(Unclean::Clause);
+        }
+        // "notify attendants of vacancies": the "of" phrase belongs to the verb.
+        if self
+            .verbs
+            .iter()
+            .any(|v| TELL_OF_VERBS.contains(&v.as_str()))
+            && object_words.iter().any(|w| w == "of")
+        {
+            return Some(Unclean::Attached);
         }
         let subject = self.subject();
         if subject.chars().count() > OBJECT_MAX_CHARS
@@ -629,6 +656,22 @@ mod tests {
         let p = parse_task("File permits required by county inspectors.");
         assert_eq!(p.object, "permits required");
         assert_eq!(p.unclean, Some(Unclean::Clause));
+    }
+
+    #[test]
+    fn a_verbs_own_of_phrase_or_a_state_keeps_the_object_in_place() {
+        let p = parse_task("Notify dispatchers of route closures by radio.");
+        assert_eq!(p.unclean, Some(Unclean::Attached));
+        let p = parse_task("Warn visitors of slippery floors.");
+        assert_eq!(p.unclean, Some(Unclean::Attached));
+        let p = parse_task("Keep informed of changes to tariff schedules.");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        // An "of" phrase that is the noun's own stays liftable with other verbs, and a
+        // telling verb without "of" lifts its object as before.
+        let p = parse_task("Inspect shipments of perishable goods.");
+        assert_eq!(p.unclean, None);
+        let p = parse_task("Notify supervisors about delays.");
+        assert_eq!(p.object, "supervisors");
     }
 
     #[test]
