@@ -349,6 +349,8 @@ impl SourceRow {
 pub fn locator_id(l: &Locator) -> String {
     match l {
         Locator::Task { task_id } => task_id.to_string(),
+        // An emerging task has no ID: the task it revises, else none.
+        Locator::EmergingTask { revises } => revises.map(|id| id.to_string()).unwrap_or_default(),
         Locator::Element { element_id, .. } => element_id.clone(),
         Locator::Commodity { commodity_code, .. } => commodity_code.to_string(),
         Locator::Evidence {
@@ -378,6 +380,7 @@ pub fn source_name(key: &str) -> &str {
 pub fn source_file(source: &str, locator: &Locator, rating_domain: Option<&str>) -> String {
     match (source, locator) {
         ("onet", Locator::Task { .. }) => "Task Statements.txt".into(),
+        ("onet", Locator::EmergingTask { .. }) => "Emerging Tasks.txt".into(),
         ("onet", Locator::Element { element_id, .. }) => {
             let domain = rating_domain.or_else(|| domain_of_element(element_id));
             domain

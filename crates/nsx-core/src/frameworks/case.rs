@@ -853,6 +853,10 @@ pub fn document(fw: &CaseFramework, base: &str) -> CfDocument {
 pub fn parse_locator(s: &str) -> Option<Locator> {
     let parts: Vec<&str> = s.split_whitespace().collect();
     match parts.as_slice() {
+        ["emerging-task"] => Some(Locator::EmergingTask { revises: None }),
+        ["emerging-task", "revises", id] => Some(Locator::EmergingTask {
+            revises: Some(id.parse().ok()?),
+        }),
         ["item", uri] => Some(Locator::CaseItem {
             uri: uri.to_string(),
         }),
@@ -939,6 +943,10 @@ mod tests {
     fn locators_round_trip_through_their_short_form() {
         let ls = [
             Locator::Task { task_id: 123 },
+            Locator::EmergingTask { revises: None },
+            Locator::EmergingTask {
+                revises: Some(21280),
+            },
             Locator::CaseItem {
                 uri: "https://case.example/ims/case/v1p0/CFItems/1".into(),
             },

@@ -40,10 +40,26 @@ pub const AI_TASKS: usize = 2;
 /// Fewest tasks a framework is drafted from.
 pub const MIN_TASKS: usize = 4;
 
+/// Where a task of the occupation comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TaskOrigin {
+    /// A task of the release's task list (`Task Statements.txt`).
+    #[default]
+    Listed,
+    /// An emerging task (`Emerging Tasks.txt`): new work reported for the occupation, or,
+    /// with `revises`, a newer wording of that listed task; not yet rated.
+    Emerging {
+        /// The listed task the wording revises.
+        revises: Option<i64>,
+    },
+}
+
 /// One O*NET task of the occupation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskInput {
-    /// O*NET task ID.
+    /// O*NET task ID. Emerging tasks have none of their own: they are numbered -1, -2, …
+    /// in the order they are read, so each stays a task of its own.
     pub task_id: i64,
     /// Task statement.
     pub text: String,
@@ -62,6 +78,9 @@ pub struct TaskInput {
     pub release: String,
     /// Release of the importance rating.
     pub rating_release: Option<String>,
+    /// Listed or emerging.
+    #[serde(default)]
+    pub origin: TaskOrigin,
 }
 
 /// One rated O*NET element (skill, knowledge, work style, work activity).
@@ -914,7 +933,10 @@ enum AiItem {
 /// The AI practice an occupation with few observed tasks takes up at the levels its tasks
 /// do not reach, over the observed tasks' phrases (most used first): checking output
 /// (first at Developing), choosing what to hand to a tool (Proficient), the team's rules
-/// (Advanced). Returns the subject and the performance at `level`.
+/// (Advanced). Returns the subject and the performance at `level`. Each wording names the
+/// work at its own place (after an opening clause, first, or mid-sentence) and none ends
+/// on it, so no two of them open or close alike, nor close like a statement ending on the
+/// same task.
 fn ai_practice(kind: usize, level: MasteryLevel, tasks: &[&str]) -> (&'static str, String) {
     let a = tasks.first().copied().unwrap_or("carry out the core tasks");
     let work = match tasks.get(1) {
@@ -927,11 +949,11 @@ fn ai_practice(kind: usize, level: MasteryLevel, tasks: &[&str]) -> (&'static st
             "Checking AI output",
             if first {
                 format!(
-                    "checks each draft or answer an AI tool gives in {work} against records, measurements and specifications before using any of it"
+                    "before using any draft or answer an AI tool gives in {work}, checks it against records, measurements and specifications"
                 )
             } else {
                 format!(
-                    "judges where AI output in {work} looks plausible but is wrong, traces why the tool fails there and warns colleagues of the pattern"
+                    "in {work}, spots AI output that looks plausible but is wrong, traces why the tool fails there and warns colleagues of the pattern"
                 )
             },
         ),
@@ -943,7 +965,7 @@ fn ai_practice(kind: usize, level: MasteryLevel, tasks: &[&str]) -> (&'static st
                 )
             } else {
                 format!(
-                    "reviews across the team which steps of {work} are handed to AI tools, and takes them back where quality or safety suffers"
+                    "reviews which steps of {work} the team hands to AI tools, and takes them back where quality or safety suffers"
                 )
             },
         ),
@@ -969,29 +991,73 @@ fn cmp_f64_desc(a: Option<f64>, b: Option<f64>) -> Ordering {
 }
 
 /// How [`rank_tasks`] ordered an occupation's tasks, in words for the context paragraph.
-pub fn ranking_used(tasks: &[TaskInput]) -> &'static str {
-    if tasks.iter().any(|t| t.importance.is_some()) {
+pub fn ranking_used(tasks: &[TaskInput]) -> String {
+    let listed = if tasks.iter().any(|t| t.importance.is_some()) {
         "Tasks are ranked by their rated importance (O*NET Task Ratings)."
     } else if tasks.iter().any(|t| t.position.is_some()) {
         "No task importance ratings are imported, so tasks are ranked core before supplemental, each in the order the O*NET release lists them."
     } else {
         "No task importance ratings or task order are imported, so tasks are ranked core before supplemental, then by task ID."
+    };
+    let new = tasks
+        .iter()
+        .filter(|t| t.origin == TaskOrigin::Emerging { revises: None })
+        .count();
+    let revised = tasks
+        .iter()
+        .filter(|t| matches!(t.origin, TaskOrigin::Emerging { revises: Some(_) }))
+        .count();
+    let mut s = listed.to_string();
+    if new > 0 {
+        s.push_str(&format!(
+            " {new} emerging task{} (new work O*NET has collected for the occupation but not yet rated) follow{} the core tasks.",
+            if new == 1 { "" } else { "s" },
+            if new == 1 { "s" } else { "" },
+        ));
     }
+    if revised > 0 {
+        s.push_str(&format!(
+            " {revised} emerging revision{} of a listed task take{} that task's place.",
+            if revised == 1 { "" } else { "s" },
+            if revised == 1 { "s" } else { "" },
+        ));
+    }
+    s
 }
 
 /// Tasks in drafting order: rated importance (highest first) where imported, else core
-/// before supplemental, each in the release's own order of tasks; ties by task ID.
+/// before supplemental, each in the release's own order of tasks; ties by task ID. An
+/// emerging task that revises a listed task ranks just before it (its newer wording is
+/// planned first, so the older one drops out when the two read alike); a new emerging
+/// task ranks after the core tasks and before the supplemental ones.
 pub fn rank_tasks(tasks: &[TaskInput]) -> Vec<&TaskInput> {
+    // (importance, tier, position, before-the-task-it-revises) of each task.
+    let key = |t: &TaskInput| -> (Option<f64>, u8, Option<i64>, u8) {
+        let listed_tier = |t: &TaskInput| if t.core { 0 } else { 2 };
+        match t.origin {
+            TaskOrigin::Listed => (t.importance, listed_tier(t), t.position, 1),
+            TaskOrigin::Emerging { revises } => match revises.and_then(|id| {
+                tasks
+                    .iter()
+                    .find(|o| o.task_id == id && o.origin == TaskOrigin::Listed)
+            }) {
+                Some(o) => (o.importance, listed_tier(o), o.position, 0),
+                None => (None, 1, t.position, 1),
+            },
+        }
+    };
     let mut v: Vec<&TaskInput> = tasks.iter().collect();
     v.sort_by(|a, b| {
-        cmp_f64_desc(a.importance, b.importance)
-            .then(b.core.cmp(&a.core))
-            .then(match (a.position, b.position) {
+        let (ka, kb) = (key(a), key(b));
+        cmp_f64_desc(ka.0, kb.0)
+            .then(ka.1.cmp(&kb.1))
+            .then(match (ka.2, kb.2) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
                 (None, None) => Ordering::Equal,
             })
+            .then(ka.3.cmp(&kb.3))
             .then(a.task_id.cmp(&b.task_id))
     });
     v.dedup_by_key(|t| t.task_id);
@@ -999,16 +1065,33 @@ pub fn rank_tasks(tasks: &[TaskInput]) -> Vec<&TaskInput> {
 }
 
 fn task_citation(t: &TaskInput) -> Citation {
+    let locator = match t.origin {
+        TaskOrigin::Listed => Locator::Task { task_id: t.task_id },
+        TaskOrigin::Emerging { revises } => Locator::EmergingTask { revises },
+    };
     Citation {
         source: "onet".into(),
         release: t
             .rating_release
             .clone()
             .unwrap_or_else(|| t.release.clone()),
-        locator: Locator::Task { task_id: t.task_id },
+        locator,
         text: clean(&t.text),
         value: t.importance,
     }
+}
+
+/// A task's citation and, for an emerging revision, the listed task it rewords.
+fn task_citations(t: &TaskInput, tasks: &[TaskInput]) -> Vec<Citation> {
+    let mut v = vec![task_citation(t)];
+    if let TaskOrigin::Emerging { revises: Some(id) } = t.origin
+        && let Some(o) = tasks
+            .iter()
+            .find(|o| o.task_id == id && o.origin == TaskOrigin::Listed)
+    {
+        v.push(task_citation(o));
+    }
+    v
 }
 
 fn element_citation(e: &ElementInput) -> Citation {
@@ -1292,7 +1375,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
         gaps.push("No technology or tool entries are imported for this occupation.".to_string());
     }
     if inp.tasks.iter().all(|t| t.importance.is_none()) {
-        gaps.push(ranking_used(&inp.tasks).to_string());
+        gaps.push(ranking_used(&inp.tasks));
     }
 
     // Technical groundings: the occupation's tasks, then their work activities, each
@@ -1434,7 +1517,7 @@ pub fn draft(inp: &OccupationInputs) -> Result<Draft, NotDrafted> {
                         })
                         .unwrap_or_else(|| task_performance(level, plan.nature, core, tool, i));
                     stems.add(&perf, &[&t.text]);
-                    let mut cites = vec![task_citation(t)];
+                    let mut cites = task_citations(t, &inp.tasks);
                     if let Some(c) = tool {
                         cites.push(commodity_citation(c));
                     }
@@ -1869,6 +1952,7 @@ mod tests {
             importance: imp,
             release: "30.1".into(),
             rating_release: None,
+            origin: TaskOrigin::Listed,
         };
         let v = [t(3, true, None), t(1, false, None), t(2, true, None)];
         let ids: Vec<i64> = rank_tasks(&v).iter().map(|t| t.task_id).collect();
@@ -1892,6 +1976,7 @@ mod tests {
             importance: None,
             release: "30.1".into(),
             rating_release: None,
+            origin: TaskOrigin::Listed,
         }
     }
 
@@ -1906,6 +1991,67 @@ mod tests {
         let ids: Vec<i64> = rank_tasks(&v).iter().map(|t| t.task_id).collect();
         assert_eq!(ids, [30, 10, 5, 1]);
         assert!(ranking_used(&v).contains("order the O*NET release lists them"));
+    }
+
+    fn emerging(id: i64, text: &str, revises: Option<i64>) -> TaskInput {
+        TaskInput {
+            core: false,
+            position: None,
+            origin: TaskOrigin::Emerging { revises },
+            ..task(id, text, false, 0, &[])
+        }
+    }
+
+    #[test]
+    fn emerging_tasks_rank_after_core_work_and_revisions_before_the_task_they_reword() {
+        let v = [
+            task(10, "Do a.", true, 5, &[]),
+            task(5, "Do b.", false, 2, &[]),
+            task(30, "Do c.", true, 3, &[]),
+            emerging(-1, "Do new work.", None),
+            emerging(-2, "Do c better.", Some(30)),
+            emerging(-3, "Do b better.", Some(5)),
+        ];
+        let ids: Vec<i64> = rank_tasks(&v).iter().map(|t| t.task_id).collect();
+        assert_eq!(ids, [-2, 30, 10, -1, -3, 5]);
+        let said = ranking_used(&v);
+        assert!(said.contains("1 emerging task (new work"), "{said}");
+        assert!(
+            said.contains("2 emerging revisions of a listed task take"),
+            "{said}"
+        );
+        // A revision cites itself and the task it rewords; new work cites itself.
+        let c = task_citations(&v[4], &v);
+        assert_eq!(
+            c.iter().map(|c| c.locator.short()).collect::<Vec<_>>(),
+            ["emerging-task revises 30", "task 30"]
+        );
+        assert_eq!(c[0].text, "Do c better");
+        let c = task_citations(&v[3], &v);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].locator, Locator::EmergingTask { revises: None });
+    }
+
+    #[test]
+    fn an_emerging_task_of_leading_work_gives_the_top_level_its_own_subject() {
+        let mut inp = signal_maintainers(Vec::new());
+        inp.tasks.push(emerging(
+            -1,
+            "Mentor apprentice maintainers on interlocking tests.",
+            None,
+        ));
+        let d = draft(&inp).unwrap();
+        let s = d
+            .statements
+            .iter()
+            .find(|s| {
+                s.citations
+                    .iter()
+                    .any(|c| c.locator == Locator::EmergingTask { revises: None })
+            })
+            .expect("the emerging task is drafted");
+        assert_eq!(s.level, Level::Mastery(MasteryLevel::Advanced), "{s:?}");
+        assert!(d.context.contains("emerging task"), "{}", d.context);
     }
 
     #[test]
@@ -2192,6 +2338,41 @@ mod tests {
     }
 
     #[test]
+    fn ai_practice_wordings_never_open_or_close_alike() {
+        use MasteryLevel::*;
+        let tasks = ["monitor pipeline pressure", "write inspection reports"];
+        let all: Vec<String> = [
+            (1, Developing),
+            (1, Proficient),
+            (2, Proficient),
+            (2, Advanced),
+            (3, Advanced),
+        ]
+        .into_iter()
+        .map(|(kind, level)| ai_practice(kind, level, &tasks).1)
+        .collect();
+        let stem = |s: &str, from_end: bool| {
+            let mut w: Vec<&str> = s.split_whitespace().collect();
+            if from_end {
+                w.reverse();
+            }
+            w.into_iter().take(5).collect::<Vec<_>>().join(" ")
+        };
+        for from_end in [false, true] {
+            let stems: BTreeSet<String> = all.iter().map(|s| stem(s, from_end)).collect();
+            assert_eq!(stems.len(), all.len(), "{all:#?}");
+        }
+        assert!(all.iter().all(|s| {
+            s.contains("the work to monitor pipeline pressure and to write inspection reports")
+        }));
+        // None closes on the task, where statements ending on the same task would match it.
+        assert!(
+            all.iter().all(|s| !s.ends_with("inspection reports")),
+            "{all:#?}"
+        );
+    }
+
+    #[test]
     fn routine_work_raised_to_the_top_level_is_written_as_leading_it() {
         let mut inp = signal_maintainers(Vec::new());
         inp.tasks.retain(|t| {
@@ -2432,6 +2613,7 @@ mod tests {
                             importance: imp.map(|x| x as f64 / 10.0),
                             release: "30.1".into(),
                             rating_release: imp.map(|_| "30.1".into()),
+                            origin: TaskOrigin::Listed,
                         })
                         .collect();
                     let mut elements = vec![ElementInput {

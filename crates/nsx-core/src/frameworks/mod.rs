@@ -569,6 +569,12 @@ pub enum Locator {
         /// O*NET task ID.
         task_id: i64,
     },
+    /// An O*NET emerging task (`Emerging Tasks.txt`), which has no ID of its own: the
+    /// citation's text is the task.
+    EmergingTask {
+        /// The listed task it is a newer wording of, for a revision.
+        revises: Option<i64>,
+    },
     /// A rated O*NET element (skill, knowledge, work style, work activity) on a scale.
     Element {
         /// Content-model element ID, e.g. `2.A.2.a`.
@@ -605,6 +611,8 @@ impl Locator {
     pub fn short(&self) -> String {
         match self {
             Locator::Task { task_id } => format!("task {task_id}"),
+            Locator::EmergingTask { revises: None } => "emerging-task".into(),
+            Locator::EmergingTask { revises: Some(id) } => format!("emerging-task revises {id}"),
             Locator::Element { element_id, scale } => format!("element {element_id}/{scale}"),
             Locator::Commodity {
                 commodity_code,

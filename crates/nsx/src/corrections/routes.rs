@@ -82,6 +82,7 @@ impl From<&SourceRow> for RowView {
         use nsx_core::frameworks::Locator;
         let id_label = match &r.locator {
             Locator::Task { .. } => "Task ID",
+            Locator::EmergingTask { .. } => "Revises task",
             Locator::Element { .. } => "Element ID",
             Locator::Commodity { .. } => "Commodity code",
             Locator::Evidence {

@@ -255,7 +255,7 @@ async fn row_of_citation(db: &Db, occupations: &[String], c: &Citation) -> Resul
                 row.current_value = title.clone();
             }
         }
-        Locator::Evidence { .. } | Locator::CaseItem { .. } => {}
+        Locator::EmergingTask { .. } | Locator::Evidence { .. } | Locator::CaseItem { .. } => {}
     }
     Ok(row)
 }

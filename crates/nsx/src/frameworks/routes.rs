@@ -614,6 +614,13 @@ fn chip(occ: &str, evidence: &[Citation], c: &Citation) -> Chip {
     let src = format!("{} {}", source_name(&c.source), c.release);
     let (href, what) = match &c.locator {
         Locator::Task { task_id } => (format!("{occ}#task-{task_id}"), format!("task {task_id}")),
+        Locator::EmergingTask { revises } => (
+            format!("{occ}#emerging-tasks"),
+            match revises {
+                Some(id) => format!("emerging task (revises task {id})"),
+                None => "emerging task".to_string(),
+            },
+        ),
         // The element's name is the short reference a reader (and a printout) needs.
         Locator::Element { element_id, .. } => (
             format!("{occ}#element-{element_id}"),

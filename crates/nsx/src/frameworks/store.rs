@@ -9,7 +9,7 @@ use nsx_core::codes::OnetSocCode;
 use nsx_core::evidence::{CodedTask, task_key};
 use nsx_core::frameworks::draft::{
     CommodityInput, Draft, ElementInput, EvidencePack, JobExposure, OccupationInputs, TaskEvidence,
-    TaskInput, UsageInput,
+    TaskInput, TaskOrigin, UsageInput,
 };
 use nsx_core::frameworks::editorial::Catalog;
 use nsx_core::frameworks::{
@@ -122,6 +122,19 @@ pub async fn load_inputs(
     for v in dwas.values_mut() {
         v.sort();
         v.dedup();
+    }
+    // Emerging tasks (new work and newer wordings of listed tasks), newest release per
+    // occupation, numbered -1, -2, … in text order so the numbering is the same on every
+    // backend.
+    let emerging: Vec<(String, String, Option<String>, Option<i64>, String)> = on_db!(db, p => sqlx::query_as(
+        "SELECT code, task, category, original_task_id, release FROM onet_emerging_tasks"
+    )
+    .fetch_all(p)
+    .await)?;
+    let mut emerging = newest_per(emerging, |r| r.0.clone(), |r| &r.4);
+    for rows in emerging.values_mut() {
+        rows.sort_by(|a, b| (&a.1, a.3).cmp(&(&b.1, b.3)));
+        rows.dedup_by(|a, b| a.1 == b.1);
     }
     let ratings: Vec<(String, i64, f64, String)> = on_db!(db, p => sqlx::query_as(
         "SELECT code, task_id, data_value, release FROM onet_task_ratings WHERE scale_id = 'IM'"
@@ -270,10 +283,29 @@ pub async fn load_inputs(
                         importance: rated.get(&r.1).map(|x| x.0),
                         release: r.4.clone(),
                         rating_release: rated.get(&r.1).map(|x| x.1.clone()),
+                        origin: TaskOrigin::Listed,
                     })
                     .collect()
             })
             .unwrap_or_default();
+        if let Some(rows) = emerging.get(&code) {
+            for (i, r) in rows.iter().enumerate() {
+                let revises =
+                    r.3.filter(|_| r.2.as_deref() == Some("Revision"))
+                        .filter(|id| ts.iter().any(|t| t.task_id == *id));
+                ts.push(TaskInput {
+                    task_id: -(i as i64) - 1,
+                    text: r.1.clone(),
+                    core: false,
+                    position: None,
+                    dwas: Vec::new(),
+                    importance: None,
+                    release: r.4.clone(),
+                    rating_release: None,
+                    origin: TaskOrigin::Emerging { revises },
+                });
+            }
+        }
         ts.sort_by_key(|t| t.task_id);
         let mut els = elements_by_code.remove(&code).unwrap_or_default();
         els.sort_by(|a, b| {
@@ -607,6 +639,9 @@ pub(crate) type LocatorCols = (
 pub(crate) fn locator_cols(l: &Locator) -> LocatorCols {
     match l {
         Locator::Task { task_id } => ("task".into(), Some(*task_id), None, None, None, None),
+        Locator::EmergingTask { revises } => {
+            ("emerging_task".into(), *revises, None, None, None, None)
+        }
         Locator::Element { element_id, scale } => (
             "element".into(),
             None,
@@ -662,6 +697,7 @@ pub(crate) fn locator_from(
             task_id: task_id
                 .ok_or_else(|| Error::Internal("task citation without a task".into()))?,
         },
+        "emerging_task" => Locator::EmergingTask { revises: task_id },
         "element" => Locator::Element {
             element_id: element_id.unwrap_or_default(),
             scale: scale.unwrap_or_default(),

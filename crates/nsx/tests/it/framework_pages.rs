@@ -92,6 +92,13 @@ async fn task_exists(db: &Db, code: &str, task_id: i64) -> bool {
     n > 0
 }
 
+async fn emerging_tasks_exist(db: &Db, code: &str) -> bool {
+    let n: i64 = on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM onet_emerging_tasks WHERE code = $1")
+        .bind(code).fetch_one(p).await)
+    .unwrap();
+    n > 0
+}
+
 async fn element_exists(db: &Db, code: &str, element_id: &str) -> bool {
     let n: i64 = on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM onet_ratings WHERE code = $1 AND element_id = $2")
         .bind(code).bind(element_id).fetch_one(p).await)
@@ -117,6 +124,10 @@ async fn check_chips(
     for h in &chips {
         if let Some(t) = h.strip_prefix(&format!("/occupations/{code}#task-")) {
             assert!(task_exists(&app.db, code, t.parse().unwrap()).await, "{h}");
+            tasks += 1;
+        } else if *h == format!("/occupations/{code}#emerging-tasks") {
+            // The occupation page lists its emerging tasks under that anchor.
+            assert!(emerging_tasks_exist(&app.db, code).await, "{h}");
             tasks += 1;
         } else if let Some(e) = h.strip_prefix(&format!("/occupations/{code}#element-")) {
             assert!(element_exists(&app.db, code, e).await, "{h}");
