@@ -16,7 +16,8 @@
 //! | `verb-in-subject` | a second verb phrase inside the subject: "Farm machinery and notify supervisors" |
 //! | `subject-over` | a subject running on past "over" into a place or range: "Food trays over food warmers" |
 //! | `subject-adverb` | a subject that ends on the adverb of the verb it was cut from: "Patients physically" |
-//! | `subject-participle` | a subject that ends on a participle whose complement was cut: "Robotic equipment used" |
+//! | `subject-participle` | a subject that ends on a participle or an adjective whose complement was cut: "Robotic equipment used", "Staff requirements necessary" |
+//! | `told-subject` | the person a verb of telling takes, with the verb's own "of" phrase ("Physician of patient's condition" from "inform physician of …"), or a state ("Informed of industry trends") |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,6 +52,9 @@ pub const SUBJECT_OVER: &str = "subject-over";
 pub const SUBJECT_ADVERB: &str = "subject-adverb";
 /// Rule: a subject ending on a participle.
 pub const SUBJECT_PARTICIPLE: &str = "subject-participle";
+/// Rule: a subject that is the person a verb of telling addresses, with the verb's own
+/// "of" phrase ("Physician of patient's condition"), or a state ("Informed of trends").
+pub const TOLD_SUBJECT: &str = "told-subject";
 
 /// Nouns that take a prepositional phrase of their own ("changes in conditions",
 /// "deficiencies in care", "training for staff"): the phrase after them belongs to them,
@@ -357,13 +361,74 @@ const CLEAR_VERBS: &[&str] = &[
     "monitor",
     "review",
     "repair",
+    "help",
+    "visit",
 ];
 
 /// Words after "and"/"or" that name a verb only when a determiner or noun follows.
 const CLEAR_VERB_AMBIGUOUS: &[&str] = &[
     "read", "set", "turn", "place", "put", "clean", "direct", "position", "measure", "answer",
     "use", "keep", "make", "take", "give", "carry", "lift", "move", "bring", "follow", "design",
-    "contact", "write", "send", "weigh", "report", "record", "monitor", "review", "repair",
+    "write", "send", "weigh", "report", "record", "monitor", "review", "repair",
+];
+
+/// Words "contact" names a thing before ("contact lenses"); before anything else, after
+/// "and"/"or", it is the verb ("search files and contact witnesses").
+const CONTACT_NOUN_HEADS: &[&str] = &[
+    "lens",
+    "lenses",
+    "information",
+    "details",
+    "point",
+    "points",
+    "person",
+    "persons",
+    "list",
+    "lists",
+    "numbers",
+    "sheets",
+    "hours",
+    "time",
+    "tracing",
+    "center",
+    "centers",
+    "centre",
+    "centres",
+    "sports",
+    "surfaces",
+    "paper",
+    "cement",
+    "adhesive",
+    "adhesives",
+];
+
+/// Words "visit" names a thing before ("visit records"); before anything else it is the
+/// verb ("interview vendors and visit suppliers' plants").
+const VISIT_NOUN_HEADS: &[&str] = &[
+    "record",
+    "records",
+    "note",
+    "notes",
+    "report",
+    "reports",
+    "log",
+    "logs",
+    "schedule",
+    "schedules",
+    "form",
+    "forms",
+    "summary",
+    "summaries",
+    "data",
+    "times",
+    "types",
+];
+
+/// Words "help" names a thing before ("help desks"); before anything else it is the verb
+/// ("settle disputes or help solve concerns").
+const HELP_NOUN_HEADS: &[&str] = &[
+    "desk", "desks", "screen", "screens", "file", "files", "menu", "menus", "text", "line",
+    "lines", "system", "systems", "wanted", "topics",
 ];
 
 /// Determiners and pronouns that open a verb's object.
@@ -397,6 +462,7 @@ const OBJECT_OPENERS: &[&str] = &[
     "malfunctions",
     "deficiencies",
     "discrepancies",
+    "others",
 ];
 
 /// `verb-in-subject`: a coordinated second verb phrase inside a noun phrase ("farm machinery
@@ -418,6 +484,16 @@ pub fn verb_in_phrase(text: &str) -> Option<String> {
         }
         let next = t.get(i + 2).map(|x| x.word.as_str());
         if CLEAR_VERB_AMBIGUOUS.contains(&v) && !next.is_some_and(|n| OBJECT_OPENERS.contains(&n)) {
+            continue;
+        }
+        // A word that is a verb or a noun: a verb unless a noun it modifies follows.
+        let noun_heads = match v {
+            "contact" => CONTACT_NOUN_HEADS,
+            "visit" => VISIT_NOUN_HEADS,
+            "help" => HELP_NOUN_HEADS,
+            _ => &[],
+        };
+        if !noun_heads.is_empty() && next.is_none_or(|n| noun_heads.contains(&n)) {
             continue;
         }
         return Some(v.to_string());
@@ -525,6 +601,26 @@ const IRREGULAR_PARTICIPLES: &[&str] = &[
     "seen", "worn", "led", "fed", "left", "lost", "set", "put", "cut", "won", "run", "borne",
 ];
 
+/// `told-subject`: the subject is what a verb of telling takes in a cited task ("inform
+/// physician of patient's condition" gives "Physician of patient's condition", whose "of"
+/// belongs to "inform"), or a state ("Informed of industry trends"). Returns the verb or
+/// state word.
+pub fn told_subject(subject: &str, sources: &[&str]) -> Option<String> {
+    let s = subject.trim().to_lowercase();
+    let first = s.split_whitespace().next()?;
+    if super::parse::STATE_OPENERS.contains(&first) && s.contains(" of ") {
+        return Some(first.to_string());
+    }
+    let (head, _) = s.split_once(" of ")?;
+    sources.iter().find_map(|src| {
+        let src = src.to_lowercase();
+        super::parse::TELL_OF_VERBS
+            .iter()
+            .find(|v| src.contains(&format!("{v} {head} of ")))
+            .map(|v| v.to_string())
+    })
+}
+
 /// `subject-participle`: a noun phrase of two or more words ending on a past participle
 /// ("robotic equipment used", "programs related", "reports submitted"), whose complement
 /// was cut away.
@@ -555,9 +651,24 @@ pub fn participle_end(phrase: &str) -> Option<String> {
         && (!last.ends_with("eed") || matches!(last.as_str(), "agreed" | "guaranteed" | "freed"));
     // "data pertaining (to costs)": a participle that is only ever followed by its
     // complement.
+    // So is an adjective placed after its noun that needs its complement ("staff
+    // requirements necessary (to meet demand)", "workers responsible (for safety)").
     let linking = matches!(
         last.as_str(),
-        "pertaining" | "regarding" | "concerning" | "relating" | "involving" | "according"
+        "pertaining"
+            | "regarding"
+            | "concerning"
+            | "relating"
+            | "involving"
+            | "according"
+            | "necessary"
+            | "relevant"
+            | "applicable"
+            | "appropriate"
+            | "responsible"
+            | "capable"
+            | "sufficient"
+            | "eligible"
     );
     (ed || linking || IRREGULAR_PARTICIPLES.contains(&last.as_str())).then(|| last.clone())
 }
@@ -755,6 +866,8 @@ const FUNCTION_WORDS: &[&str] = &[
     "who",
     "whom",
     "whose",
+    "either",
+    "neither",
     "including",
     "via",
     "per",
@@ -1337,6 +1450,16 @@ pub fn check_statement(s: &Statement, catalog: Option<&Catalog>, out: &mut Vec<F
                 format!("the subject {:?} ends on the adverb {a:?}", s.subject),
             ));
         }
+        if let Some(v) = told_subject(&s.subject, &sources) {
+            out.push(finding(
+                loc.clone(),
+                TOLD_SUBJECT,
+                format!(
+                    "the subject {:?} is what {v:?} takes, with that verb's own \"of\" phrase",
+                    s.subject
+                ),
+            ));
+        }
         if let Some(p) = participle_end(&s.subject) {
             out.push(finding(
                 loc.clone(),
@@ -1772,12 +1895,63 @@ mod tests {
             "watch for jams through each shift",
         );
         assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        let cited = |subject: &str, perf: &str, source: &str| {
+            let mut s = st(MasteryLevel::Emerging, subject, perf);
+            s.citations[0].text = source.into();
+            s
+        };
+        let bad = cited(
+            "Physician of patient's condition",
+            "report at the end of each shift",
+            "Inform physician of patient's condition during anesthesia.",
+        );
+        assert!(rules_of(&bad, None).contains(&TOLD_SUBJECT.to_string()));
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Informed of industry trends and deals",
+            "keep through trade journals",
+        );
+        assert!(rules_of(&bad, None).contains(&TOLD_SUBJECT.to_string()));
+        // A noun with its own "of" phrase, cited from a task without a verb of telling.
+        let good = cited(
+            "Records of patient care",
+            "keep complete and accurate for each visit",
+            "Maintain records of patient care.",
+        );
+        assert!(
+            rules_of(&good, None).is_empty(),
+            "{:?}",
+            rules_of(&good, None)
+        );
+        let bad = st(
+            MasteryLevel::Emerging,
+            "Case files and contact witnesses",
+            "search before each hearing",
+        );
+        assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
         let bad = st(
             MasteryLevel::Emerging,
             "Pump pressure and report changes",
             "watch through each shift at the station",
         );
         assert!(rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()));
+        // "visit" and "help" are verbs before a person, nouns before anything else.
+        for subject in [
+            "Ward nurses and visit patients",
+            "Trucks or help others",
+            "Vendors and visit suppliers' plants",
+            "Disputes or help solve customer concerns",
+        ] {
+            let bad = st(
+                MasteryLevel::Emerging,
+                subject,
+                "watch through each shift at the station",
+            );
+            assert!(
+                rules_of(&bad, None).contains(&VERB_IN_SUBJECT.to_string()),
+                "{subject}"
+            );
+        }
         for subject in [
             "Irrigation pumps and valves",
             "Seed and feed",
@@ -1785,6 +1959,9 @@ mod tests {
             "Blood samples and test results",
             "Service and repair manuals",
             "Grounds, facilities, and equipment",
+            "Eyeglasses and contact lenses",
+            "Terminals and help desks",
+            "Intake forms and visit records",
         ] {
             let good = st(
                 MasteryLevel::Emerging,
@@ -1815,6 +1992,9 @@ mod tests {
             "Shipping forms submitted",
             "Reports written",
             "Records pertaining",
+            "Staff requirements necessary",
+            "Workers responsible",
+            "Questions relevant",
         ] {
             let bad = st(MasteryLevel::Emerging, subject, perf);
             assert!(
@@ -1831,6 +2011,8 @@ mod tests {
             "Cleaned and sanitized",
             "Poultry sheds",
             "Ramps for the physically impaired",
+            "The necessary",
+            "Necessary repairs",
         ] {
             let good = st(MasteryLevel::Emerging, subject, perf);
             assert!(
@@ -1848,6 +2030,7 @@ mod tests {
             "Routes based on",
             "Up, maintain, calibrate",
             "Parts of",
+            "Sauces of all kinds, either",
         ] {
             let s = st(
                 MasteryLevel::Emerging,

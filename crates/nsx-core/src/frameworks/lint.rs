@@ -12,7 +12,7 @@
 //! | `level-empty` | error | each mastery level has technical statements |
 //! | `level-thin` | warning | a mastery level has fewer than eight technical statements |
 //! | `domain-empty` | warning | a durable-skill domain has no statements (no grounding data) |
-//! | `dangling-preposition`, `subject-function-word`, `unbalanced-brackets`, `truncated-name`, `repeated-example`, `clumsy-join`, `stranded-complement`, `verb-in-subject`, `subject-over`, `subject-adverb`, `subject-participle`, `level-repeat`, `duplicate-stem` | error | the editor's structural rules ([`Editor`]), see [`super::editorial`] |
+//! | `dangling-preposition`, `subject-function-word`, `unbalanced-brackets`, `truncated-name`, `repeated-example`, `clumsy-join`, `stranded-complement`, `verb-in-subject`, `subject-over`, `subject-adverb`, `subject-participle`, `told-subject`, `level-repeat`, `duplicate-stem` | error | the editor's structural rules ([`Editor`]), see [`super::editorial`] |
 //! | `spelling`, `grammar` | error | Harper's English spelling and grammar check (needs [`Editor`]), see [`super::grammar`] |
 //!
 //! [`lint`] runs the form rules; [`lint_structural`] adds the editor's statement rules
@@ -51,6 +51,7 @@ pub const RULES: &[&str] = &[
     editorial::SUBJECT_OVER,
     editorial::SUBJECT_ADVERB,
     editorial::SUBJECT_PARTICIPLE,
+    editorial::TOLD_SUBJECT,
     editorial::LEVEL_REPEAT,
     editorial::DUPLICATE_STEM,
     "spelling",

@@ -64,6 +64,7 @@ const ADJUNCTS: &[&str] = &[
     "between",
     "among",
     "across",
+    "alongside",
     "about",
     "against",
     "per",
@@ -117,13 +118,13 @@ pub enum Unclean {
 /// Verbs that take a person and then what they are told of ("inform clients of delays",
 /// "warn drivers of hazards"): the "of" phrase is the verb's, so the object cannot be
 /// lifted out with it ("Clients of delays").
-const TELL_OF_VERBS: &[&str] = &[
+pub(crate) const TELL_OF_VERBS: &[&str] = &[
     "inform", "notify", "advise", "apprise", "warn", "remind", "assure", "convince", "acquaint",
 ];
 
 /// Words that open an object which is a state, not a thing ("keep informed of trends",
 /// "stay abreast of developments").
-const STATE_OPENERS: &[&str] = &["informed", "abreast", "apprised", "aware"];
+pub(crate) const STATE_OPENERS: &[&str] = &["informed", "abreast", "apprised", "aware"];
 
 /// Words that open a clause in object position.
 const CLAUSE_OPENERS: &[&str] = &[
@@ -163,8 +164,27 @@ pub fn clean_text(s: &str) -> String {
         .to_string()
 }
 
+/// Adjectives whose "to" is their own ("difficult to reach locations"), not a purpose
+/// clause's.
+const TO_ADJECTIVES: &[&str] = &[
+    "difficult",
+    "hard",
+    "easy",
+    "impossible",
+    "safe",
+    "dangerous",
+    "ready",
+    "able",
+    "unable",
+    "likely",
+    "unlikely",
+];
+
 /// The adjunct marker starting at word `i`, as its number of words.
 fn adjunct_at(words: &[&str], i: usize, markers: &[&str]) -> Option<usize> {
+    if i > 0 && low(words[i]) == "to" && TO_ADJECTIVES.contains(&low(words[i - 1]).as_str()) {
+        return None;
+    }
     for m in markers {
         let n = m.split(' ').count();
         if i + n > words.len() {
@@ -181,6 +201,41 @@ fn adjunct_at(words: &[&str], i: usize, markers: &[&str]) -> Option<usize> {
 
 fn depth_after(depth: i32, w: &str) -> i32 {
     depth + w.matches(['(', '[']).count() as i32 - w.matches([')', ']']).count() as i32
+}
+
+/// Words that follow a participle opening a clause ("taking into account", "advising
+/// the crew", "noting any faults"), and that a noun modifier ending in "-ing" is not
+/// followed by ("ceiling tiles", "roofing materials").
+const CLAUSE_NEXT: &[&str] = &[
+    "with", "into", "to", "for", "on", "in", "at", "from", "through", "that", "the", "a", "an",
+    "all", "any", "each", "every", "their", "its", "them", "it", "his", "her", "out", "up", "down",
+    "off",
+];
+
+/// Whether word `j` opens a participle clause after a comma ("recipes or menus, taking
+/// into account …", "programs, advising or consulting with staff …"), which belongs to
+/// the verb, not to the noun before it. A list of nouns ending in "-ing" ("clothing,
+/// bedding") or of participles ("cleaning, sanding") is not one.
+fn participle_clause_at(words: &[&str], j: usize) -> bool {
+    let ing = |w: &str| {
+        let w = low(w);
+        w.len() > 5 && w.ends_with("ing") && w.chars().all(|c| c.is_ascii_alphabetic())
+    };
+    let clause_next = |k: usize| {
+        words
+            .get(k)
+            .is_some_and(|w| CLAUSE_NEXT.contains(&low(w).as_str()) && !w.ends_with(','))
+    };
+    if j == 0 || !words[j - 1].ends_with(',') || !ing(words[j]) {
+        return false;
+    }
+    if low(words[j - 1].trim_end_matches(',')).ends_with("ing") {
+        return false;
+    }
+    match words.get(j + 1).map(|w| low(w)).as_deref() {
+        Some("and" | "or") => words.get(j + 2).is_some_and(|w| ing(w)) && clause_next(j + 3),
+        _ => clause_next(j + 1),
+    }
 }
 
 /// Parses a task statement.
@@ -215,7 +270,11 @@ pub fn parse_task(text: &str) -> ParsedTask {
         loop {
             let next = words.get(i).map(|w| low(w));
             match next.as_deref() {
-                Some("and" | "or") if words.len() > i + 2 && (comma || verbs.len() == 1) => {
+                // "design, develop and modify systems": a listed run may end on "and"
+                // without a serial comma.
+                Some("and" | "or")
+                    if words.len() > i + 2 && (comma || verbs.len() == 1 || listed) =>
+                {
                     i += 1;
                     take_verb(&mut i, &mut verbs);
                     coordinated = true;
@@ -265,9 +324,15 @@ pub fn parse_task(text: &str) -> ParsedTask {
     let start = i;
     let mut depth = 0;
     let mut end = words.len();
+    let mut participle_clause = false;
     for (j, w) in words.iter().enumerate().skip(start) {
         if j > start && depth == 0 && adjunct_at(&words, j, ADJUNCTS).is_some() {
             end = j;
+            break;
+        }
+        if j > start && depth == 0 && participle_clause_at(&words, j) {
+            end = j;
+            participle_clause = true;
             break;
         }
         depth = depth_after(depth, w);
@@ -279,10 +344,16 @@ pub fn parse_task(text: &str) -> ParsedTask {
         adverb = Some(words[end - 1].trim_end_matches([',', ';']).to_string());
         end -= 1;
     }
-    let object = words[start..end]
-        .join(" ")
-        .trim_end_matches([',', ';'])
-        .to_string();
+    // Before a participle clause the object keeps its comma, so the task written whole
+    // reads as it was written.
+    let object = if participle_clause {
+        words[start..end].join(" ")
+    } else {
+        words[start..end]
+            .join(" ")
+            .trim_end_matches([',', ';'])
+            .to_string()
+    };
     // Adjuncts: cut before each marker outside brackets, attached ones kept with the
     // adjunct before them.
     let mut adjuncts: Vec<String> = Vec::new();
@@ -293,13 +364,29 @@ pub fn parse_task(text: &str) -> ParsedTask {
         adjuncts.push(a);
         j += 1;
     }
+    // A participle opening the adjunct keeps its first phrase ("taking into account …",
+    // "advising or consulting with staff").
+    let only_participles = |cur: &[&str]| {
+        cur.iter().all(|w| {
+            let w = low(w);
+            w.ends_with("ing") || w == "and" || w == "or"
+        })
+    };
     while j < words.len() {
-        let starts = depth == 0
-            && !cur.is_empty()
-            && adjunct_at(&words, j, ADJUNCTS).is_some()
-            && adjunct_at(&words, j, ATTACHED).is_none();
+        let clause = depth == 0 && !cur.is_empty() && participle_clause_at(&words, j);
+        let starts = clause
+            || depth == 0
+                && !cur.is_empty()
+                && !only_participles(&cur)
+                // "for surveillance or to gather evidence": coordinated adjuncts stay one.
+                && !cur.last().is_some_and(|w| matches!(low(w).as_str(), "and" | "or"))
+                && adjunct_at(&words, j, ADJUNCTS).is_some()
+                && adjunct_at(&words, j, ATTACHED).is_none();
         if starts {
-            adjuncts.push(cur.join(" ").trim_end_matches([',', ';']).to_string());
+            let a = cur.join(" ");
+            // Before a participle clause the comma stays (trimmed if the phrase ends there).
+            let keep: &[char] = if clause { &[';'] } else { &[',', ';'] };
+            adjuncts.push(a.trim_end_matches(keep).to_string());
             cur.clear();
         }
         // Skip the words of a multi-word marker so its inner words ("to" of "according
@@ -326,7 +413,13 @@ pub fn parse_task(text: &str) -> ParsedTask {
         adjuncts,
         unclean: None,
     };
-    p.unclean = p.check();
+    p.unclean = if participle_clause {
+        // The object would read as a whole only with the clause's comma, which a subject
+        // cannot keep: the task is written whole.
+        Some(Unclean::Clause)
+    } else {
+        p.check()
+    };
     p
 }
 
@@ -444,7 +537,7 @@ impl ParsedTask {
             out.push(' ');
             out.push_str(a);
         }
-        out
+        out.trim_end_matches(',').to_string()
     }
 
     /// The whole statement as a verb phrase (lower-case first word), with the first
@@ -463,7 +556,7 @@ impl ParsedTask {
             out.push(' ');
             out.push_str(a);
         }
-        out
+        out.trim_end_matches(',').to_string()
     }
 
     fn without_object(&self) -> String {
@@ -641,6 +734,69 @@ mod tests {
         assert_eq!(p.preposition.as_deref(), Some("with"));
         assert_eq!(p.object, "site engineers");
         assert!(p.is_clean());
+    }
+
+    #[test]
+    fn an_adjective_keeps_its_own_to() {
+        let p = parse_task(
+            "Operate drones for aerial surveillance or to gather evidence from difficult to reach locations.",
+        );
+        assert_eq!(
+            p.adjuncts,
+            [
+                "for aerial surveillance or to gather evidence",
+                "from difficult to reach locations"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_verb_list_may_end_on_and_without_a_serial_comma() {
+        let p =
+            parse_task("Design, develop and modify software systems, using scientific analysis.");
+        assert_eq!(p.verbs, ["design", "develop", "modify"]);
+        assert_eq!(p.object, "software systems");
+        assert!(p.is_clean());
+    }
+
+    #[test]
+    fn a_participle_clause_after_a_comma_belongs_to_the_verb() {
+        // After the object: the object cannot be lifted out without the clause's comma.
+        let t = "Direct or coordinate infection control programs, advising or consulting with specified personnel about necessary precautions.";
+        let p = parse_task(t);
+        assert_eq!(p.object, "infection control programs,");
+        assert_eq!(p.unclean, Some(Unclean::Clause));
+        assert_eq!(
+            p.adjuncts,
+            [
+                "advising or consulting with specified personnel",
+                "about necessary precautions"
+            ]
+        );
+        assert_eq!(format!("{}.", capitalize(&p.sentence(2))), t);
+        assert_eq!(
+            p.sentence(0),
+            "direct or coordinate infection control programs"
+        );
+        // After an adjunct: dropping the clause never leaves a bare participle.
+        let p = parse_task(
+            "Collaborate with other personnel to plan and develop recipes or menus, taking into account such factors as seasonal availability of ingredients.",
+        );
+        assert_eq!(p.adjuncts[0], "to plan and develop recipes or menus,");
+        assert!(p.adjuncts[1].starts_with("taking into account such factors as"));
+        assert_eq!(
+            p.performance(1),
+            "collaborate with other personnel to plan and develop recipes or menus"
+        );
+        // Nouns ending in "-ing" in a list are not a clause.
+        for t in [
+            "Install floors, ceiling tiles, and trim.",
+            "Sort clothing, bedding, and towels.",
+            "Repair ductwork, heating and cooling systems.",
+        ] {
+            let p = parse_task(t);
+            assert!(p.adjuncts.is_empty(), "{t}: {p:?}");
+        }
     }
 
     #[test]
