@@ -934,9 +934,10 @@ enum AiItem {
 /// do not reach, over the observed tasks' phrases (most used first): checking output
 /// (first at Developing), choosing what to hand to a tool (Proficient), the team's rules
 /// (Advanced). Returns the subject and the performance at `level`. Each wording names the
-/// work at its own place (after an opening clause, first, or mid-sentence) and none ends
-/// on it, so no two of them open or close alike, nor close like a statement ending on the
-/// same task.
+/// work in a phrase of its own closed by a comma (first, or after the wording's opening
+/// words), never inside a clause and never last, so the task phrases do not break up the
+/// sentence and no two wordings open or close alike, nor close like a statement ending on
+/// the same task.
 fn ai_practice(kind: usize, level: MasteryLevel, tasks: &[&str]) -> (&'static str, String) {
     let a = tasks.first().copied().unwrap_or("carry out the core tasks");
     let work = match tasks.get(1) {
@@ -961,11 +962,11 @@ fn ai_practice(kind: usize, level: MasteryLevel, tasks: &[&str]) -> (&'static st
             "Steps handed to AI",
             if first {
                 format!(
-                    "decides which steps of {work} an AI tool may draft and which stay with a person, and answers for the combined result"
+                    "for {work}, decides which steps an AI tool may draft and which stay with a person, and answers for the combined result"
                 )
             } else {
                 format!(
-                    "reviews which steps of {work} the team hands to AI tools, and takes them back where quality or safety suffers"
+                    "reviews which steps the team hands to AI tools in {work}, and takes them back where quality or safety suffers"
                 )
             },
         ),
@@ -2368,6 +2369,11 @@ mod tests {
         // None closes on the task, where statements ending on the same task would match it.
         assert!(
             all.iter().all(|s| !s.ends_with("inspection reports")),
+            "{all:#?}"
+        );
+        // The work is a phrase of its own, closed by a comma, not a wedge inside a clause.
+        assert!(
+            all.iter().all(|s| s.contains("inspection reports, ")),
             "{all:#?}"
         );
     }
