@@ -180,20 +180,38 @@ const TO_ADJECTIVES: &[&str] = &[
     "unlikely",
 ];
 
+/// Whether a word, without its surrounding punctuation, is `marker_word` (ASCII case
+/// ignored; markers are ASCII). Allocation-free: the parser asks this for every word and
+/// marker.
+fn word_is(w: &str, marker_word: &str) -> bool {
+    w.trim_matches(|c: char| !c.is_alphanumeric())
+        .eq_ignore_ascii_case(marker_word)
+}
+
 /// The adjunct marker starting at word `i`, as its number of words.
 fn adjunct_at(words: &[&str], i: usize, markers: &[&str]) -> Option<usize> {
-    if i > 0 && low(words[i]) == "to" && TO_ADJECTIVES.contains(&low(words[i - 1]).as_str()) {
+    let first = words.get(i)?;
+    if first.starts_with('(') {
+        return None;
+    }
+    if i > 0 && word_is(first, "to") && TO_ADJECTIVES.iter().any(|a| word_is(words[i - 1], a)) {
         return None;
     }
     for m in markers {
-        let n = m.split(' ').count();
-        if i + n > words.len() {
+        let mut parts = m.split(' ');
+        if !parts.next().is_some_and(|p| word_is(first, p)) {
             continue;
         }
-        let here: Vec<String> = words[i..i + n].iter().map(|w| low(w)).collect();
-        // The marker's last word may carry a comma only if it is a single word ("so,").
-        if here.join(" ") == *m && !words[i].starts_with('(') {
-            return Some(n);
+        let rest: Vec<&str> = parts.collect();
+        if i + 1 + rest.len() > words.len() {
+            continue;
+        }
+        if rest
+            .iter()
+            .enumerate()
+            .all(|(k, p)| word_is(words[i + 1 + k], p))
+        {
+            return Some(1 + rest.len());
         }
     }
     None
