@@ -45,6 +45,10 @@ pub(super) async fn draft(config: &Config, args: DraftArgs) -> anyhow::Result<()
 
 /// `nsx lint`: checks the current version of every framework or of the given codes.
 pub(super) async fn lint(config: &Config, args: LintArgs) -> anyhow::Result<()> {
+    for code in &args.codes {
+        code.parse::<nsx_core::codes::OnetSocCode>()
+            .with_context(|| format!("{code:?} is not an O*NET-SOC code (e.g. 17-3024.00)"))?;
+    }
     let db = app::open_db(config).await.context("opening the database")?;
     let codes = (!args.codes.is_empty()).then_some(args.codes.as_slice());
     let (n, findings) = crate::frameworks::lint_stored(&db, codes).await?;
@@ -65,6 +69,13 @@ pub(super) async fn lint(config: &Config, args: LintArgs) -> anyhow::Result<()> 
         "Checked {n} framework(s): {errors} error(s), {} warning(s).",
         findings.len() - errors
     );
+    if n == 0 && !args.codes.is_empty() {
+        bail!(
+            "no framework for {}: `nsx draft {}` drafts one",
+            args.codes.join(", "),
+            args.codes.join(" ")
+        );
+    }
     if n == 0 {
         bail!("no frameworks to check: run `nsx draft --all` first");
     }

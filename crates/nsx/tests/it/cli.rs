@@ -358,3 +358,26 @@ fn draft_then_lint_report_counts_every_rule() {
     assert!(out.contains("most findings"), "{out}");
     assert!(out.contains("0 error(s)"), "{out}");
 }
+
+#[test]
+fn lint_names_a_malformed_or_undrafted_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(dir.path());
+    let fixture = fixture_dir();
+    let o = nsx(&db, &["import", "onet", fixture.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = nsx(&db, &["lint", "banana"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("\"banana\" is not an O*NET-SOC code"),
+        "{}",
+        text(&o)
+    );
+    let o = nsx(&db, &["lint", "17-3024.00"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("no framework for 17-3024.00: `nsx draft 17-3024.00` drafts one"),
+        "{}",
+        text(&o)
+    );
+}
