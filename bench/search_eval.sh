@@ -4,9 +4,11 @@
 #     of the index (and of everything the semantic layer learns) while it is asked for;
 #   - the informal held-out titles in crates/nsx/tests/fixtures/search_informal.tsv;
 #   - SQLite FTS5 bm25 over the same title documents, in the same run;
-# top-1 / top-5 by 6-digit SOC, once without and once with the lexical database (Debian's
-# wordnet-base at /usr/share/wordnet, when installed). Also the index build time and the
-# memory the lexical database adds (peak RSS of `nsx search --rebuild-only`, both ways).
+# top-1 / top-5 by 6-digit SOC, without and with the lexical database (Debian's
+# wordnet-base at /usr/share/wordnet, when installed) and without and with word embeddings
+# (the table NSX_BENCH_EMBEDDINGS names, default nsx-data/embeddings, when it exists; made
+# by scripts/add-embeddings). Also the index build time and the memory each adds (peak RSS
+# of `nsx search --rebuild-only`, every way).
 #
 #   bench/search_eval.sh [DATABASE_URL] [SAMPLE] [FOLDS]
 #   bench/search_eval.sh sqlite:///tmp/nsx-full.db 2000 10
@@ -34,12 +36,18 @@ if [ -z "$DB" ]; then
 fi
 INFORMAL=crates/nsx/tests/fixtures/search_informal.tsv
 WORDNET=${NSX_BENCH_WORDNET:-/usr/share/wordnet}
-settings=(off)
-[ -f "$WORDNET/index.noun" ] && settings+=("$WORDNET")
-for wn in "${settings[@]}"; do
-  echo "== lexical database: $wn"
-  NSX_WORDNET=$wn NSX_LOG=warn /usr/bin/time -f "peak RSS of search --rebuild-only: %M KiB" \
-    "$NSX_BIN" --database-url "$DB" search --rebuild-only
-  NSX_WORDNET=$wn NSX_LOG=warn "$NSX_BIN" --database-url "$DB" search --eval \
-    --sample "$SAMPLE" --folds "$FOLDS" --informal "$INFORMAL"
+EMBEDDINGS=${NSX_BENCH_EMBEDDINGS:-nsx-data/embeddings}
+lexicons=(off)
+[ -f "$WORDNET/index.noun" ] && lexicons+=("$WORDNET")
+tables=(off)
+[ -f "$EMBEDDINGS/vectors.safetensors" ] && tables+=("$EMBEDDINGS")
+for emb in "${tables[@]}"; do
+  for wn in "${lexicons[@]}"; do
+    echo "== lexical database: $wn; word embeddings: $emb"
+    NSX_WORDNET=$wn NSX_EMBEDDINGS=$emb NSX_LOG=warn \
+      /usr/bin/time -f "peak RSS of search --rebuild-only: %M KiB" \
+      "$NSX_BIN" --database-url "$DB" search --rebuild-only
+    NSX_WORDNET=$wn NSX_EMBEDDINGS=$emb NSX_LOG=warn "$NSX_BIN" --database-url "$DB" search \
+      --eval --sample "$SAMPLE" --folds "$FOLDS" --informal "$INFORMAL"
+  done
 done

@@ -42,8 +42,9 @@ pub async fn state(db: Db, config: Config) -> Result<AppState> {
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?;
-    let search = Arc::new(Search::with_lexicon(crate::search::open_lexicon(
+    let search = Arc::new(Search::with_models(crate::search::Models::open(
         config.wordnet.as_deref(),
+        config.embeddings.as_deref(),
     )));
     search.rebuild(&db).await?;
     let pages = Arc::new(PageCache::new(config.page_cache_bytes));

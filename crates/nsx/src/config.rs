@@ -75,6 +75,9 @@ pub struct Config {
     /// A WordNet database folder for search's semantic layer: unset means Debian's
     /// `/usr/share/wordnet` when it is installed, `off` means none.
     pub wordnet: Option<String>,
+    /// A word-vector table folder for search (`scripts/add-embeddings`): unset means
+    /// `nsx-data/embeddings` when it exists, `off` means none.
+    pub embeddings: Option<String>,
     /// Outgoing e-mail.
     pub smtp: SmtpConfig,
     /// Log format.
@@ -160,6 +163,7 @@ impl Default for Config {
             evidence: None,
             apprenticeships: None,
             wordnet: None,
+            embeddings: None,
             smtp: SmtpConfig {
                 url: None,
                 from: "NSX <no-reply@localhost>".into(),

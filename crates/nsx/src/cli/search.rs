@@ -27,12 +27,10 @@ pub(super) async fn run(config: &Config, args: SearchArgs) -> anyhow::Result<()>
             tune: crate::search::index::Tune::parse(args.tune.as_deref().unwrap_or(""))
                 .map_err(|e| anyhow::anyhow!("--tune: {e}"))?,
         };
-        let lexicon = crate::search::open_lexicon(config.wordnet.as_deref());
-        eprintln!(
-            "lexical database: {}",
-            if lexicon.is_some() { "in use" } else { "none" }
-        );
-        let report = crate::search::eval::run(&src, &informal, &opts, lexicon).await?;
+        let models =
+            crate::search::Models::open(config.wordnet.as_deref(), config.embeddings.as_deref());
+        eprintln!("{}", models.describe());
+        let report = crate::search::eval::run(&src, &informal, &opts, models).await?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
@@ -40,8 +38,9 @@ pub(super) async fn run(config: &Config, args: SearchArgs) -> anyhow::Result<()>
         }
         return Ok(());
     }
-    let lexicon = crate::search::open_lexicon(config.wordnet.as_deref());
-    let index = crate::search::build_from_db_with(&db, lexicon).await?;
+    let models =
+        crate::search::Models::open(config.wordnet.as_deref(), config.embeddings.as_deref());
+    let index = crate::search::build_from_db_with(&db, models).await?;
     if args.rebuild_only {
         println!(
             "Built the search index: {} occupations, {} documents, data version {} ({:.2} s).",

@@ -14,15 +14,14 @@
 //! under is.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nsx_core::search::normalize;
 use serde::Serialize;
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 
+use super::Models;
 use super::index::{SearchIndex, Source, Tune};
-use super::semantic::Lexicon;
 use crate::error::{Error, Result};
 
 /// One evaluation query and the 6-digit SOC codes that count as right.
@@ -571,7 +570,7 @@ pub async fn run(
     src: &Source,
     informal: &[EvalQuery],
     opts: &Options,
-    lexicon: Option<Arc<Lexicon>>,
+    models: Models,
 ) -> Result<Report> {
     let held = draw(src, opts);
     if held.is_empty() {
@@ -597,7 +596,7 @@ pub async fn run(
         let fold: Vec<HeldOut> = held.iter().skip(f).step_by(folds).cloned().collect();
         let part = without(src, &fold, opts.hold_out);
         fts.load(&part).await?;
-        let index = build(part, lexicon.clone(), opts.tune).await?;
+        let index = build(part, models.clone(), opts.tune).await?;
         report.max_build_ms = report
             .max_build_ms
             .max(index.build_time().as_millis() as u64);
@@ -638,7 +637,7 @@ pub async fn run(
     report.miss_kinds = kinds;
     if !informal.is_empty() {
         fts.load(src).await?;
-        let index = build(src.clone(), lexicon.clone(), opts.tune).await?;
+        let index = build(src.clone(), models.clone(), opts.tune).await?;
         let mut s = Scores::default();
         for q in informal {
             let t = Instant::now();
@@ -666,8 +665,8 @@ pub async fn run(
     Ok(report)
 }
 
-async fn build(src: Source, lexicon: Option<Arc<Lexicon>>, tune: Tune) -> Result<SearchIndex> {
-    tokio::task::spawn_blocking(move || SearchIndex::build_tuned(src, 0, lexicon, tune))
+async fn build(src: Source, models: Models, tune: Tune) -> Result<SearchIndex> {
+    tokio::task::spawn_blocking(move || SearchIndex::build_tuned(src, 0, models, tune))
         .await
         .map_err(|e| Error::Internal(format!("search index build: {e}")))?
 }

@@ -26,6 +26,8 @@ use tantivy::tokenizer::{
 use tantivy::{Index, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
+use super::Models;
+use super::embeddings::{Embeddings, TitleVectors};
 use super::neighbours::{Neighbours, Voting};
 use super::semantic::{Lexicon, ProfileBuilder, Profiles, QueryTerm, Weights};
 use crate::error::{Error, Result};
@@ -175,6 +177,8 @@ const WHOLE_TITLE: f32 = 0.5;
 /// The least title neighbours' vote that counts: below it the query shares no more than
 /// a common ending with the titles ("python" and "-tion").
 const NEAR_FLOOR: f32 = 0.15;
+/// The least vote of the titles nearest in meaning that counts.
+const MEANT_FLOOR: f32 = 0.15;
 /// How much of the best title neighbours' vote an occupation needs before its result names
 /// its closest title as a similar one.
 const SIMILAR_REASON: f32 = 0.5;
@@ -261,6 +265,8 @@ struct Built {
     titles_of: Vec<Vec<u32>>,
     /// Letter n-gram vectors of the title documents.
     neighbours: Neighbours,
+    /// Word-embedding vectors of the title documents, with their table (when configured).
+    meaning: Option<(Arc<Embeddings>, TitleVectors)>,
     tune: Tune,
 }
 
@@ -274,6 +280,11 @@ pub struct Tune {
     pub gamma: f32,
     /// How the title neighbours vote.
     pub voting: Voting,
+    /// Weight of the vote of the titles nearest in meaning (word embeddings, when
+    /// configured) beside the lexical score.
+    pub delta: f32,
+    /// How the titles nearest in meaning vote.
+    pub meaning_voting: Voting,
     /// Temperature of the softmax that turns scores into confidences (chosen so that the
     /// first result's confidence tracks how often it is right).
     pub temperature: f32,
@@ -285,6 +296,8 @@ impl Default for Tune {
             beta: 1.0,
             gamma: 1.0,
             voting: Voting::default(),
+            delta: 1.0,
+            meaning_voting: Voting { k: 50, decay: 0.5 },
             temperature: 0.12,
         }
     }
@@ -311,10 +324,13 @@ impl Tune {
                 "gamma" => t.gamma = v,
                 "k" => t.voting.k = (v as usize).clamp(1, 1000),
                 "decay" => t.voting.decay = v.min(1.0),
+                "delta" => t.delta = v,
+                "meaning_k" => t.meaning_voting.k = (v as usize).clamp(1, 1000),
+                "meaning_decay" => t.meaning_voting.decay = v.min(1.0),
                 "temperature" => t.temperature = v.max(0.01),
                 other => {
                     return Err(format!(
-                        "{other:?}: unknown constant (beta, gamma, k, decay, temperature)"
+                        "{other:?}: unknown constant (beta, gamma, k, decay, delta, meaning_k, meaning_decay, temperature)"
                     ));
                 }
             }
@@ -456,27 +472,28 @@ impl SearchIndex {
 
     /// Builds an index from source rows (CPU-bound; call off the async threads).
     pub fn build(src: Source, version: i64) -> Result<SearchIndex> {
-        Self::build_with(src, version, None)
+        Self::build_with(src, version, Models::default())
     }
 
     /// Builds an index whose semantic layer also reads a lexical database (synonyms and
-    /// broader terms of words O*NET's own data does not know).
-    pub fn build_with(
-        src: Source,
-        version: i64,
-        lexicon: Option<Arc<Lexicon>>,
-    ) -> Result<SearchIndex> {
-        Self::build_tuned(src, version, lexicon, Tune::default())
+    /// broader terms of words O*NET's own data does not know) and word embeddings (titles
+    /// near in meaning), when given.
+    pub fn build_with(src: Source, version: i64, models: Models) -> Result<SearchIndex> {
+        Self::build_tuned(src, version, models, Tune::default())
     }
 
     /// Builds an index with other ranking constants (for tuning runs of the evaluation).
     pub fn build_tuned(
         src: Source,
         version: i64,
-        lexicon: Option<Arc<Lexicon>>,
+        models: Models,
         tune: Tune,
     ) -> Result<SearchIndex> {
         let started = Instant::now();
+        let Models {
+            lexicon,
+            embeddings,
+        } = models;
         let mut occs: Vec<Occ> = Vec::with_capacity(src.occupations.len());
         let mut by_code = BTreeMap::new();
         let mut by_soc: HashMap<String, Vec<u32>> = HashMap::new();
@@ -643,6 +660,15 @@ impl SearchIndex {
                 .iter()
                 .map(|t| (t.kind != TitleKind::Cip).then_some((t.occ, t.words.as_slice()))),
         );
+        let meaning = embeddings.map(|table| {
+            let vectors = TitleVectors::build(
+                &table,
+                titles
+                    .iter()
+                    .map(|t| (t.kind != TitleKind::Cip).then_some((t.occ, t.words.as_slice()))),
+            );
+            (table, vectors)
+        });
 
         // The tantivy index.
         let mut sb = Schema::builder();
@@ -720,6 +746,7 @@ impl SearchIndex {
                 lexicon,
                 titles_of,
                 neighbours,
+                meaning,
                 tune,
             }),
         })
@@ -1334,6 +1361,22 @@ impl Built {
             HashMap::new()
         };
 
+        // Titles nearest in meaning (word embeddings): the same vote, over what the words
+        // mean rather than how they are spelt.
+        let meant: HashMap<u32, (f32, u32)> = match &self.meaning {
+            Some((table, vectors)) if self.tune.delta > 0.0 => {
+                let voting = self.tune.meaning_voting;
+                let nearest = vectors.nearest(table, &qwords, voting.k);
+                super::neighbours::vote(nearest, voting.decay, |t| vectors.occupation(t))
+                    .into_iter()
+                    .take(SEMANTIC_CANDIDATES)
+                    .filter(|(_, v, _)| *v >= MEANT_FLOOR)
+                    .map(|(o, v, t)| (o, (v, t)))
+                    .collect()
+            }
+            _ => HashMap::new(),
+        };
+
         let mut scored: Vec<(u32, f32)> = Vec::new();
         let occs_with_any: HashSet<u32> = per
             .keys()
@@ -1341,11 +1384,13 @@ impl Built {
             .chain(content.keys().copied())
             .chain(sem.keys().copied())
             .chain(near.keys().copied())
+            .chain(meant.keys().copied())
             .collect();
         for occ in occs_with_any {
             let c = content.get(&occ).copied().unwrap_or(0.0);
             let sm = self.tune.beta * sem.get(&occ).copied().unwrap_or(0.0)
-                + self.tune.gamma * near.get(&occ).map(|n| n.0).unwrap_or(0.0);
+                + self.tune.gamma * near.get(&occ).map(|n| n.0).unwrap_or(0.0)
+                + self.tune.delta * meant.get(&occ).map(|n| n.0).unwrap_or(0.0);
             let s = sm
                 + match per.get(&occ) {
                     // The best title, a little for other titles that match fully and for an
@@ -1354,7 +1399,7 @@ impl Built {
                         // A title that says the whole query puts its occupation above
                         // every partial match, whatever meaning and neighbours add to those.
                         let whole = if a.whole {
-                            WHOLE_TITLE + self.tune.beta + self.tune.gamma
+                            WHOLE_TITLE + self.tune.beta + self.tune.gamma + self.tune.delta
                         } else {
                             0.0
                         };
@@ -1466,6 +1511,18 @@ impl Built {
                             text: format!("“{w}” read as “{r}” (lexical database)"),
                         });
                     }
+                }
+                // The title nearest in meaning, when its vote is strong.
+                if !whole_title
+                    && let Some(&(v, t)) = meant.get(&occ)
+                    && v >= SIMILAR_REASON
+                    && let Some(t) = self.titles.get(t as usize)
+                    && !matched.iter().any(|r| r.text.ends_with(t.text.as_str()))
+                {
+                    matched.push(Reason {
+                        kind: ReasonKind::Meaning,
+                        text: format!("similar in meaning to: {}", t.text),
+                    });
                 }
                 // Named when the vote is strong, or when nothing else explains the result.
                 if !whole_title
@@ -1849,7 +1906,7 @@ mod tests {
             gamma: 0.0,
             ..Tune::default()
         };
-        let ix = SearchIndex::build_tuned(src(), 1, None, off).unwrap();
+        let ix = SearchIndex::build_tuned(src(), 1, Models::default(), off).unwrap();
         assert!(ix.search("cabdriver", 0, 10).unwrap().hits.is_empty());
     }
 
@@ -1896,6 +1953,69 @@ mod tests {
     }
 
     #[test]
+    fn word_embeddings_find_titles_near_in_meaning_and_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::embeddings::fixture::write(
+            dir.path(),
+            &[
+                ("gumshoe", vec![1.0, 0.0, 0.0, 0.0]),
+                ("detective", vec![0.95, 0.1, 0.0, 0.0]),
+                ("investigator", vec![0.8, 0.2, 0.1, 0.0]),
+                ("private", vec![0.3, 0.3, 0.3, 0.3]),
+                ("trolley", vec![0.0, 1.0, 0.0, 0.0]),
+                ("operator", vec![0.0, 0.3, 0.9, 0.0]),
+                ("cab", vec![0.0, 0.2, 0.0, 1.0]),
+                ("driver", vec![0.0, 0.0, 0.3, 0.9]),
+            ],
+        );
+        let table = Arc::new(Embeddings::load(dir.path()).unwrap());
+        let plain = SearchIndex::build(src(), 1).unwrap();
+        assert!(plain.search("gumshoe", 0, 10).unwrap().hits.is_empty());
+        let ix = SearchIndex::build_with(
+            src(),
+            1,
+            Models {
+                lexicon: None,
+                embeddings: Some(table),
+            },
+        )
+        .unwrap();
+        let r = ix.search("gumshoe", 0, 10).unwrap();
+        assert_eq!(first(&r), "33-9021.00", "{:?}", r.hits);
+        assert!(
+            r.hits[0]
+                .matched
+                .iter()
+                .any(|m| m.kind == ReasonKind::Meaning
+                    && m.text == "similar in meaning to: Detective"),
+            "{:?}",
+            r.hits[0].matched
+        );
+        // A whole title still wins, and is not called a match by meaning.
+        let r = ix.search("cab driver", 0, 10).unwrap();
+        assert_eq!(first(&r), "53-3054.00", "{:?}", r.hits);
+        assert!(
+            r.hits[0]
+                .matched
+                .iter()
+                .all(|m| m.kind != ReasonKind::Meaning)
+        );
+        // With the weight at zero the table is not asked.
+        let off = Tune::parse("delta=0").unwrap();
+        let ix = SearchIndex::build_tuned(
+            src(),
+            1,
+            Models {
+                lexicon: None,
+                embeddings: Some(Arc::new(Embeddings::load(dir.path()).unwrap())),
+            },
+            off,
+        )
+        .unwrap();
+        assert!(ix.search("gumshoe", 0, 10).unwrap().hits.is_empty());
+    }
+
+    #[test]
     fn a_lexical_database_reads_unknown_words_and_says_so() {
         let dir = tempfile::tempdir().unwrap();
         super::super::semantic::lexicon_fixture::write(dir.path());
@@ -1903,7 +2023,15 @@ mod tests {
         // Without it, "gumshoe" and "cabbie" are unknown words.
         let plain = SearchIndex::build(src(), 1).unwrap();
         assert!(plain.search("gumshoe", 0, 10).unwrap().hits.is_empty());
-        let ix = SearchIndex::build_with(src(), 1, Some(lx)).unwrap();
+        let ix = SearchIndex::build_with(
+            src(),
+            1,
+            Models {
+                lexicon: Some(lx),
+                embeddings: None,
+            },
+        )
+        .unwrap();
         let r = ix.search("gumshoe", 0, 10).unwrap();
         assert_eq!(first(&r), "33-9021.00", "{:?}", r.hits);
         let why = &r.hits[0].matched;

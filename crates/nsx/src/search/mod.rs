@@ -2,6 +2,7 @@
 //! rebuilt when the catalog's data version changes. See `docs/search.md`.
 
 pub mod api;
+pub mod embeddings;
 pub mod eval;
 pub mod index;
 pub mod neighbours;
@@ -12,6 +13,7 @@ use std::sync::{Arc, RwLock};
 
 pub use index::{Hit, Ranked, Reason, ReasonKind, SearchIndex, Suggestion, TitleKind};
 
+pub use embeddings::Embeddings;
 pub use semantic::Lexicon;
 
 use crate::db::{Backend, Db};
@@ -21,12 +23,88 @@ use crate::error::{Error, Result};
 pub struct Search {
     current: RwLock<Arc<SearchIndex>>,
     building: tokio::sync::Mutex<()>,
-    lexicon: Option<Arc<Lexicon>>,
+    models: Models,
 }
 
 impl Default for Search {
     fn default() -> Self {
-        Self::with_lexicon(None)
+        Self::with_models(Models::default())
+    }
+}
+
+/// The optional resources of search's semantic layer, loaded once and shared by every
+/// index built.
+#[derive(Debug, Clone, Default)]
+pub struct Models {
+    /// A lexical database (WordNet).
+    pub lexicon: Option<Arc<Lexicon>>,
+    /// A word-vector table (`scripts/add-embeddings`).
+    pub embeddings: Option<Arc<Embeddings>>,
+}
+
+impl Models {
+    /// Opens what the configuration names (`wordnet`, `embeddings`); see [`open_lexicon`]
+    /// and [`open_embeddings`].
+    pub fn open(wordnet: Option<&str>, embeddings: Option<&str>) -> Models {
+        Models {
+            lexicon: open_lexicon(wordnet),
+            embeddings: open_embeddings(embeddings),
+        }
+    }
+
+    /// A one-line account of what is in use, for the CLI.
+    pub fn describe(&self) -> String {
+        format!(
+            "lexical database: {}; word embeddings: {}",
+            if self.lexicon.is_some() {
+                "in use"
+            } else {
+                "none"
+            },
+            match &self.embeddings {
+                Some(e) => format!("{} entries of {} values", e.len(), e.dim()),
+                None => "none".into(),
+            }
+        )
+    }
+}
+
+/// Where `scripts/add-embeddings` puts the word-vector table by default, and where NSX
+/// looks for one when none is configured.
+pub const DEFAULT_EMBEDDINGS: &str = "nsx-data/embeddings";
+
+/// Opens the word-vector table the configuration names (`embeddings`): unset means
+/// [`DEFAULT_EMBEDDINGS`] when it exists, `off` means none. A table that is named but cannot
+/// be read is a warning, not a failure: search goes on without it.
+pub fn open_embeddings(setting: Option<&str>) -> Option<Arc<Embeddings>> {
+    let (dir, named) = match setting.map(str::trim) {
+        Some("off") | Some("") => return None,
+        Some(p) => (std::path::PathBuf::from(p), true),
+        None => (std::path::PathBuf::from(DEFAULT_EMBEDDINGS), false),
+    };
+    if !named && !dir.exists() {
+        tracing::info!(
+            "no word embeddings at {DEFAULT_EMBEDDINGS}; search ranks without them (scripts/add-embeddings adds them)"
+        );
+        return None;
+    }
+    match Embeddings::load(&dir) {
+        Ok(e) => {
+            tracing::info!(
+                path = %dir.display(),
+                entries = e.len(),
+                dim = e.dim(),
+                mb = e.memory_bytes() / (1024 * 1024),
+                "word embeddings loaded for search"
+            );
+            Some(Arc::new(e))
+        }
+        Err(e) => {
+            tracing::warn!(
+                "word embeddings not used, search goes on without them: {e} (set embeddings = \"off\" to silence this)"
+            );
+            None
+        }
     }
 }
 
@@ -68,18 +146,23 @@ pub fn open_lexicon(setting: Option<&str>) -> Option<Arc<Lexicon>> {
 }
 
 impl Search {
-    /// A search whose indexes read `lexicon` too.
-    pub fn with_lexicon(lexicon: Option<Arc<Lexicon>>) -> Self {
+    /// A search whose indexes read `models` too.
+    pub fn with_models(models: Models) -> Self {
         Search {
             current: RwLock::new(Arc::new(SearchIndex::empty())),
             building: tokio::sync::Mutex::new(()),
-            lexicon,
+            models,
         }
     }
 
     /// Whether a lexical database is in use.
     pub fn has_lexicon(&self) -> bool {
-        self.lexicon.is_some()
+        self.models.lexicon.is_some()
+    }
+
+    /// Whether word embeddings are in use.
+    pub fn has_embeddings(&self) -> bool {
+        self.models.embeddings.is_some()
     }
 
     /// The index in use now.
@@ -94,7 +177,7 @@ impl Search {
     /// index until the new one is ready). Concurrent calls build once each, in turn.
     pub async fn rebuild(&self, db: &Db) -> Result<()> {
         let _one_at_a_time = self.building.lock().await;
-        let index = build_from_db_with(db, self.lexicon.clone()).await?;
+        let index = build_from_db_with(db, self.models.clone()).await?;
         tracing::info!(
             version = index.version(),
             occupations = index.occupation_count(),
@@ -118,14 +201,14 @@ impl Search {
 
 /// Reads everything the index is built from and builds it (off the async threads).
 pub async fn build_from_db(db: &Db) -> Result<SearchIndex> {
-    build_from_db_with(db, None).await
+    build_from_db_with(db, Models::default()).await
 }
 
-/// [`build_from_db`] with a lexical database for the semantic layer.
-pub async fn build_from_db_with(db: &Db, lexicon: Option<Arc<Lexicon>>) -> Result<SearchIndex> {
+/// [`build_from_db`] with the semantic layer's optional resources.
+pub async fn build_from_db_with(db: &Db, models: Models) -> Result<SearchIndex> {
     let version = db.data_version("catalog").await?;
     let src = load(db).await?;
-    tokio::task::spawn_blocking(move || SearchIndex::build_with(src, version, lexicon))
+    tokio::task::spawn_blocking(move || SearchIndex::build_with(src, version, models))
         .await
         .map_err(|e| Error::Internal(format!("search index build: {e}")))?
 }

@@ -202,32 +202,45 @@ impl Neighbours {
     }
 
     /// Votes of the nearest titles for their occupations, best first, with each
-    /// occupation's closest title. A vote is taken relative to the best-voted occupation and
-    /// scaled by how close the closest title of all is (its cosine), so a query that only
-    /// shares a common ending with the titles ("python" and "-tion") gets little.
+    /// occupation's closest title (see [`vote`]).
     pub fn vote(&self, words: &[String], voting: Voting) -> Vec<(u32, f32, u32)> {
-        let near = self.nearest(words, voting.k);
-        let closest = near.first().map(|n| n.1).unwrap_or(0.0).clamp(0.0, 1.0);
-        let mut per: HashMap<u32, (f32, f32, u32)> = HashMap::new();
-        for (t, sim) in near {
-            let Some(Some(o)) = self.occ.get(t as usize) else {
-                continue;
-            };
-            let e = per.entry(*o).or_insert((0.0, 1.0, t));
-            e.0 += sim * e.1;
-            e.1 *= voting.decay;
-        }
-        let max = per.values().map(|e| e.0).fold(0.0f32, f32::max);
-        if max <= 0.0 {
-            return Vec::new();
-        }
-        let mut v: Vec<(u32, f32, u32)> = per
-            .into_iter()
-            .map(|(o, (s, _, t))| (o, closest * s / max, t))
-            .collect();
-        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        v
+        vote(self.nearest(words, voting.k), voting.decay, |t| {
+            self.occ.get(t as usize).copied().flatten()
+        })
     }
+}
+
+/// Votes of the nearest titles `near` (title, similarity; closest first) for their
+/// occupations (`occ_of`), best first, with each occupation's closest title. The closest
+/// title of an occupation counts in full, each further one `decay` times the one before. A
+/// vote is taken relative to the best-voted occupation and scaled by how close the closest
+/// title of all is, so a query that only shares a common ending with the titles ("python"
+/// and "-tion") gets little.
+pub fn vote(
+    near: Vec<(u32, f32)>,
+    decay: f32,
+    occ_of: impl Fn(u32) -> Option<u32>,
+) -> Vec<(u32, f32, u32)> {
+    let closest = near.first().map(|n| n.1).unwrap_or(0.0).clamp(0.0, 1.0);
+    let mut per: HashMap<u32, (f32, f32, u32)> = HashMap::new();
+    for (t, sim) in near {
+        let Some(o) = occ_of(t) else {
+            continue;
+        };
+        let e = per.entry(o).or_insert((0.0, 1.0, t));
+        e.0 += sim.max(0.0) * e.1;
+        e.1 *= decay;
+    }
+    let max = per.values().map(|e| e.0).fold(0.0f32, f32::max);
+    if max <= 0.0 {
+        return Vec::new();
+    }
+    let mut v: Vec<(u32, f32, u32)> = per
+        .into_iter()
+        .map(|(o, (s, _, t))| (o, closest * s / max, t))
+        .collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
 }
 
 #[cfg(test)]

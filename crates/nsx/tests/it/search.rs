@@ -386,7 +386,9 @@ async fn the_evaluation_harness_scores_held_out_titles(app: TestApp) {
         folds: 4,
         ..eval::Options::default()
     };
-    let r = eval::run(&src, &informal, &opts, None).await.unwrap();
+    let r = eval::run(&src, &informal, &opts, nsx::search::Models::default())
+        .await
+        .unwrap();
     eprintln!("{}", r.to_text());
     assert!(r.sample >= 10, "{r:?}");
     assert_eq!(r.loo_nsx.n, r.sample);
@@ -489,6 +491,60 @@ async fn a_broken_lexical_database_leaves_search_working() {
         assert_eq!(codes(&v)[0], "17-3024.01", "{v}");
         app.finish().await;
     }
+}
+
+/// A word-embedding table that is missing or cannot be read is a warning: the server
+/// starts and search answers without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_word_embeddings_leave_search_working() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("words.txt"), "robot\n").unwrap();
+    std::fs::write(dir.path().join("vectors.safetensors"), b"not a table").unwrap();
+    let broken = dir.path().display().to_string();
+    for setting in [
+        broken,
+        "/nonexistent/embeddings".to_string(),
+        "off".to_string(),
+    ] {
+        assert!(
+            nsx::search::open_embeddings(Some(&setting)).is_none(),
+            "{setting}"
+        );
+        let app = TestApp::builder()
+            .config(move |c| c.embeddings = Some(setting))
+            .start()
+            .await;
+        let v = search(&app, "robot tech").await;
+        assert_eq!(codes(&v)[0], "17-3024.01", "{v}");
+        app.finish().await;
+    }
+}
+
+/// With a real word-embedding table (`NSX_TEST_EMBEDDINGS`, made by
+/// `scripts/add-embeddings`; `.ci/run` makes one), a query whose words no title holds
+/// finds occupations whose titles mean the same, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn word_embeddings_find_titles_by_meaning() {
+    let Ok(table) = std::env::var("NSX_TEST_EMBEDDINGS") else {
+        eprintln!("skipped: NSX_TEST_EMBEDDINGS names no word-embedding table");
+        return;
+    };
+    assert!(
+        nsx::search::open_embeddings(Some(&table)).is_some(),
+        "NSX_TEST_EMBEDDINGS={table} cannot be read"
+    );
+    let app = TestApp::builder()
+        .config(move |c| c.embeddings = Some(table))
+        .start()
+        .await;
+    // A whole title still comes first, and is not called a match by meaning.
+    let v = search(&app, "robotics technician").await;
+    assert_eq!(codes(&v)[0], "17-3024.01", "{v}");
+    // Some result is explained by a title near in meaning.
+    let v = search(&app, "automaton mechanic").await;
+    let reasons = v.to_string();
+    assert!(reasons.contains("similar in meaning to"), "{v}");
+    app.finish().await;
 }
 
 /// Top-3 accuracy over `tests/fixtures/search_eval.tsv` must stay at or above this.

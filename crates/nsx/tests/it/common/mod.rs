@@ -186,6 +186,8 @@ impl Builder {
             // do not depend on what the machine has installed (.ci/run runs the search
             // tests both ways).
             wordnet: Some(std::env::var("NSX_TEST_WORDNET").unwrap_or_else(|_| "off".into())),
+            // Word embeddings likewise: none unless NSX_TEST_EMBEDDINGS names a table.
+            embeddings: Some(std::env::var("NSX_TEST_EMBEDDINGS").unwrap_or_else(|_| "off".into())),
             ..Config::default()
         };
         for t in self.tweak {
