@@ -126,16 +126,15 @@ async fn two_nodes_run_each_job_once(app: TestApp) {
         enqueued += x.unwrap() + y.unwrap();
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let runs: i64 = nsx::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(
-        "SELECT runs FROM job_schedules WHERE name = 'tick'"
-    ).fetch_one(p).await)
-    .unwrap();
     // The test servers' own runners poll the schedules too, so count what the queue holds:
-    // one job per run, whoever enqueued it.
-    let jobs_for_tick: i64 = nsx::on_db!(&app.db, p => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM jobs WHERE dedupe_key LIKE 'schedule:tick:%'"
+    // one job per run, whoever enqueued it. Both counts come from one statement, so a run
+    // a runner adds meanwhile is in both or in neither (a run and its job commit together).
+    let (runs, jobs_for_tick): (i64, i64) =
+        nsx::on_db!(&app.db, p => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT (SELECT runs FROM job_schedules WHERE name = 'tick'),
+                (SELECT COUNT(*) FROM jobs WHERE dedupe_key LIKE 'schedule:tick:%')"
     ).fetch_one(p).await)
-    .unwrap();
+        .unwrap();
     assert_eq!(jobs_for_tick, runs, "one job per run of the schedule");
     assert!(enqueued as i64 <= runs);
     assert!(
