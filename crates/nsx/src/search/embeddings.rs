@@ -4,8 +4,8 @@
 //! share neither words nor letters.
 //!
 //! The table is made once, offline, by `scripts/add-embeddings` (see `docs/search.md`): it
-//! runs the model over every word of a word list and over every word piece of the model's
-//! own vocabulary, one at a time, and keeps each output vector. At run time no model runs:
+//! runs the model over every word piece of the model's own vocabulary, one at a time, and
+//! keeps each output vector. At run time no model runs:
 //! a text's vector is the rarity-weighted mean of its words' vectors (a word the table lacks
 //! is spelled from its word pieces), scaled to unit length. Every title of the catalog gets
 //! one at index build; a query's nearest titles (cosine) vote for their occupations.
@@ -22,6 +22,10 @@ use nsx_core::search::is_stopword;
 
 /// Longest word spelled from pieces; longer ones are not words a title holds.
 const MAX_WORD_CHARS: usize = 40;
+/// Fewest letters per word piece, on average, of a word spelt from pieces.
+const MIN_CHARS_PER_PIECE: f32 = 2.0;
+/// Most values a table's vectors may have (the model's have 384).
+const MAX_DIM: usize = 4096;
 
 /// A word-vector table (see the module docs).
 pub struct Embeddings {
@@ -95,7 +99,12 @@ impl Embeddings {
             return Err(bad("\"vectors\" must be a matrix".into()));
         };
         let entries: Vec<&str> = words.lines().collect();
-        if dim == 0 || rows != entries.len() || scales.shape() != [rows] {
+        if rows == 0 || dim == 0 || dim > MAX_DIM {
+            return Err(bad(format!(
+                "{rows} vectors of {dim} values: expected at least one vector of 1 to {MAX_DIM} values"
+            )));
+        }
+        if rows != entries.len() || scales.shape() != [rows] {
             return Err(bad(format!(
                 "{rows} vectors of {dim} values and {} scales for {} words in words.txt",
                 scales.shape().first().copied().unwrap_or(0),
@@ -108,6 +117,13 @@ impl Embeddings {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
+        if let Some(i) = scales.iter().position(|s| !s.is_finite()) {
+            return Err(bad(format!(
+                "the scale of row {} ({:?}) is not a finite number",
+                i + 1,
+                entries[i]
+            )));
+        }
         let mut index = HashMap::with_capacity(rows);
         let mut longest = 0;
         for (i, w) in entries.iter().enumerate() {
@@ -203,6 +219,11 @@ impl Embeddings {
             };
             rows.push(r);
             start = end;
+        }
+        // Any string of letters can be spelt from one-letter pieces ("zzqqxxw"); a word
+        // the model knows comes in longer ones.
+        if (word.chars().count() as f32) < MIN_CHARS_PER_PIECE * rows.len() as f32 {
+            return Vec::new();
         }
         rows
     }
@@ -472,16 +493,24 @@ pub(crate) mod fixture {
 
     /// Writes `entries` (word, vector) as a table folder.
     pub fn write(dir: &Path, entries: &[(&str, Vec<f32>)]) {
-        let dim = entries[0].1.len();
-        let mut values: Vec<u8> = Vec::new();
-        let mut scales: Vec<u8> = Vec::new();
+        let mut values: Vec<i8> = Vec::new();
+        let mut scales: Vec<f32> = Vec::new();
         for (_, v) in entries {
             let max = v.iter().fold(0f32, |m, x| m.max(x.abs())).max(1e-9);
             let s = max / 127.0;
-            values.extend(v.iter().map(|x| (x / s).round() as i8 as u8));
-            scales.extend_from_slice(&s.to_le_bytes());
+            values.extend(v.iter().map(|x| (x / s).round() as i8));
+            scales.push(s);
         }
-        let words: String = entries.iter().map(|(w, _)| format!("{w}\n")).collect();
+        let words: Vec<&str> = entries.iter().map(|e| e.0).collect();
+        write_raw(dir, &words, entries[0].1.len(), &values, &scales);
+    }
+
+    /// Writes a table of 8-bit rows and their scales as they are.
+    pub fn write_raw(dir: &Path, words: &[&str], dim: usize, values: &[i8], scales: &[f32]) {
+        let values: Vec<u8> = values.iter().map(|v| *v as u8).collect();
+        let scales: Vec<u8> = scales.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let entries = words;
+        let words: String = words.iter().map(|w| format!("{w}\n")).collect();
         std::fs::write(dir.join("words.txt"), words).unwrap();
         let tensors = [
             (
@@ -519,6 +548,8 @@ pub(crate) mod fixture {
                 ("burger", vec![0.0, 0.0, 0.3, 0.9]),
                 ("flip", vec![0.0, 0.1, 0.2, 0.8]),
                 ("##per", vec![0.0, 0.0, 0.5, 0.5]),
+                ("z", vec![0.5, 0.5, 0.0, 0.0]),
+                ("##q", vec![0.0, 0.5, 0.5, 0.0]),
             ],
         );
     }
@@ -546,7 +577,14 @@ mod tests {
         assert_eq!(t.rows_of("cooks"), vec![4]);
         assert_eq!(t.rows_of("flipper"), vec![6, 7]);
         assert!(t.rows_of("zzz").is_empty());
-        assert_eq!(t.len(), 8);
+        // Words the table cannot spell, whatever their letters, are no words to it.
+        for odd in ["café", "c#", "c++", "日本", "dispatcher日"] {
+            assert!(t.rows_of(odd).is_empty(), "{odd}");
+        }
+        assert_eq!(t.rows_of("dispatchers"), vec![0]);
+        // Spelt from one-letter pieces: no word.
+        assert!(t.rows_of("zqqq").is_empty());
+        assert_eq!(t.len(), 10);
         assert_eq!(t.dim(), 4);
     }
 
@@ -569,6 +607,56 @@ mod tests {
     }
 
     #[test]
+    fn the_bit_sketch_keeps_the_nearest_titles_of_a_large_catalog() {
+        // 60 words of random direction, 1,770 titles of two words each: more than the
+        // sketch lets through to the cosine, so the shortlist is exercised.
+        let dir = tempfile::tempdir().unwrap();
+        let mut seed = 7u64;
+        let mut rnd = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32) - 0.5
+        };
+        let names: Vec<String> = (0..60).map(|i| format!("w{i:02}")).collect();
+        let entries: Vec<(&str, Vec<f32>)> = names
+            .iter()
+            .map(|n| (n.as_str(), (0..48).map(|_| rnd()).collect()))
+            .collect();
+        fixture::write(dir.path(), &entries);
+        let t = Embeddings::load(dir.path()).unwrap();
+        let mut titles = Vec::new();
+        for a in 0..60 {
+            for b in a + 1..60 {
+                titles.push(vec![names[a].clone(), names[b].clone()]);
+            }
+        }
+        assert!(titles.len() > RESCORED);
+        let tv = TitleVectors::build(
+            &t,
+            titles
+                .iter()
+                .enumerate()
+                .map(|(i, ws)| Some((i as u32, ws.as_slice()))),
+        );
+        assert_eq!(tv.distinct(), titles.len());
+        for q in [w("w03 w41"), w("w10"), w("w58 w07 w22")] {
+            let got: Vec<u32> = tv.nearest(&t, &q, 10).into_iter().map(|n| n.0).collect();
+            // Every title's cosine, in full.
+            let qv = t.text_vector(&q, |x| tv.idf(x)).unwrap();
+            let mut all: Vec<(u32, f32)> = (0..tv.distinct())
+                .map(|n| {
+                    let row = &tv.values[n * tv.dim..(n + 1) * tv.dim];
+                    (n as u32, tv.scales[n] * dot_i8(row, &qv))
+                })
+                .collect();
+            all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let want: Vec<u32> = all.iter().take(10).map(|a| a.0).collect();
+            assert_eq!(got, want, "{q:?}");
+        }
+    }
+
+    #[test]
     fn a_broken_table_says_what_is_wrong_and_where() {
         let dir = tempfile::tempdir().unwrap();
         let e = Embeddings::load(dir.path()).unwrap_err().to_string();
@@ -578,6 +666,12 @@ mod tests {
         let e = Embeddings::load(dir.path()).unwrap_err().to_string();
         assert!(
             e.contains("vectors.safetensors") && e.contains("2 words"),
+            "{e}"
+        );
+        fixture::write_raw(dir.path(), &["one"], 2, &[1, 2], &[f32::NAN]);
+        let e = Embeddings::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("row 1") && e.contains("not a finite number"),
             "{e}"
         );
         std::fs::write(dir.path().join("vectors.safetensors"), b"not a table").unwrap();

@@ -179,6 +179,10 @@ const WHOLE_TITLE: f32 = 0.5;
 const NEAR_FLOOR: f32 = 0.15;
 /// The least vote of the titles nearest in meaning that counts.
 const MEANT_FLOOR: f32 = 0.15;
+/// The least cosine of the title nearest in meaning that a result names as its reason: in
+/// the distilled table unrelated titles still reach 0.6 ("coder" and "Tool Room
+/// Machinist"), near ones 0.7–0.9 ("lorry driver" and "Semi Truck Driver" 0.78).
+const MEANING_COSINE: f32 = 0.7;
 /// How much of the best title neighbours' vote an occupation needs before its result names
 /// its closest title as a similar one.
 const SIMILAR_REASON: f32 = 0.5;
@@ -1363,15 +1367,17 @@ impl Built {
 
         // Titles nearest in meaning (word embeddings): the same vote, over what the words
         // mean rather than how they are spelt.
-        let meant: HashMap<u32, (f32, u32)> = match &self.meaning {
+        // Each occupation: (vote, its nearest title, that title's cosine).
+        let meant: HashMap<u32, (f32, u32, f32)> = match &self.meaning {
             Some((table, vectors)) if self.tune.delta > 0.0 => {
                 let voting = self.tune.meaning_voting;
                 let nearest = vectors.nearest(table, &qwords, voting.k);
+                let cosine: HashMap<u32, f32> = nearest.iter().copied().collect();
                 super::neighbours::vote(nearest, voting.decay, |t| vectors.occupation(t))
                     .into_iter()
                     .take(SEMANTIC_CANDIDATES)
                     .filter(|(_, v, _)| *v >= MEANT_FLOOR)
-                    .map(|(o, v, t)| (o, (v, t)))
+                    .map(|(o, v, t)| (o, (v, t, cosine.get(&t).copied().unwrap_or(0.0))))
                     .collect()
             }
             _ => HashMap::new(),
@@ -1512,12 +1518,16 @@ impl Built {
                         });
                     }
                 }
-                // The title nearest in meaning, when its vote is strong.
+                // The title nearest in meaning, when its vote is strong and it is close
+                // itself, unless a reason by meaning is given already.
                 if !whole_title
-                    && let Some(&(v, t)) = meant.get(&occ)
+                    && let Some(&(v, t, cos)) = meant.get(&occ)
                     && v >= SIMILAR_REASON
+                    && cos >= MEANING_COSINE
                     && let Some(t) = self.titles.get(t as usize)
-                    && !matched.iter().any(|r| r.text.ends_with(t.text.as_str()))
+                    && !matched
+                        .iter()
+                        .any(|r| r.kind == ReasonKind::Meaning || r.text.ends_with(t.text.as_str()))
                 {
                     matched.push(Reason {
                         kind: ReasonKind::Meaning,
@@ -1534,6 +1544,17 @@ impl Built {
                     matched.push(Reason {
                         kind: ReasonKind::SimilarTitle,
                         text: format!("similar title: {}", t.text),
+                    });
+                }
+                // Nothing else explains the result: its title nearest in meaning does.
+                if matched.is_empty()
+                    && !content.contains_key(&occ)
+                    && let Some(&(_, t, _)) = meant.get(&occ)
+                    && let Some(t) = self.titles.get(t as usize)
+                {
+                    matched.push(Reason {
+                        kind: ReasonKind::Meaning,
+                        text: format!("similar in meaning to: {}", t.text),
                     });
                 }
                 if content.contains_key(&occ) {
@@ -1949,7 +1970,11 @@ mod tests {
         assert!(Tune::parse("gamma").unwrap_err().contains("name=value"));
         assert!(Tune::parse("gamma=x").unwrap_err().contains("not a number"));
         assert!(Tune::parse("gamma=-1").is_err());
-        assert!(Tune::parse("delta=1").unwrap_err().contains("unknown"));
+        assert!(Tune::parse("epsilon=1").unwrap_err().contains("unknown"));
+        let t = Tune::parse("delta=0.5,meaning_k=20,meaning_decay=0.3").unwrap();
+        assert_eq!(t.delta, 0.5);
+        assert_eq!(t.meaning_voting.k, 20);
+        assert_eq!(t.meaning_voting.decay, 0.3);
     }
 
     #[test]

@@ -77,35 +77,26 @@ pub const DEFAULT_EMBEDDINGS: &str = "nsx-data/embeddings";
 /// [`DEFAULT_EMBEDDINGS`] when it exists, `off` means none. A table that is named but cannot
 /// be read is a warning, not a failure: search goes on without it.
 pub fn open_embeddings(setting: Option<&str>) -> Option<Arc<Embeddings>> {
-    let (dir, named) = match setting.map(str::trim) {
-        Some("off") | Some("") => return None,
-        Some(p) => (std::path::PathBuf::from(p), true),
-        None => (std::path::PathBuf::from(DEFAULT_EMBEDDINGS), false),
-    };
-    if !named && !dir.exists() {
-        tracing::info!(
-            "no word embeddings at {DEFAULT_EMBEDDINGS}; search ranks without them (scripts/add-embeddings adds them)"
-        );
-        return None;
-    }
-    match Embeddings::load(&dir) {
-        Ok(e) => {
+    open_optional(
+        setting,
+        Optional {
+            what: "word embeddings",
+            key: "embeddings",
+            default: DEFAULT_EMBEDDINGS,
+            marker: "vectors.safetensors",
+            absent: "search ranks without them (scripts/add-embeddings adds them)",
+        },
+        |dir| Embeddings::load(dir).map_err(|e| e.to_string()),
+        |dir, e| {
             tracing::info!(
                 path = %dir.display(),
                 entries = e.len(),
                 dim = e.dim(),
                 mb = e.memory_bytes() / (1024 * 1024),
                 "word embeddings loaded for search"
-            );
-            Some(Arc::new(e))
-        }
-        Err(e) => {
-            tracing::warn!(
-                "word embeddings not used, search goes on without them: {e} (set embeddings = \"off\" to silence this)"
-            );
-            None
-        }
-    }
+            )
+        },
+    )
 }
 
 /// Where Debian's `wordnet-base` package puts the WordNet database.
@@ -115,30 +106,68 @@ pub const DEBIAN_WORDNET: &str = "/usr/share/wordnet";
 /// when it is installed, `off` means none. A database that is named but cannot be read is
 /// a warning, not a failure: search goes on without it.
 pub fn open_lexicon(setting: Option<&str>) -> Option<Arc<Lexicon>> {
-    let (dir, named) = match setting.map(str::trim) {
-        Some("off") | Some("") => return None,
-        Some(p) => (std::path::PathBuf::from(p), true),
-        None => (std::path::PathBuf::from(DEBIAN_WORDNET), false),
-    };
-    if !named && !dir.join("index.noun").exists() {
-        tracing::info!(
-            "no lexical database at {DEBIAN_WORDNET}; search's semantic layer uses the catalog alone (apt-get install wordnet-base adds it)"
-        );
-        return None;
-    }
-    match Lexicon::load(&dir) {
-        Ok(lx) => {
+    open_optional(
+        setting,
+        Optional {
+            what: "lexical database",
+            key: "wordnet",
+            default: DEBIAN_WORDNET,
+            marker: "index.noun",
+            absent: "search's semantic layer uses the catalog alone (apt-get install wordnet-base adds it)",
+        },
+        |dir| Lexicon::load(dir).map_err(|e| e.to_string()),
+        |dir, lx| {
             tracing::info!(
                 path = %dir.display(),
                 lemmas = lx.len(),
                 mb = lx.memory_bytes() / (1024 * 1024),
                 "lexical database loaded for search"
-            );
-            Some(Arc::new(lx))
+            )
+        },
+    )
+}
+
+/// An optional resource of the semantic layer, as the configuration knows it.
+struct Optional {
+    /// What it is, for the log.
+    what: &'static str,
+    /// Its configuration key.
+    key: &'static str,
+    /// Where it is looked for when the key is unset.
+    default: &'static str,
+    /// A file whose presence at the default place means it is there.
+    marker: &'static str,
+    /// What search does without it, for the log.
+    absent: &'static str,
+}
+
+/// Opens an optional resource: `off` (or empty) means none; unset means its default place,
+/// when something is there; a named place that cannot be read is a warning.
+fn open_optional<T>(
+    setting: Option<&str>,
+    o: Optional,
+    load: impl FnOnce(&std::path::Path) -> std::result::Result<T, String>,
+    loaded: impl FnOnce(&std::path::Path, &T),
+) -> Option<Arc<T>> {
+    let (dir, named) = match setting.map(str::trim) {
+        Some("off") | Some("") => return None,
+        Some(p) => (std::path::PathBuf::from(p), true),
+        None => (std::path::PathBuf::from(o.default), false),
+    };
+    if !named && !dir.join(o.marker).exists() {
+        tracing::info!("no {} at {}; {}", o.what, o.default, o.absent);
+        return None;
+    }
+    match load(&dir) {
+        Ok(t) => {
+            loaded(&dir, &t);
+            Some(Arc::new(t))
         }
         Err(e) => {
             tracing::warn!(
-                "lexical database not used, search goes on without it: {e} (set wordnet = \"off\" to silence this)"
+                "{} not used, search goes on without it: {e} (set {} = \"off\" to silence this)",
+                o.what,
+                o.key
             );
             None
         }
